@@ -1,0 +1,182 @@
+/**
+ * `modelspec`: the command-line face of the core. Same analysis, summary and trainer as the
+ * extension. Exit codes: 0 success, 1 the spec has errors (or the command failed), 2 usage or
+ * unreadable files.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyze } from '../core/analyze';
+import { LineIndex, type Diagnostic } from '../core/diagnostics';
+import { resolveSpec, variantNames, type ResolvedSpec } from '../core/resolve';
+import { summaryJson, summaryText } from '../core/summary';
+import { parseArgs, UsageError, type FlagSpec } from './args';
+
+interface Command {
+  usage: string;
+  help: string;
+  flags: FlagSpec;
+  run(args: ReturnType<typeof parseArgs>): Promise<number>;
+}
+
+/** Where output goes; tests swap these. */
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+let io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+class ExitError extends Error {
+  constructor(message: string, readonly code: number) {
+    super(message);
+  }
+}
+
+function readSpec(file: string | undefined): { file: string; text: string } {
+  if (!file) throw new UsageError('Missing the spec file.');
+  try {
+    return { file, text: fs.readFileSync(file, 'utf8') };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a folder' : err.message;
+    throw new ExitError(`Cannot read ${file}: ${why}.`, 2);
+  }
+}
+
+/** `file:line:col: severity [code] message`, the format editors and terminals link. */
+function formatDiagnostic(file: string, lines: LineIndex, d: Diagnostic): string {
+  const p = lines.positionAt(d.offset);
+  return `${file}:${p.line + 1}:${p.character + 1}: ${d.severity} [${d.code}] ${d.message}\n`;
+}
+
+function countLine(diags: readonly Diagnostic[]): string {
+  const n = (s: string): number => diags.filter((d) => d.severity === s).length;
+  const e = n('error');
+  const w = n('warning');
+  return `${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`;
+}
+
+/** Resolves the spec (or a variant) or exits 1 with its diagnostics on stderr. */
+function resolveOrExit(file: string, text: string, variant: string | undefined): { spec: ResolvedSpec; variants: string[] } {
+  const analysis = analyze(text);
+  const result = resolveSpec(analysis, variant, path.basename(file).replace(/\.model\.json$|\.json$/, ''));
+  if (!result.ok) {
+    const lines = new LineIndex(text);
+    for (const d of result.diagnostics.filter((x) => x.severity === 'error')) io.err(formatDiagnostic(file, lines, d));
+    throw new ExitError(result.message, 1);
+  }
+  return { spec: result.spec, variants: variantNames(analysis) };
+}
+
+const COMMANDS: Record<string, Command> = {
+  validate: {
+    usage: 'modelspec validate <spec> [--json]',
+    help: 'Checks a spec: syntax, keys, types, names, shapes, memory and Keras advice.\nExit 0 without errors, 1 with errors, 2 for usage or unreadable files.\n--json prints {"diagnostics":[{severity, code, message, path, range}]} with 0-based lines.',
+    flags: { values: [], booleans: ['json'] },
+    async run(a) {
+      const { file, text } = readSpec(a.positionals[0]);
+      const { diagnostics } = analyze(text);
+      const lines = new LineIndex(text);
+      if (a.booleans.has('json')) {
+        const out = diagnostics.map((d) => ({
+          severity: d.severity, code: d.code, message: d.message, path: d.path, range: lines.rangeOf(d.offset, d.length),
+          ...(d.variant === undefined ? {} : { variant: d.variant }),
+          ...(d.suggestion === undefined ? {} : { suggestion: d.suggestion }),
+        }));
+        io.out(JSON.stringify({ diagnostics: out }, null, 2) + '\n');
+      } else {
+        for (const d of diagnostics) io.out(formatDiagnostic(file, lines, d));
+        io.out(`${file}: ${countLine(diagnostics)}\n`);
+      }
+      return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+    },
+  },
+  summary: {
+    usage: 'modelspec summary <spec> [--variant NAME] [--json]',
+    help: 'Prints the Keras model.summary() table: layers, output shapes, parameter counts.\n--json prints {name, layers:[{name, type, outputShape, params, trainableParams}], totalParams, trainableParams, nonTrainableParams}.',
+    flags: { values: ['variant'], booleans: ['json'] },
+    async run(a) {
+      const { file, text } = readSpec(a.positionals[0]);
+      const { spec, variants } = resolveOrExit(file, text, a.values.get('variant'));
+      if (a.booleans.has('json')) {
+        io.out(JSON.stringify({ ...summaryJson(spec), ...(variants.length ? { variants } : {}) }, null, 2) + '\n');
+      } else {
+        io.out(summaryText(spec));
+        if (variants.length && spec.variant === undefined) {
+          io.out(`\nVariants: ${variants.join(', ')} (--variant NAME shows one)\n`);
+        }
+      }
+      return 0;
+    },
+  },
+  export: {
+    usage: 'modelspec export <spec> --format tfjs --out DIR [--variant NAME]',
+    help: 'Writes the initialized model in the TensorFlow.js layers format (model.json + weights.bin),\nloadable by tf.loadLayersModel. Weights are drawn with the Keras initializers and the spec seed.',
+    flags: { values: ['format', 'out', 'variant', 'backend'], booleans: [] },
+    async run(a) {
+      const format = a.values.get('format') ?? 'tfjs';
+      if (format !== 'tfjs') throw new UsageError(`--format must be "tfjs" (the TensorFlow.js layers format), got "${format}".`);
+      const out = a.values.get('out');
+      if (!out) throw new UsageError('Missing --out DIR: the folder to write model.json and weights.bin into.');
+      const { file, text } = readSpec(a.positionals[0]);
+      const { spec } = resolveOrExit(file, text, a.values.get('variant'));
+      // TensorFlow.js loads only for commands that need it, so validate and summary stay instant.
+      const { exportInitialized } = await import('../trainer/exportModel');
+      const written = await exportInitialized(spec, out);
+      io.out(`Wrote ${written.map((f) => path.relative(process.cwd(), f) || f).join(' and ')} (${spec.totalParams.toLocaleString('en-US')} params${spec.variant ? `, variant "${spec.variant}"` : ''}).\n`);
+      return 0;
+    },
+  },
+};
+
+function mainHelp(): string {
+  return [
+    'modelspec: design, check and train Keras-style models from a JSONC model spec.',
+    '',
+    'Commands:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+    '',
+    'Run "modelspec <command> --help" for details.',
+    '',
+  ].join('\n');
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[], ioOverride?: Io): Promise<number> {
+  if (ioOverride) io = ioOverride;
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(mainHelp());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.err(`modelspec: unknown command "${name}".\n\n${mainHelp()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`Usage: ${cmd.usage}\n\n${cmd.help}\n`);
+    return 0;
+  }
+  try {
+    return await cmd.run(parseArgs(rest, cmd.flags));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`modelspec ${name}: ${e.message}\nUsage: ${cmd.usage}\n`);
+      return 2;
+    }
+    if (e instanceof ExitError) {
+      io.err(`modelspec ${name}: ${e.message}\n`);
+      return e.code;
+    }
+    io.err(`modelspec ${name}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    process.stderr.write(`modelspec: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,37 @@
+import type { Field, NamedEntry } from './types';
+import { toClassName } from './names';
+
+const fromLogits: Field = { name: 'from_logits', type: { kind: 'bool' }, default: false, doc: 'Whether predictions are logits (no softmax/sigmoid applied) rather than probabilities.' };
+
+/**
+ * How a loss relates to the model's output and labels, for shape checks:
+ * `sparse` wants integer class ids and one unit per class; `categorical` wants one-hot rows;
+ * `binary` wants one sigmoid unit per target; `regression` compares values.
+ */
+export type LossFamily = 'sparse' | 'categorical' | 'binary' | 'regression';
+
+export interface LossEntry extends NamedEntry {
+  family: LossFamily;
+}
+
+function loss(name: string, family: LossFamily, tfjs: string, doc: string, extra: string[] = [], args: Field[] = []): LossEntry {
+  return { name, aliases: [toClassName(name), ...extra], tfjs, doc, args, family };
+}
+
+/** Losses under their Keras names (`sparse_categorical_crossentropy` or `SparseCategoricalCrossentropy`). */
+export const LOSSES: readonly LossEntry[] = [
+  loss('sparse_categorical_crossentropy', 'sparse', 'sparseCategoricalCrossentropy', 'Cross-entropy between integer class labels and predicted class probabilities (one output unit per class).', [], [fromLogits]),
+  loss('categorical_crossentropy', 'categorical', 'categoricalCrossentropy', 'Cross-entropy between one-hot labels and predicted class probabilities.', [], [fromLogits]),
+  loss('binary_crossentropy', 'binary', 'binaryCrossentropy', 'Cross-entropy for 0/1 targets and sigmoid outputs.', [], [fromLogits]),
+  loss('mean_squared_error', 'regression', 'meanSquaredError', 'Mean of squared differences.', ['mse']),
+  loss('mean_absolute_error', 'regression', 'meanAbsoluteError', 'Mean of absolute differences.', ['mae']),
+  loss('mean_absolute_percentage_error', 'regression', 'meanAbsolutePercentageError', 'Mean absolute percentage error.', ['mape']),
+  loss('mean_squared_logarithmic_error', 'regression', 'meanSquaredLogarithmicError', 'Mean squared difference of log(1 + x).', ['msle']),
+  loss('hinge', 'binary', 'hinge', 'Hinge loss for -1/1 targets.'),
+  loss('squared_hinge', 'binary', 'squaredHinge', 'Squared hinge loss for -1/1 targets.'),
+  loss('categorical_hinge', 'categorical', 'categoricalHinge', 'Hinge loss for one-hot targets.'),
+  loss('log_cosh', 'regression', 'logcosh', 'log(cosh(prediction - target)): like MSE for small errors, like MAE for large ones.', ['logcosh']),
+  loss('kl_divergence', 'categorical', 'kullbackLeiblerDivergence', 'Kullback-Leibler divergence between target and predicted distributions.', ['KLDivergence', 'kld', 'kullback_leibler_divergence']),
+  loss('poisson', 'regression', 'poisson', 'Poisson loss: mean(prediction - target * log(prediction)).'),
+  loss('cosine_similarity', 'regression', 'cosineProximity', 'Negative cosine similarity between targets and predictions.'),
+];

@@ -1,0 +1,17 @@
+/** Keras-semantics callbacks for the training loop: pure logic, no TensorFlow.js. */
+
+export type { Callback, CallbackEvent, CheckpointEvent, EarlyStoppingEvent, LearningRateEvent, Logs, TrainingControl } from './types';
+export { EarlyStopping } from './earlyStopping';
+export type { EarlyStoppingOptions } from './earlyStopping';
+export { ModelCheckpoint } from './modelCheckpoint';
+export type { ModelCheckpointOptions } from './modelCheckpoint';
+export { ReduceLROnPlateau } from './reduceLROnPlateau';
+export type { ReduceLROnPlateauOptions } from './reduceLROnPlateau';
+export { CSVLogger, CsvFormatter, CSV_LINE_TERMINATOR } from './csvLogger';
+export type { CSVLoggerOptions } from './csvLogger';
+export { Improvement, metricDirection, normalizeMode, resolveDirection } from './monitor';
+export type { MonitorDirection, MonitorMode } from './monitor';
+export { FilepathFormatError, FilepathTemplate, formatFilepath, parseTemplate } from './formatPath';
+export type { TemplatePart } from './formatPath';
+export { PyFormatError, parseFormatSpec, pyFormatNumber, pyFormatString, pyRepr, pyStr } from './pyFormat';
+export type { FormatSpec } from './pyFormat';

@@ -1,0 +1,110 @@
+/** Keras 3 `ModelCheckpoint` (keras/src/callbacks/model_checkpoint.py), saving at each epoch end. */
+
+import { FilepathTemplate } from './formatPath';
+import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolveDirection } from './monitor';
+import { pyFormatNumber } from './pyFormat';
+import type { Callback, Logs, TrainingControl } from './types';
+
+/** ModelCheckpoint options, all resolved (defaults are Keras's, applied by the registry). */
+export interface ModelCheckpointOptions {
+  /**
+   * Path template inside the run folder, Python format fields filled with `epoch` (1-based) and
+   * the epoch logs, e.g. `ckpt-{epoch:02d}-{val_loss:.2f}`. Required in Keras (no default).
+   * Keras's `.keras`/`.weights.h5` suffix rule is not applied: the loop writes TF.js layers format.
+   */
+  filepath: string;
+  /** Quantity to monitor. Keras default `"val_loss"`. */
+  monitor: string;
+  /** 0 silent, 1 prints when the callback acts. Keras default `0`. */
+  verbose: number;
+  /** Save only when the monitored quantity improves on the best so far. Keras default `false`. */
+  save_best_only: boolean;
+  /** Save only the weights instead of the whole model. Keras default `false`. */
+  save_weights_only: boolean;
+  /** `"auto"`, `"min"` or `"max"`; `auto` follows the metric's direction. Keras default `"auto"`. */
+  mode: MonitorMode;
+  /** `"epoch"`; Keras also takes an integer batch count, which is not supported yet. Keras default `"epoch"`. */
+  save_freq: 'epoch' | number;
+  /** Initial "best" value for save_best_only; null for none (the first value then always saves). Keras default `None` (null). */
+  initial_value_threshold: number | null;
+}
+
+/** Saves the model or its weights after each epoch, or only the best ones, exactly as Keras 3. */
+export class ModelCheckpoint implements Callback {
+  /**
+   * The best monitored value so far: initial_value_threshold, else null until the first save.
+   * Keras 3.11+ keeps None here (earlier versions started at inf/-inf), so the first message
+   * reads `improved from None to ...`.
+   */
+  best: number | null;
+
+  private readonly options: ModelCheckpointOptions;
+  private readonly template: FilepathTemplate;
+  private readonly improvement: Improvement;
+  private readonly warnings = new WarnOnce();
+  private readonly modeWarning: string | null;
+
+  /**
+   * @throws Error for an integer or unknown save_freq, for mode `auto` that cannot tell min from
+   * max, and FilepathFormatError for a filepath that is not a valid template.
+   */
+  constructor(options: ModelCheckpointOptions) {
+    const saveFreq: unknown = options.save_freq;
+    if (typeof saveFreq === 'number' && Number.isInteger(saveFreq)) {
+      throw new Error(
+        `ModelCheckpoint save_freq=${saveFreq} (save every ${saveFreq} batches) is not supported yet; use save_freq "epoch".`,
+      );
+    }
+    if (saveFreq !== 'epoch') {
+      throw new Error(`Unrecognized save_freq: ${String(saveFreq)}. Expected save_freq are 'epoch' or integer values`);
+    }
+    const { mode, warning } = normalizeMode('ModelCheckpoint', options.mode);
+    this.options = { ...options, mode };
+    this.modeWarning = warning;
+    this.template = new FilepathTemplate(options.filepath);
+    // Keras resolves the direction at the first epoch end even without save_best_only; here it fails before training.
+    this.improvement = new Improvement(resolveDirection('ModelCheckpoint', options.monitor, mode), 0);
+    this.best = options.initial_value_threshold;
+  }
+
+  /** Logs the unknown-mode warning, if any. `best` is kept across runs, as in Keras. */
+  onTrainBegin(ctl: TrainingControl): void {
+    if (this.modeWarning) this.warnings.warn(ctl, this.modeWarning);
+  }
+
+  /** Formats the path (a missing key is an error even when nothing is saved, as in Keras) and saves when due. */
+  async onEpochEnd(epoch: number, logs: Logs, ctl: TrainingControl): Promise<void> {
+    const o = this.options;
+    const n = epoch + 1;
+    const filepath = this.template.format(n, logs);
+    const current = monitorValue(logs, o.monitor) ?? null;
+    let previous: number | null = null;
+
+    if (o.save_best_only) {
+      if (current === null) {
+        // Keras saves anyway when it cannot compare.
+        this.warnings.warn(ctl, `Can save best model only with ${o.monitor} available.`);
+      } else {
+        const bestStr = this.best === null ? 'None' : pyFormatNumber(this.best, '.5f', false);
+        if (!this.improvement.isImprovement(current, this.best)) {
+          if (o.verbose > 0) ctl.log(`Epoch ${n}: ${o.monitor} did not improve from ${bestStr}`);
+          return;
+        }
+        if (o.verbose > 0) {
+          ctl.log(
+            `Epoch ${n}: ${o.monitor} improved from ${bestStr} to ${pyFormatNumber(current, '.5f', false)}, ` +
+              `saving model to ${filepath}`,
+          );
+        }
+        previous = this.best;
+        this.best = current;
+      }
+    } else if (o.verbose > 0) {
+      ctl.log(`Epoch ${n}: saving model to ${filepath}`);
+    }
+
+    await ctl.save(filepath, o.save_weights_only);
+    if (o.verbose > 0) ctl.log(`Epoch ${n}: finished saving model to ${filepath}`);
+    ctl.event({ type: 'checkpoint', epoch: n, path: filepath, monitor: o.monitor, previous, current });
+  }
+}

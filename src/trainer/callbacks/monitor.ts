@@ -1,0 +1,181 @@
+/**
+ * Shared monitor logic of Keras 3's `MonitorCallback` (keras/src/callbacks/monitor_callback.py),
+ * the base of EarlyStopping, ModelCheckpoint and ReduceLROnPlateau.
+ */
+
+import type { TrainingControl } from './types';
+
+/** The `mode` option of the monitoring callbacks. */
+export type MonitorMode = 'auto' | 'min' | 'max';
+
+/** Whether a smaller or a larger value of the monitored quantity is better. */
+export type MonitorDirection = 'min' | 'max';
+
+/** Keras metric classes whose `_direction` is "up" (better when larger). */
+const UP_CLASSES = [
+  'Accuracy',
+  'BinaryAccuracy',
+  'CategoricalAccuracy',
+  'SparseCategoricalAccuracy',
+  'TopKCategoricalAccuracy',
+  'SparseTopKCategoricalAccuracy',
+  'Precision',
+  'Recall',
+  'PrecisionAtRecall',
+  'RecallAtPrecision',
+  'SensitivityAtSpecificity',
+  'SpecificityAtSensitivity',
+  'AUC',
+  'PearsonCorrelation',
+  'ConcordanceCorrelation',
+  'FBetaScore',
+  'F1Score',
+  'IoU',
+  'BinaryIoU',
+  'MeanIoU',
+  'OneHotIoU',
+  'OneHotMeanIoU',
+  'CosineSimilarity',
+  'R2Score',
+];
+
+/** Keras metric classes whose `_direction` is "down", set directly or because they wrap a Keras loss. */
+const DOWN_CLASSES = [
+  'Hinge',
+  'SquaredHinge',
+  'CategoricalHinge',
+  'BinaryCrossentropy',
+  'CategoricalCrossentropy',
+  'SparseCategoricalCrossentropy',
+  'KLDivergence',
+  'Poisson',
+  'MeanSquaredError',
+  'MeanAbsoluteError',
+  'MeanAbsolutePercentageError',
+  'MeanSquaredLogarithmicError',
+  'RootMeanSquaredError',
+  'LogCoshError',
+];
+
+/** Short aliases of keras.metrics.get (case-sensitive, as in Keras). */
+const DOWN_ALIASES = ['bce', 'BCE', 'mse', 'MSE', 'mae', 'MAE', 'mape', 'MAPE', 'msle', 'MSLE'];
+
+/** keras.src.utils.naming.to_snake_case. */
+function toSnakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+const DIRECTIONS: ReadonlyMap<string, MonitorDirection> = new Map<string, MonitorDirection>([
+  ...UP_CLASSES.flatMap((c): [string, MonitorDirection][] => [
+    [c, 'max'],
+    [toSnakeCase(c), 'max'],
+  ]),
+  ...DOWN_CLASSES.flatMap((c): [string, MonitorDirection][] => [
+    [c, 'min'],
+    [toSnakeCase(c), 'min'],
+  ]),
+  ...DOWN_ALIASES.map((a): [string, MonitorDirection] => [a, 'min']),
+]);
+
+/**
+ * The direction Keras 3 gives a compiled metric named `metricName` (without `val_`), or undefined
+ * when it has none (e.g. `true_positives`, `mean`, custom names).
+ *
+ * Keras 3 does not look at substrings such as "acc": it finds the compiled metric of that name
+ * and reads its `_direction`. A string metric is named exactly as written in `compile()`, and
+ * `accuracy`/`acc` in any case become an accuracy metric, so the name alone decides.
+ */
+export function metricDirection(metricName: string): MonitorDirection | undefined {
+  if (metricName === 'loss') return 'min';
+  const lower = metricName.toLowerCase();
+  if (lower === 'accuracy' || lower === 'acc') return 'max';
+  return DIRECTIONS.get(metricName);
+}
+
+/**
+ * Resolves `mode` to a direction as `MonitorCallback._set_monitor_op` does; for `auto` the
+ * monitor's `val_` prefix is dropped and the metric's direction is used.
+ * @throws Error with Keras's ValueError text when `auto` cannot decide.
+ */
+export function resolveDirection(callbackName: string, monitor: string, mode: MonitorMode): MonitorDirection {
+  if (mode === 'min' || mode === 'max') return mode;
+  const name = monitor.startsWith('val_') ? monitor.slice(4) : monitor;
+  const direction = metricDirection(name);
+  if (direction) return direction;
+  throw new Error(
+    `${callbackName} callback received monitor=${monitor}, but Keras isn't able to ` +
+      'automatically determine whether that metric should be maximized or minimized. ' +
+      "Pass `mode='max'` in order to monitor based on the highest metric value, or pass " +
+      "`mode='min'` in order to use the lowest value.",
+  );
+}
+
+/** Keras warns and falls back to `auto` for an unknown mode; returns the mode and that warning. */
+export function normalizeMode(callbackName: string, mode: string): { mode: MonitorMode; warning: string | null } {
+  if (mode === 'auto' || mode === 'min' || mode === 'max') return { mode, warning: null };
+  return { mode: 'auto', warning: `${callbackName} mode '${mode}' is unknown, fallback to auto mode.` };
+}
+
+/**
+ * The improvement test `monitor_op(value - min_delta, reference)`, with min_delta negated for
+ * "min" so that an improvement must beat the reference by at least |min_delta|.
+ */
+export class Improvement {
+  /** The signed min_delta actually subtracted (negative in "min" mode). */
+  readonly minDelta: number;
+
+  constructor(
+    /** The resolved direction. */
+    readonly direction: MonitorDirection,
+    minDelta: number,
+  ) {
+    const abs = Math.abs(minDelta);
+    this.minDelta = direction === 'min' ? -abs : abs;
+  }
+
+  /**
+   * Whether `value` improves on `reference`; always true without a reference (Keras starts `best`
+   * at None). Keras compares with `ops.less`/`ops.greater`, which turn Python floats into float32
+   * tensors, so the comparison is done in float32 too.
+   */
+  isImprovement(value: number, reference: number | null): boolean {
+    if (reference === null) return true;
+    const a = Math.fround(value - this.minDelta);
+    const b = Math.fround(reference);
+    return this.direction === 'min' ? a < b : a > b;
+  }
+}
+
+/** The monitored value from the logs, or undefined when absent (Keras `logs.get(monitor)`). */
+export function monitorValue(logs: Record<string, number>, monitor: string): number | undefined {
+  return Object.prototype.hasOwnProperty.call(logs, monitor) ? logs[monitor] : undefined;
+}
+
+/**
+ * Python's `warnings.warn` prints a given message once per call site, not every epoch; this keeps
+ * that, per callback instance.
+ */
+export class WarnOnce {
+  private readonly seen = new Set<string>();
+
+  /** Logs `message` through the control unless it was already logged. */
+  warn(ctl: TrainingControl, message: string): void {
+    if (this.seen.has(message)) return;
+    this.seen.add(message);
+    ctl.log(message);
+  }
+}
+
+/** The keys as Keras lists them in its warnings: its logs dict is sorted (`pythonify_logs`). */
+export function sortedKeys(logs: Record<string, number>): string[] {
+  return Object.keys(logs).sort(compareCodePoints);
+}
+
+/** Python's default string order (by character code, not locale; the same for metric names). */
+export function compareCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
