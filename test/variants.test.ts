@@ -103,6 +103,15 @@ describe('variants', () => {
     assert.ok(c.includes(Code.UnknownKey));
   });
 
+  it('a variant may not delete what the spec requires', () => {
+    const text = '{"layers":[{"type":"Dense","units":1,"input_shape":[2]}],"compile":{"loss":"mse"},"variants":[{"name":"v","compile":null}]}';
+    const d = analyze(text).diagnostics.find((x) => x.code === Code.MissingKey);
+    assert.ok(d && d.variant === 'v' && d.message.includes('"compile"'), JSON.stringify(analyze(text).diagnostics));
+    const r = resolveSpec(text, 'v');
+    assert.ok(!r.ok);
+    assert.ok(resolveSpec(text).ok);
+  });
+
   it('says which variants exist when asked for a missing one', () => {
     const r = resolveSpec(example('mnist-initializers.model.json'), 'he_uniform');
     assert.ok(!r.ok && r.message.includes('"he_normal"'));

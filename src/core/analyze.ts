@@ -54,7 +54,36 @@ export function analyze(text: string): Analysis {
   }
 }
 
+/** jsonc-parser and the checks recurse per nesting level; deeper input is refused up front. */
+export const MAX_NESTING = 500;
+
+/** The deepest nesting of `[` and `{` outside strings and comments, and where it first passes `limit`. */
+function nestingBeyond(text: string, limit: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34 && text.charCodeAt(i) !== 10; i++) if (text.charCodeAt(i) === 92) i++;
+    } else if (c === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
+      while (i < text.length && text.charCodeAt(i) !== 10) i++;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 42 /* * */) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 1;
+    } else if (c === 91 || c === 123) {
+      if (++depth > limit) return i;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return undefined;
+}
+
 function analyzeUnsafe(text: string): Analysis {
+  const deep = nestingBeyond(text, MAX_NESTING);
+  if (deep !== undefined) {
+    return {
+      text, model: EMPTY_MODEL, variants: [],
+      diagnostics: [{ severity: 'error', code: Code.SyntaxError, message: `The spec is nested more than ${MAX_NESTING} levels deep here; a model spec never needs that. Remove the extra brackets.`, path: [], offset: deep, length: 1 }],
+    };
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   const r = new Reporter();
@@ -67,7 +96,7 @@ function analyzeUnsafe(text: string): Analysis {
       const at = root ?? { offset: 0, length: Math.min(text.length, 1) };
       r.report('error', Code.InvalidRoot, at, [], 'A model spec is a JSON object: { "layers": [...], "compile": {...}, ... }. Start from "Model Spec: New Model Spec" or an example.');
     }
-    return { text, root, diagnostics: r.diagnostics, model: EMPTY_MODEL, variants: [] };
+    return { text, root, diagnostics: clamp(r.diagnostics, text.length).sort((a, b) => a.offset - b.offset), model: EMPTY_MODEL, variants: [] };
   }
   checkFields(root, SPEC_FIELDS, [], { r, patch: false }, 'the spec');
   const model = analyzeModel(root, r);
@@ -84,14 +113,24 @@ function analyzeUnsafe(text: string): Analysis {
     const patched = mergePatchNodes(root, node, new Set(['name']));
     const merged: Node = { ...patched, children: (patched.children ?? []).filter((p) => p.children?.[0]?.value !== 'variants') };
     const vr = new Reporter(r);
+    // A patch may delete what the spec requires (`"compile": null`): check the merged spec's shape too.
+    checkFields(merged, SPEC_FIELDS, [], { r: vr, patch: false }, 'the spec');
     const vmodel = analyzeModel(merged, vr);
     variants.push({ name, node, root: merged, model: vmodel });
     for (const d of vr.diagnostics) {
       if (!base.has(key(d))) extra.push({ ...d, variant: name, message: `Variant "${name}": ${d.message}` });
     }
   }
-  const diagnostics = dedupe([...r.diagnostics, ...extra]).sort((a, b) => a.offset - b.offset);
+  const diagnostics = clamp(dedupe([...r.diagnostics, ...extra]), text.length).sort((a, b) => a.offset - b.offset);
   return { text, root, diagnostics, model, variants };
+}
+
+/** Keeps ranges inside the text (an unterminated comment at the end makes jsonc-parser overshoot by one). */
+function clamp(diags: Diagnostic[], length: number): Diagnostic[] {
+  return diags.map((d) => {
+    const offset = Math.min(d.offset, length);
+    return { ...d, offset, length: Math.max(0, Math.min(d.length, length - offset)) };
+  });
 }
 
 const key = (d: Diagnostic): string => `${d.code}|${d.offset}|${d.length}|${d.message}`;

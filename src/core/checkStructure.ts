@@ -379,7 +379,9 @@ function checkLayerDefaults(node: Node, path: JsonPath, ctx: CheckContext): void
       ctx.r.error(Code.WrongType, value, [...path, key.value], `layer_defaults.${key.value} must be an object of ${key.value} arguments, e.g. { "activation": "relu" }.`);
       continue;
     }
-    checkFields(value, defaultableFields(key.value), [...path, key.value], { ...ctx, patch: true }, `layer_defaults.${key.value}`, {
+    // Not a patch in the base spec: null is no value there (only a variant's null deletes a default).
+    checkFields(value, defaultableFields(key.value), [...path, key.value], ctx, `layer_defaults.${key.value}`, {
+      skipRequired: true,
       hintElsewhere: (k) => (k === 'name' || k === 'input_shape' ? `"${k}" belongs on a single layer, not in layer_defaults.` : belongsTo(k, key.value)),
     });
   }
