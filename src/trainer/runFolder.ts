@@ -1,0 +1,69 @@
+/**
+ * A run's folder: `<runs dir>/<spec>/<timestamp>-<variant>/` with spec.json, summary.txt,
+ * history.csv, events.jsonl, checkpoints, the final model and result.json. Every file but the
+ * append-only event log is written atomically, so a cancelled or crashed run leaves a
+ * consistent folder whose result.json says how it ended.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomic } from '../core/atomicWrite';
+import { CSV_LINE_TERMINATOR, CsvFormatter } from './callbacks';
+import type { FromTrainer, RunResult } from './protocol';
+
+/** A file-system-safe form of a spec or variant name. */
+export function slug(name: string): string {
+  return name.trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'model';
+}
+
+function timestamp(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export class RunFolder {
+  readonly dir: string;
+  private readonly events: number;
+  private readonly csv = new CsvFormatter(',');
+  private csvLines: string[] = [];
+
+  constructor(runsDir: string, spec: string, variant: string | undefined, now = new Date()) {
+    const base = path.join(path.resolve(runsDir), slug(spec), `${timestamp(now)}-${slug(variant ?? 'base')}`);
+    let dir = base;
+    for (let i = 2; fs.existsSync(dir); i++) dir = `${base}-${i}`;
+    fs.mkdirSync(dir, { recursive: true });
+    this.dir = dir;
+    this.events = fs.openSync(path.join(dir, 'events.jsonl'), 'a');
+  }
+
+  /** Resolves a path a callback asked for, refusing any that leaves the run folder. */
+  inside(relative: string): string {
+    const p = path.resolve(this.dir, relative);
+    if (path.isAbsolute(relative) || !(p === this.dir || p.startsWith(this.dir + path.sep))) {
+      throw new Error(`"${relative}" is outside the run folder; callback paths must be relative and stay inside it.`);
+    }
+    return p;
+  }
+
+  write(name: string, data: string): void {
+    writeFileAtomic(path.join(this.dir, name), data);
+  }
+
+  /** Appends one protocol message to events.jsonl. */
+  event(m: FromTrainer): void {
+    fs.writeSync(this.events, JSON.stringify(m) + '\n');
+  }
+
+  /** Rewrites history.csv (Keras CSVLogger format) with one more epoch. */
+  epoch(epoch: number, logs: Record<string, number>): void {
+    this.csvLines.push(...this.csv.formatEpoch(epoch, logs, epoch === 0).map((l) => l + CSV_LINE_TERMINATOR));
+    this.write('history.csv', this.csvLines.join(''));
+  }
+
+  result(r: RunResult): void {
+    this.write('result.json', JSON.stringify(r, null, 2) + '\n');
+  }
+
+  close(): void {
+    fs.closeSync(this.events);
+  }
+}

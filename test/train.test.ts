@@ -1,0 +1,131 @@
+import * as assert from 'assert';
+import * as cp from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { train } from '../src/trainer/train';
+import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
+import { ROOT } from './helpers';
+
+/** A small MLP on a real-MNIST slice: fast enough for unit tests, real data all the same. */
+function smallSpec(extra = '', units = 10): string {
+  return `{
+  "name": "small", "seed": 7,
+  "data": { "dataset": "mnist", "scale": 255, "validation": { "first": 500 } },
+  "layers": [
+    { "type": "Flatten", "input_shape": [28, 28] },
+    { "type": "Dense", "units": 32, "activation": "relu", "kernel_initializer": "he_normal" },
+    { "type": "Dense", "units": ${units}, "activation": "softmax" }
+  ],
+  "compile": { "loss": "sparse_categorical_crossentropy", "optimizer": { "type": "SGD", "learning_rate": 0.1 }, "metrics": ["accuracy"] },
+  "fit": { "epochs": 2, "batch_size": 64${extra} }
+}`;
+}
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-train-'));
+}
+
+async function run(specText: string, over: Partial<StartMessage> = {}, cancelAfter?: number): Promise<FromTrainer[]> {
+  const dir = tmp();
+  const specPath = path.join(dir, 'small.model.json');
+  fs.writeFileSync(specPath, specText);
+  const msgs: FromTrainer[] = [];
+  let batches = 0;
+  await train({ type: 'start', specPath, specText, runsDir: path.join(dir, 'runs'), backend: 'wasm', limit: 1000, ...over }, {
+    emit: (m) => { msgs.push(m); if (m.type === 'batch') batches++; },
+    cancelled: () => cancelAfter !== undefined && batches >= cancelAfter,
+  });
+  return msgs;
+}
+
+const done = (msgs: FromTrainer[]) => msgs.find((m): m is Extract<FromTrainer, { type: 'done' }> => m.type === 'done');
+
+describe('trainer: training loop on real MNIST', function () {
+  this.timeout(120000);
+
+  it('trains, evaluates on the test split and writes a complete run folder', async () => {
+    const msgs = await run(smallSpec(', "callbacks": [ { "type": "ModelCheckpoint", "filepath": "ckpt-{epoch:02d}-{val_loss:.2f}" } ]'));
+    const d = done(msgs);
+    assert.ok(d, JSON.stringify(msgs.filter((m) => m.type === 'error')));
+    assert.strictEqual(d.status, 'completed');
+    const started = msgs.find((m) => m.type === 'started') as Extract<FromTrainer, { type: 'started' }>;
+    assert.strictEqual(started.trainCount, 1000);
+    assert.strictEqual(started.validationCount, 500);
+    assert.strictEqual(started.testCount, 10000);
+    assert.match(started.backendReason, /wasm/);
+    const files = fs.readdirSync(d.runDir).sort();
+    for (const f of ['events.jsonl', 'history.csv', 'model', 'result.json', 'spec.json', 'summary.txt']) assert.ok(files.includes(f), f);
+    assert.ok(files.some((f) => /^ckpt-02-\d\.\d\d$/.test(f)), files.join(','));
+    const result: RunResult = JSON.parse(fs.readFileSync(path.join(d.runDir, 'result.json'), 'utf8'));
+    assert.strictEqual(result.status, 'completed');
+    assert.deepStrictEqual(Object.keys(result.history).sort(), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    assert.strictEqual(result.epochsRun, 2);
+    assert.ok(result.test && result.test.accuracy > 0.6, `test accuracy ${result.test?.accuracy}`);
+    assert.ok(result.samplesPerSecond > 0);
+    assert.strictEqual(fs.readFileSync(path.join(d.runDir, 'history.csv'), 'utf8').split('\r\n')[0], 'epoch,accuracy,loss,val_accuracy,val_loss');
+    const events = fs.readFileSync(path.join(d.runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.strictEqual(events[0].type, 'started');
+    assert.strictEqual(events[events.length - 1].type, 'done');
+    assert.ok(msgs.some((m) => m.type === 'log' && m.text === 'Epoch 1/2'));
+  });
+
+  it('same spec, seed and backend give the same history', async () => {
+    const a = done(await run(smallSpec()))?.result.history;
+    const b = done(await run(smallSpec()))?.result.history;
+    assert.ok(a && b);
+    assert.deepStrictEqual(a, b);
+  });
+
+  it('cancel stops after the current batch and leaves a consistent run marked cancelled', async () => {
+    const msgs = await run(smallSpec(), { epochs: 5 }, 1);
+    const d = done(msgs);
+    assert.ok(d);
+    assert.strictEqual(d.status, 'cancelled');
+    const result: RunResult = JSON.parse(fs.readFileSync(path.join(d.runDir, 'result.json'), 'utf8'));
+    assert.strictEqual(result.status, 'cancelled');
+    assert.strictEqual(result.epochsRun, 1);
+    assert.ok(fs.existsSync(path.join(d.runDir, 'model', 'model.json')), 'what was learned is saved');
+  });
+
+  it('EarlyStopping stops and restores the best weights (Keras semantics)', async () => {
+    // min_delta 10 means nothing counts as an improvement: stop after the second epoch (epoch > 0).
+    const msgs = await run(smallSpec(', "callbacks": [ { "type": "EarlyStopping", "monitor": "val_loss", "min_delta": 10, "verbose": 1 } ]'), { epochs: 6 });
+    const d = done(msgs);
+    assert.ok(d);
+    assert.strictEqual(d.result.epochsRun, 2);
+    assert.strictEqual(d.result.stoppedEarly, true);
+    assert.ok(msgs.some((m) => m.type === 'log' && m.text === 'Epoch 2: early stopping'));
+  });
+
+  it('reports a bad spec or bad labels as an error message, not a crash', async () => {
+    let msgs = await run('{ "layers": [] }');
+    assert.match((msgs.find((m) => m.type === 'error') as { message: string }).message, /error/);
+    msgs = await run(smallSpec('', 8).replace('"dataset": "mnist"', '"dataset": "mnist"'));
+    const err = msgs.find((m) => m.type === 'error') as { message: string } | undefined;
+    assert.ok(err, 'units 8 for 10 classes is refused');
+  });
+});
+
+describe('trainer: child process over IPC', function () {
+  this.timeout(120000);
+
+  it('speaks the protocol: ready, start, progress, done, then exits', async () => {
+    const dir = tmp();
+    const specPath = path.join(dir, 'small.model.json');
+    fs.writeFileSync(specPath, smallSpec());
+    const child = cp.fork(path.join(ROOT, 'dist', 'trainer.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const types: string[] = [];
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.on('message', (m: FromTrainer) => {
+      types.push(m.type);
+      if (m.type === 'ready') child.send({ type: 'start', specPath, specText: smallSpec(), runsDir: path.join(dir, 'runs'), backend: 'wasm', limit: 600, epochs: 3 } satisfies StartMessage);
+      if (m.type === 'epoch' && m.epoch === 0) child.send({ type: 'cancel' });
+    });
+    assert.strictEqual(await exit, 0);
+    assert.strictEqual(types[0], 'ready');
+    assert.strictEqual(types[1], 'started');
+    assert.strictEqual(types[types.length - 1], 'done');
+    assert.ok(types.includes('batch') && types.includes('epoch'));
+  });
+});
