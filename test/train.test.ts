@@ -110,15 +110,17 @@ describe('trainer: training loop on real MNIST', function () {
 describe('trainer: child process over IPC', function () {
   this.timeout(120000);
 
-  it('speaks the protocol: ready, start, progress, done, then exits', async () => {
+  it('speaks the protocol: ready, start, progress, cancel, done, then exits', async () => {
     const dir = tmp();
     const specPath = path.join(dir, 'small.model.json');
     fs.writeFileSync(specPath, smallSpec());
     const child = cp.fork(path.join(ROOT, 'dist', 'trainer.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const types: string[] = [];
+    let status: string | undefined;
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.on('message', (m: FromTrainer) => {
       types.push(m.type);
+      if (m.type === 'done') status = m.status;
       if (m.type === 'ready') child.send({ type: 'start', specPath, specText: smallSpec(), runsDir: path.join(dir, 'runs'), backend: 'wasm', limit: 600, epochs: 3 } satisfies StartMessage);
       if (m.type === 'epoch' && m.epoch === 0) child.send({ type: 'cancel' });
     });
@@ -127,5 +129,8 @@ describe('trainer: child process over IPC', function () {
     assert.strictEqual(types[1], 'started');
     assert.strictEqual(types[types.length - 1], 'done');
     assert.ok(types.includes('batch') && types.includes('epoch'));
+    // The cancel sent over IPC after the first epoch is seen between batches, not after training.
+    assert.strictEqual(status, 'cancelled');
+    assert.ok(types.filter((t) => t === 'epoch').length < 3);
   });
 });
