@@ -27,7 +27,7 @@ export interface TrainHooks {
   cancelled(): boolean;
 }
 
-/** An error whose message is for the user as is (no stack). */
+/** A problem with the user's spec or data, reported as its message. */
 class TrainError extends Error {}
 
 /** Keras's log keys for `[loss, ...metrics]` as tfjs returns them. */
@@ -96,7 +96,7 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
       result.finishedAt = new Date().toISOString();
       run.result(result);
     }
-    emit({ type: 'error', message: e instanceof TrainError || (e as { name?: string }).name === 'DataError' ? message : `${message}`, ...(run ? { runDir: run.dir } : {}) });
+    emit({ type: 'error', message, ...(run ? { runDir: run.dir } : {}) });
   } finally {
     run?.close();
   }
