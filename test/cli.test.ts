@@ -64,7 +64,7 @@ describe('modelspec CLI', () => {
   });
 
   it('--help on every command', async () => {
-    for (const c of ['validate', 'summary', 'export']) {
+    for (const c of ['validate', 'summary', 'export', 'evaluate', 'train']) {
       const r = await run(c, '--help');
       assert.strictEqual(r.code, 0);
       assert.match(r.out, new RegExp(`Usage: modelspec ${c}`));

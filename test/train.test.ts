@@ -3,6 +3,7 @@ import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { main } from '../src/cli/main';
 import { train } from '../src/trainer/train';
 import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
 import { ROOT } from './helpers';
@@ -68,6 +69,50 @@ describe('trainer: training loop on real MNIST', function () {
     assert.strictEqual(events[0].type, 'started');
     assert.strictEqual(events[events.length - 1].type, 'done');
     assert.ok(msgs.some((m) => m.type === 'log' && m.text === 'Epoch 1/2'));
+
+    // The confusion matrix agrees with the test accuracy; mistakes come most confident first, with images.
+    const ev = msgs.find((m): m is Extract<FromTrainer, { type: 'evaluation' }> => m.type === 'evaluation');
+    const c = ev?.classification;
+    assert.ok(c, 'a classifier gets a classification');
+    assert.deepStrictEqual(c.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    const total = c.matrix.flat().reduce((a, b) => a + b, 0);
+    const right = c.matrix.reduce((a, row, i) => a + row[i], 0);
+    assert.strictEqual(total, 10000);
+    assert.ok(Math.abs(right / total - (result.test?.accuracy ?? 0)) < 1e-4, `${right / total} vs ${result.test?.accuracy}`);
+    assert.strictEqual(c.misclassified.length, 24);
+    for (let i = 1; i < c.misclassified.length; i++) assert.ok(c.misclassified[i - 1].confidence >= c.misclassified[i].confidence);
+    const m0 = c.misclassified[0];
+    assert.notStrictEqual(m0.label, m0.predicted);
+    assert.strictEqual(c.matrix[m0.label][m0.predicted] > 0, true);
+    assert.deepStrictEqual([m0.image?.width, m0.image?.height, m0.image?.channels], [28, 28, 1]);
+    assert.strictEqual(Buffer.from(m0.image?.data ?? '', 'base64').length, 784);
+    assert.deepStrictEqual(result.classification, c, 'result.json keeps it');
+  });
+
+  it('seeded dropout masks: same seed, same history; another seed, another history', async () => {
+    const dropout = (seed: number) => smallSpec().replace('"seed": 7', `"seed": ${seed}`)
+      .replace('"kernel_initializer": "he_normal" },', '"kernel_initializer": "he_normal" },\n    { "type": "Dropout", "rate": 0.5 },');
+    const a = done(await run(dropout(7), { epochs: 1 }))?.result.history;
+    const b = done(await run(dropout(7), { epochs: 1 }))?.result.history;
+    assert.ok(a && b);
+    assert.deepStrictEqual(a, b);
+    const c = done(await run(dropout(8), { epochs: 1 }))?.result.history;
+    assert.notDeepStrictEqual(a, c);
+  });
+
+  it('follows a learning-rate schedule, and refuses ReduceLROnPlateau on top of one', async () => {
+    // A rate that drops to ~0 after the first batch: the second epoch cannot change the weights.
+    const sched = smallSpec().replace('{ "type": "SGD", "learning_rate": 0.1 }',
+      '{ "type": "SGD", "learning_rate": { "type": "PiecewiseConstantDecay", "boundaries": [0], "values": [0.1, 1e-30] } }');
+    const d = done(await run(sched));
+    assert.ok(d);
+    const v = d.result.history.val_loss;
+    assert.strictEqual(v.length, 2);
+    assert.ok(Math.abs(v[1] - v[0]) < 1e-6, `val_loss moved: ${v}`);
+    const plain = done(await run(smallSpec()));
+    assert.ok(plain && Math.abs(plain.result.history.val_loss[1] - plain.result.history.val_loss[0]) > 1e-3, 'without the schedule it keeps learning');
+    const msgs = await run(sched.replace('"batch_size": 64', '"batch_size": 64, "callbacks": [ { "type": "ReduceLROnPlateau" } ]'));
+    assert.match((msgs.find((m) => m.type === 'error') as { message: string }).message, /ReduceLROnPlateau cannot change a learning rate that follows a schedule/);
   });
 
   it('same spec, seed and backend give the same history', async () => {
@@ -96,6 +141,40 @@ describe('trainer: training loop on real MNIST', function () {
     assert.strictEqual(d.result.epochsRun, 2);
     assert.strictEqual(d.result.stoppedEarly, true);
     assert.ok(msgs.some((m) => m.type === 'log' && m.text === 'Epoch 2: early stopping'));
+  });
+
+  it('modelspec evaluate and export --run use the trained model of a run folder', async () => {
+    const d = done(await run(smallSpec(), { epochs: 1 }));
+    assert.ok(d && d.result.test);
+    const cli = async (...argv: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await main(argv, { out: (s) => { out += s; }, err: (s) => { err += s; } });
+      return { code, out, err };
+    };
+    const j = await cli('evaluate', d.runDir, '--backend', 'wasm', '--json');
+    assert.strictEqual(j.code, 0, j.err);
+    const ev = JSON.parse(j.out);
+    assert.strictEqual(ev.type, 'evaluation');
+    assert.strictEqual(ev.testCount, 10000);
+    for (const k of ['loss', 'accuracy']) assert.ok(Math.abs(ev.metrics[k] - d.result.test[k]) < 1e-5, `${k}: ${ev.metrics[k]} vs ${d.result.test[k]}`);
+    assert.deepStrictEqual(ev.classification.matrix, d.result.classification?.matrix);
+    const text = await cli('evaluate', d.runDir, '--backend', 'wasm');
+    assert.match(text.out, /Test \(10,000 examples\): loss: \d\.\d{4} - accuracy: \d\.\d{4}/);
+    assert.match(text.out, /Confusion matrix \(rows: true class, columns: predicted class\)/);
+
+    const out = path.join(tmp(), 'exported');
+    const x = await cli('export', '--run', d.runDir, '--out', out);
+    assert.strictEqual(x.code, 0, x.err);
+    assert.deepStrictEqual(fs.readdirSync(out).sort(), ['model.json', 'weights.bin']);
+    assert.ok(fs.readFileSync(path.join(out, 'weights.bin')).equals(fs.readFileSync(path.join(d.runDir, 'model', 'weights.bin'))));
+
+    const missing = await cli('evaluate', tmp());
+    assert.strictEqual(missing.code, 1);
+    assert.match(missing.err, /spec\.json is missing: is .* a run folder made by "modelspec train"\?/);
+    const noModel = await cli('export', '--run', tmp(), '--out', out);
+    assert.strictEqual(noModel.code, 2);
+    assert.match(noModel.err, /has no trained model/);
   });
 
   it('reports a bad spec or bad labels as an error message, not a crash', async () => {

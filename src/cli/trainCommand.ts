@@ -17,6 +17,13 @@ import type { Command, Io } from './command';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
+/** The `--backend` flag's value (default auto), or a usage error listing the choices. */
+export function backendFlag(a: Parsed): BackendChoice {
+  const backend = (a.values.get('backend') ?? 'auto') as BackendChoice;
+  if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}".`);
+  return backend;
+}
+
 /** Exit code after Ctrl-C, as shells report a SIGINT death (128 + 2). */
 export const EXIT_INTERRUPTED = 130;
 
@@ -468,8 +475,7 @@ export const train: Command = {
     const file = a.positionals[0];
     if (!file) throw new UsageError('Missing the spec file.');
     if (a.positionals.length > 1) throw new UsageError(`One spec at a time, got ${a.positionals.length}.`);
-    const backend = (a.values.get('backend') ?? 'auto') as BackendChoice;
-    if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}".`);
+    const backend = backendFlag(a);
     const epochs = intFlag(a, 'epochs');
     const limit = intFlag(a, 'limit');
 

@@ -91,6 +91,12 @@ function expects(t: ValueType): string {
   }
 }
 
+/** The JSON node types each value kind accepts, for choosing among `oneOf` options. */
+const JSON_TYPES: Partial<Record<ValueType['kind'], readonly string[]>> = {
+  int: ['number'], number: ['number'], bool: ['boolean'], string: ['string'], path: ['string'], enum: ['string'],
+  ref: ['string', 'object'], shape: ['array'], array: ['array'], intOrTuple: ['number', 'array'],
+};
+
 export interface CheckContext {
   r: Reporter;
   /** Inside a variant: fields are optional and `null` deletes. */
@@ -235,7 +241,9 @@ export function checkValue(node: Node, t: ValueType, path: JsonPath, ctx: CheckC
       (node.children ?? []).forEach((item, i) => checkValue(item, t.items, [...path, i], ctx, `${label}[${i}]`));
       return;
     case 'oneOf': {
-      if (node.type !== 'object') return wrong();
+      // A scalar or a list picks the option of its JSON type; an object picks a named ref, else the object option whose keys it has.
+      const byJsonType = t.options.find((o) => JSON_TYPES[o.kind]?.includes(node.type));
+      if (node.type !== 'object' || (byJsonType?.kind === 'ref')) return byJsonType ? checkValue(node, byJsonType, path, ctx, label) : wrong();
       const keys = new Set(properties(node).keys());
       const objects = t.options.filter((o): o is Extract<ValueType, { kind: 'object' }> => o.kind === 'object');
       const scored = objects.map((o) => ({ o, score: o.fields.filter((f) => keys.has(f.name)).length }));

@@ -3,13 +3,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { lookup } from '../core/registry';
 import type { ResolvedRef, ResolvedSpec } from '../core/resolve';
+import { scheduleOf, type Schedule } from './schedules';
 
 type Optimizer = ReturnType<typeof tf.train.sgd> | tf.Optimizer;
 type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
 /** A TensorFlow.js optimizer with Keras's arguments. */
 export function makeOptimizer(o: ResolvedRef): tf.Optimizer {
-  const lr = o.learning_rate as number;
+  // A schedule starts at its step-0 rate; the training loop sets it before every batch.
+  const lr = typeof o.learning_rate === 'number' ? o.learning_rate : (scheduleOf(o.learning_rate) as Schedule)(0);
   const n = (k: string): number => o[k] as number;
   switch (o.type) {
     case 'SGD': return n('momentum') > 0 ? tf.train.momentum(lr, n('momentum'), o.nesterov === true) : tf.train.sgd(lr);

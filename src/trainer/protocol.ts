@@ -117,6 +117,29 @@ export type CallbackMessage =
 export interface EvaluationMessage {
   type: 'evaluation';
   metrics: Metrics;
+  /** Classifiers only: what the model predicts on the test split. */
+  classification?: Classification;
+}
+
+/** A classifier's test-split predictions, for the confusion matrix and the error grid. */
+export interface Classification {
+  /** `matrix[trueClass][predictedClass]` = count of test examples. */
+  matrix: number[][];
+  /** Class labels in index order (`0`..`9` for MNIST digits, names for Fashion-MNIST). */
+  classNames: string[];
+  /** The most confidently misclassified test examples, most confident first. */
+  misclassified: Misclassified[];
+}
+
+export interface Misclassified {
+  /** Index in the test split. */
+  index: number;
+  label: number;
+  predicted: number;
+  /** The predicted class's probability. */
+  confidence: number;
+  /** The input as an image, when it is one (2-D, or 3-D with 1 or 3 channels). */
+  image?: { width: number; height: number; channels: 1 | 3; /** Row-major bytes 0-255, base64. */ data: string };
 }
 
 /** The run is over. */
@@ -141,6 +164,8 @@ export type FromTrainer =
 /** `result.json` of a run folder. */
 export interface RunResult {
   spec: string;
+  /** The spec file the run came from (data paths are relative to it). */
+  specPath: string;
   variant: string | null;
   status: 'running' | 'completed' | 'cancelled' | 'failed';
   backend: string;
@@ -149,6 +174,8 @@ export interface RunResult {
   history: Record<string, number[]>;
   /** Test loss and metrics, when there is a test split. */
   test: Metrics | null;
+  /** Classifiers: confusion matrix and most confident mistakes on the test split. */
+  classification?: Classification;
   /** 1-based epoch with the best monitored value (EarlyStopping/ModelCheckpoint monitor, else val_loss, else loss). */
   bestEpoch: number | null;
   bestMonitor: string | null;

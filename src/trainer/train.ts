@@ -10,7 +10,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { analyze } from '../core/analyze';
 import { resolveSpec, type ResolvedRef, type ResolvedSpec } from '../core/resolve';
 import { summaryJson, summaryText } from '../core/summary';
-import { checkLabelsFit, loadDataset, type LoadedData, type Split } from '../core/data/load';
+import { checkLabelsFit, loadDataset, type LoadedData } from '../core/data/load';
 import { initBackend } from './backend';
 import { buildModel } from './buildModel';
 import { compileModel, getLearningRate, setLearningRate } from './compileModel';
@@ -20,6 +20,9 @@ import { formatEpochHeader, formatEpochSummaryLine } from './progress';
 import type { FromTrainer, Metrics, RunResult, StartMessage } from './protocol';
 import { deriveSeed, randomSeed, Rng } from './random';
 import { RunFolder } from './runFolder';
+import { scheduleOf } from './schedules';
+import { splitTensors } from './splitTensors';
+import { classify } from './classification';
 
 export interface TrainHooks {
   emit(m: FromTrainer): void;
@@ -74,7 +77,7 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
     const steps = Math.ceil(data.train.count / batchSize);
     const startedAt = new Date();
     result = {
-      spec: spec.name, variant: spec.variant ?? null, status: 'running', backend: backend.name, backendReason: backend.reason,
+      spec: spec.name, specPath: path.resolve(start.specPath), variant: spec.variant ?? null, status: 'running', backend: backend.name, backendReason: backend.reason,
       history: {}, test: null, bestEpoch: null, bestMonitor: null, stoppedEarly: false, epochsRun: 0,
       samplesPerSecond: 0, durationSeconds: 0, startedAt: startedAt.toISOString(), finishedAt: null,
     };
@@ -102,20 +105,12 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
   }
 }
 
-/** Examples of a split as tensors shaped for the model's input. */
-function tensors(split: Split, spec: ResolvedSpec): { x: tf.Tensor; y: tf.Tensor } {
-  const inputShape = spec.layers[0].inputShape.slice(1) as number[];
-  const x = tf.tensor(split.x, [split.count, ...inputShape], 'float32');
-  const y = tf.tensor(split.y instanceof Int32Array ? Float32Array.from(split.y) : split.y, [split.count, ...(split.labelShape.length ? split.labelShape : [1])], 'float32');
-  return { x, y };
-}
-
 async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result: RunResult, emit: (m: FromTrainer) => void, hooks: TrainHooks): Promise<void> {
   const model = buildModel(spec);
   const optimizer = compileModel(model, spec);
   const keys = names(spec);
-  const train = tensors(data.train, spec);
-  const val = data.validation ? tensors(data.validation, spec) : undefined;
+  const train = splitTensors(data.train, spec);
+  const val = data.validation ? splitTensors(data.validation, spec) : undefined;
   const n = data.train.count;
   const batchSize = spec.fit.batch_size;
   const steps = Math.ceil(n / batchSize);
@@ -143,6 +138,12 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
     event: (e) => emit(e.type === 'earlyStopping' ? { ...e, bestEpoch: e.bestEpoch ?? null } : e),
   };
   const callbacks = makeCallbacks(spec.fit.callbacks, run);
+  const schedule = scheduleOf(spec.compile.optimizer.learning_rate);
+  if (schedule && callbacks.some((c) => c instanceof ReduceLROnPlateau)) {
+    throw new TrainError('ReduceLROnPlateau cannot change a learning rate that follows a schedule (Keras refuses this too). Use a number for "learning_rate", or remove ReduceLROnPlateau.');
+  }
+  const dropouts = dropoutSeeds(model, spec);
+  let iteration = 0;
   for (const cb of callbacks) await cb.onTrainBegin?.(ctl);
 
   for (let epoch = 0; epoch < epochs && !cancelled; epoch++) {
@@ -163,6 +164,9 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
       const idx = tf.tensor1d(order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize)), 'int32');
       const xb = tf.gather(train.x, idx);
       const yb = tf.gather(train.y, idx);
+      if (schedule) setLearningRate(optimizer, schedule(iteration));
+      for (const d of dropouts) d.layer.seed = d.seedAt(iteration);
+      iteration++;
       const out = await model.trainOnBatch(xb, yb);
       tf.dispose([idx, xb, yb]);
       const values = Array.isArray(out) ? out : [out];
@@ -228,13 +232,15 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
     result.bestMonitor = monitor.key;
   }
   if (data.test && !cancelled) {
-    const t = tensors(data.test, spec);
+    const t = splitTensors(data.test, spec);
     const ev = model.evaluate(t.x, t.y, { batchSize: Math.max(batchSize, 256) });
     const vs = Array.isArray(ev) ? ev : [ev];
     const got = await Promise.all(vs.map((v) => v.data()));
     tf.dispose([...vs, t.x, t.y]);
     result.test = Object.fromEntries(keys.map((k, i) => [k, got[i][0]]));
-    emit({ type: 'evaluation', metrics: result.test });
+    const classification = classify(model, data.test, spec);
+    if (classification) result.classification = classification;
+    emit({ type: 'evaluation', metrics: result.test, ...(classification ? { classification } : {}) });
     emit({ type: 'log', level: 'info', text: `Test: ${keys.map((k) => `${k}: ${(result.test as Metrics)[k].toFixed(4)}`).join(' - ')}` });
   }
   await saveModel(model as tfl.LayersModel, path.join(run.dir, 'model'));
@@ -253,6 +259,22 @@ function bestMonitor(spec: ResolvedSpec, result: RunResult): { key: string; max:
   const key = named ?? ('val_loss' in result.history ? 'val_loss' : 'loss' in result.history ? 'loss' : undefined);
   if (!key) return undefined;
   return { key, max: metricDirection(key.replace(/^val_/, '')) === 'max' };
+}
+
+/**
+ * Dropout layers whose masks must be reproducible: with a spec or layer seed, each batch gets its
+ * own mask seed derived from it (tfjs would reuse one fixed seed for every batch, i.e. one mask).
+ */
+function dropoutSeeds(model: tfl.LayersModel, spec: ResolvedSpec): { layer: { seed?: number }; seedAt: (step: number) => number }[] {
+  const out: { layer: { seed?: number }; seedAt: (step: number) => number }[] = [];
+  model.layers.forEach((layer, i) => {
+    if (layer.getClassName() !== 'Dropout') return;
+    const own = (layer as unknown as { seed?: number }).seed;
+    const base = own ?? (spec.seed === undefined ? undefined : deriveSeed(spec.seed, 'dropout', i));
+    if (base === undefined) return;
+    out.push({ layer: layer as unknown as { seed?: number }, seedAt: (step) => deriveSeed(base, step) });
+  });
+  return out;
 }
 
 /** Keras callbacks from the spec (TerminateOnNaN is built into the loop). */

@@ -36,6 +36,8 @@ export interface BuiltinDatasetInfo {
   doc: string;
   exampleShape: number[];
   numClasses: number;
+  /** Class labels in index order. */
+  classNames: readonly string[];
   trainCount: number;
   testCount: number;
 }
@@ -46,6 +48,7 @@ export const BUILTIN_DATASETS: Record<BuiltinDatasetName, BuiltinDatasetInfo> = 
     doc: 'MNIST handwritten digits: 60,000 training and 10,000 test images of 28x28 grey pixels (0-255), 10 classes.',
     exampleShape: [28, 28],
     numClasses: 10,
+    classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     trainCount: 60000,
     testCount: 10000,
   },
@@ -54,6 +57,7 @@ export const BUILTIN_DATASETS: Record<BuiltinDatasetName, BuiltinDatasetInfo> = 
     doc: 'Fashion-MNIST: 60,000 training and 10,000 test images of 28x28 grey clothing pictures (0-255), 10 classes.',
     exampleShape: [28, 28],
     numClasses: 10,
+    classNames: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
     trainCount: 60000,
     testCount: 10000,
   },

@@ -7,6 +7,7 @@ import { ACTIVATIONS } from './activations';
 import { INITIALIZERS } from './initializers';
 import { REGULARIZERS } from './regularizers';
 import { OPTIMIZERS } from './optimizers';
+import { SCHEDULES } from './schedules';
 import { LOSSES, type LossEntry } from './losses';
 import { METRICS } from './metrics';
 import { CALLBACKS } from './callbacks';
@@ -23,6 +24,7 @@ export const NAMED: Record<Exclude<NameKind, 'layer'>, readonly NamedEntry[]> = 
   initializer: INITIALIZERS,
   regularizer: REGULARIZERS,
   optimizer: OPTIMIZERS,
+  schedule: SCHEDULES,
   loss: LOSSES,
   metric: METRICS,
   callback: CALLBACKS,

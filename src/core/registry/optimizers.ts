@@ -1,6 +1,11 @@
 import type { Field, NamedEntry } from './types';
 
-const lr = (d: number): Field => ({ name: 'learning_rate', type: { kind: 'number', min: 0, exclusiveMin: true }, default: d, doc: `Step size (Keras default ${d}).` });
+const lr = (d: number): Field => ({
+  name: 'learning_rate',
+  type: { kind: 'oneOf', options: [{ kind: 'number', min: 0, exclusiveMin: true }, { kind: 'ref', ref: 'schedule' }] },
+  default: d,
+  doc: `Step size (Keras default ${d}), or a learning-rate schedule such as { "type": "ExponentialDecay", ... }.`,
+});
 const eps: Field = { name: 'epsilon', type: { kind: 'number', min: 0 }, default: 1e-7, doc: 'Small constant for numerical stability.' };
 const beta1: Field = { name: 'beta_1', type: { kind: 'number', min: 0, max: 1, exclusiveMax: true }, default: 0.9, doc: 'Decay rate of the first-moment estimates.' };
 const beta2: Field = { name: 'beta_2', type: { kind: 'number', min: 0, max: 1, exclusiveMax: true }, default: 0.999, doc: 'Decay rate of the second-moment estimates.' };

@@ -14,6 +14,7 @@ export type NameKind =
   | 'initializer'
   | 'regularizer'
   | 'optimizer'
+  | 'schedule'
   | 'loss'
   | 'metric'
   | 'callback';
@@ -25,6 +26,7 @@ export const KIND_WORDS: Record<NameKind, string> = {
   initializer: 'initializer',
   regularizer: 'regularizer',
   optimizer: 'optimizer',
+  schedule: 'learning-rate schedule',
   loss: 'loss',
   metric: 'metric',
   callback: 'callback',
