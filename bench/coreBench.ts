@@ -26,7 +26,8 @@ export interface CoreBenchOptions {
   print?: boolean;
 }
 
-interface Stats { median: number; p95: number; mean: number; min: number; max: number }
+/** Milliseconds per call. */
+export interface Stats { median: number; p95: number; mean: number; min: number; max: number }
 
 interface SpecFigures {
   spec: string;
@@ -137,7 +138,7 @@ function stats(samples: number[]): Stats {
 let sink = 0;
 
 /** Times `fn(i)` `iterations` times; returns milliseconds per call. */
-function time(iterations: number, fn: (i: number) => unknown): Stats {
+export function time(iterations: number, fn: (i: number) => unknown): Stats {
   const samples: number[] = [];
   for (let i = 0; i < iterations; i++) {
     const t0 = performance.now();
@@ -154,7 +155,7 @@ function resolveAndSummarize(a: Analysis): string {
 }
 
 /** The offsets of every digit inside a `"units": N` value: edits there keep the spec valid. */
-function digitOffsets(text: string): number[] {
+export function digitOffsets(text: string): number[] {
   const out: number[] = [];
   for (const m of text.matchAll(/"units": (\d+)/g)) {
     const start = (m.index ?? 0) + m[0].length - m[1].length;
@@ -242,7 +243,8 @@ export async function run(options: CoreBenchOptions = {}): Promise<object> {
   return result;
 }
 
-function arg(name: string): number | undefined {
+/** A numeric `--name N` command-line argument, for running a bench file directly. */
+export function arg(name: string): number | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? Number(process.argv[i + 1]) : undefined;
 }

@@ -1,16 +1,23 @@
-/** Writes schemas/model-spec.schema.json from the registry (`npm run schema`). */
+/**
+ * Writes the two schemas from the registry (`npm run schema`): the strict
+ * schemas/model-spec.schema.json and the editor's schemas/model-spec.editor.schema.json.
+ */
 import * as path from 'path';
 import { writeFileAtomic } from '../src/core/atomicWrite';
-import { generateSchema } from '../src/core/schema';
+import { generateSchema, type SchemaOptions } from '../src/core/schema';
 
-export const SCHEMA_FILE = path.join(__dirname, '..', '..', 'schemas', 'model-spec.schema.json');
+const SCHEMAS_DIR = path.join(__dirname, '..', '..', 'schemas');
+export const SCHEMA_FILE = path.join(SCHEMAS_DIR, 'model-spec.schema.json');
+export const EDITOR_SCHEMA_FILE = path.join(SCHEMAS_DIR, 'model-spec.editor.schema.json');
 
-/** The schema file's exact text. */
-export function schemaText(): string {
-  return JSON.stringify(generateSchema(), null, 2) + '\n';
+/** A schema file's exact text. */
+export function schemaText(options: SchemaOptions = {}): string {
+  return JSON.stringify(generateSchema(options), null, 2) + '\n';
 }
 
 if (require.main === module) {
-  writeFileAtomic(SCHEMA_FILE, schemaText());
-  console.log(`Wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
+  for (const [file, options] of [[SCHEMA_FILE, {}], [EDITOR_SCHEMA_FILE, { editor: true }]] as const) {
+    writeFileAtomic(file, schemaText(options));
+    console.log(`Wrote ${path.relative(process.cwd(), file)}`);
+  }
 }

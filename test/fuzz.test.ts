@@ -21,6 +21,7 @@ import { LAYERS, NAMED, spellings, type Field, type NameKind, type ValueType } f
 import { resolveSpec, type ResolvedSpec } from '../src/core/resolve';
 import { SPEC_FIELDS } from '../src/core/specFields';
 import { summaryText } from '../src/core/summary';
+import { mulberry32 } from './helpers';
 
 // ---- Seeded randomness ---------------------------------------------------------------------
 
@@ -28,16 +29,6 @@ const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED)
 const SCALE = Math.max(0.01, Number(process.env.FUZZ_SCALE ?? 1) || 1);
 const n = (count: number): number => Math.max(1, Math.round(count * SCALE));
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;

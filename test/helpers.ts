@@ -56,3 +56,15 @@ export const MLP = `
 export function codes(text: string): string[] {
   return analyze(text).diagnostics.map((d) => d.code);
 }
+
+/** A seeded uniform [0, 1) generator (mulberry32): reproducible test data without a dependency. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

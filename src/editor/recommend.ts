@@ -1,0 +1,67 @@
+/**
+ * The choice that fits the rest of the spec, for completion to preselect: the initializer made
+ * for a layer's activation (the notebook's pairings), the output activation its loss expects,
+ * the loss for its output and labels.
+ */
+import { lookup, lookupLoss, type Json } from '../core/registry';
+import type { LayerInfo, ModelInfo } from '../core/model';
+
+/** A recommended value and, in a few words, why. */
+export interface Recommendation {
+  value: string;
+  why: string;
+}
+
+/** The canonical name of an activation/initializer value (`"HeNormal"` or `{ "type": "HeNormal" }`). */
+export function canonical(kind: 'activation' | 'initializer' | 'loss', v: Json | undefined): string | undefined {
+  const name = typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) && typeof v.type === 'string' ? v.type : undefined;
+  return name === undefined ? undefined : lookup(kind, name)?.name;
+}
+
+const RELU_FAMILY = new Set(['relu', 'relu6', 'elu', 'gelu', 'swish', 'mish', 'softplus']);
+const GLOROT_FAMILY = new Set(['sigmoid', 'tanh', 'softmax', 'linear', 'softsign', 'hard_sigmoid']);
+
+/** The kernel initializer made for `activation`. */
+export function initializerFor(activation: string | undefined): Recommendation | undefined {
+  if (activation === 'selu') return { value: 'lecun_normal', why: 'pairs with selu' };
+  if (activation && RELU_FAMILY.has(activation)) return { value: 'he_normal', why: `pairs with ${activation}` };
+  if (activation && GLOROT_FAMILY.has(activation)) return { value: 'glorot_uniform', why: `pairs with ${activation}` };
+  return undefined;
+}
+
+/** The last layer that applies an activation, when nothing after it changes the values. */
+export function outputLayer(model: ModelInfo): LayerInfo | undefined {
+  for (let i = model.layers.length - 1; i >= 0; i--) {
+    const l = model.layers[i];
+    if (l.entry?.activationArg) return l;
+    if (!['Dropout', 'AlphaDropout', 'Flatten', 'Reshape'].includes(l.type)) return undefined;
+  }
+  return undefined;
+}
+
+/** The activation for `layer`: what the loss expects of the output layer; else what its initializer was made for. */
+export function activationFor(model: ModelInfo, layer: LayerInfo | undefined, loss: Json | undefined, initializer: string | undefined): Recommendation | undefined {
+  const lossEntry = lookupLoss(canonical('loss', loss) ?? '');
+  if (layer && layer === outputLayer(model) && lossEntry) {
+    const fromLogits = typeof loss === 'object' && loss !== null && !Array.isArray(loss) && loss.from_logits === true;
+    if (fromLogits) return { value: 'linear', why: 'the loss takes logits' };
+    if (lossEntry.family === 'sparse' || lossEntry.family === 'categorical') return { value: 'softmax', why: `output for ${lossEntry.name}` };
+    if (lossEntry.family === 'binary' && lossEntry.name === 'binary_crossentropy') return { value: 'sigmoid', why: 'output for binary_crossentropy' };
+    return undefined;
+  }
+  if (initializer === 'lecun_normal') return { value: 'selu', why: 'pairs with lecun_normal' };
+  if (initializer === 'he_normal' || initializer === 'he_uniform') return { value: 'relu', why: `pairs with ${initializer}` };
+  return undefined;
+}
+
+/** The loss for the model's output and labels. */
+export function lossFor(model: ModelInfo): Recommendation | undefined {
+  const out = outputLayer(model);
+  if (!out?.entry?.activationArg) return undefined;
+  const act = canonical('activation', out.args[out.entry.activationArg]);
+  const units = out.outputShape?.[out.outputShape.length - 1];
+  // Built-in datasets label examples with class ids; local files may hold one-hot rows.
+  if (act === 'softmax' && model.dataset) return { value: 'sparse_categorical_crossentropy', why: `softmax output, ${model.dataset.name} class ids` };
+  if (act === 'sigmoid' && units === 1) return { value: 'binary_crossentropy', why: 'one sigmoid output' };
+  return undefined;
+}
