@@ -11,9 +11,32 @@ const watch = process.argv.includes('--watch');
 const entries = [
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/trainer/main.ts', out: 'trainer' },
+  { in: 'src/extension/extension.ts', out: 'extension' },
 ].filter((e) => fs.existsSync(e.in));
 
+/**
+ * The training panel's webview: a browser bundle (script and stylesheet, uPlot's CSS included)
+ * loaded under a strict CSP, so everything it uses is bundled. Its own build: the node entries
+ * above are CommonJS for node, this one is an IIFE for Chromium.
+ */
+const webview = {
+  entryPoints: [
+    { in: 'webview/main.ts', out: 'panel' },
+    { in: 'webview/panel.css', out: 'panel' },
+  ],
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  // VS Code 1.90's Electron runs Chromium 122.
+  target: 'chrome120',
+  outdir: 'dist/webview',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
 async function main() {
+  const webviewCtx = await esbuild.context(webview);
   const ctx = await esbuild.context({
     entryPoints: entries,
     bundle: true,
@@ -32,10 +55,10 @@ async function main() {
     logLevel: 'warning',
   });
   if (watch) {
-    await ctx.watch();
+    await Promise.all([ctx.watch(), webviewCtx.watch()]);
   } else {
-    await ctx.rebuild();
-    await ctx.dispose();
+    await Promise.all([ctx.rebuild(), webviewCtx.rebuild()]);
+    await Promise.all([ctx.dispose(), webviewCtx.dispose()]);
     const cli = path.join(__dirname, 'dist/cli.js');
     if (fs.existsSync(cli)) {
       const src = fs.readFileSync(cli, 'utf8');

@@ -15,8 +15,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import { installFastWasmMatMul } from './wasmMatMul';
 
-/** What the user asked for (`--backend`). */
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+import type { BackendChoice } from './protocol';
+
+/** What the user asked for (`--backend`); defined with the protocol, which carries it. */
+export type { BackendChoice };
 
 /** The backend actually in use, and a one-line human explanation of why. */
 export interface BackendInfo {

@@ -4,7 +4,9 @@
  * a literal `type`. The same messages are written to a run's `events.jsonl` and printed by
  * `modelspec train --json`.
  */
-import type { BackendChoice } from './backend';
+
+/** Which TensorFlow.js backend to use: auto tries tfjs-node, then wasm, then cpu. */
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** Metric values keyed by Keras names: `loss`, `accuracy`, `val_loss`, `val_accuracy`, `learning_rate`. */
 export type Metrics = Record<string, number>;
