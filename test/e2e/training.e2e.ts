@@ -1,0 +1,97 @@
+/**
+ * Issue #5 end to end: "Model Spec: Train Model" in a real VS Code (code-server) on a small
+ * slice of real MNIST: the progress notification, the panel's summary and chart points, the run
+ * folder, then "Stop Training" mid-run and a consistent run marked cancelled.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT, codeServerSession } from './session';
+import type { Workbench } from './workbench';
+
+const SPEC = 'examples/mnist-initializers.model.json';
+
+/** The run folders of the example spec in the workspace's runs folder. */
+function runFolders(workspace: string): string[] {
+  const dir = path.join(workspace, 'runs', 'mnist-initializers');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).map((d) => path.join(dir, d)) : [];
+}
+
+/** Polls `check` until it returns a value: for files and attribute values, which have no locator to wait on. */
+async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('Model Spec in VS Code (code-server): training', function () {
+  this.timeout(120_000);
+  let workspace = '';
+  const session = codeServerSession('training', (ws) => {
+    for (const dir of ['examples', 'schemas']) fs.cpSync(path.join(ROOT, dir), path.join(ws, dir), { recursive: true });
+    // A quick slice of real MNIST: 2,000 training images, many short epochs, so Stop lands mid-run.
+    const file = path.join(ws, SPEC);
+    const text = fs.readFileSync(file, 'utf8')
+      .replace('"validation": { "first": 5000 } }', '"validation": { "first": 1000 }, "limit": 2000 }')
+      .replace('"epochs": 10', '"epochs": 200');
+    assert.ok(text.includes('"limit": 2000') && text.includes('"epochs": 200'), 'the example spec changed: update this test');
+    fs.writeFileSync(file, text);
+  });
+  let wb: Workbench;
+  before(() => {
+    ({ wb, workspace } = session());
+  });
+
+  it('trains a variant from the command palette with progress and a live panel', async () => {
+    await wb.openFile(SPEC);
+    await wb.command('Model Spec: Train Model');
+    // The spec has variants: pick one.
+    await wb.page.locator('.quick-input-widget', { hasText: 'Train which variant?' }).waitFor();
+    await wb.quickInput.fill('glorot_normal');
+    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'glorot_normal' }).first().waitFor();
+    await wb.page.keyboard.press('Enter');
+
+    const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'Training mnist-initializers' });
+    await toast.waitFor({ timeout: 60_000 });
+    await toast.filter({ hasText: /epoch \d+\/200/ }).waitFor({ timeout: 60_000 });
+    await wb.statusItem(/mnist-initializers/).waitFor();
+
+    const panel = wb.page.frameLocator('iframe.webview').frameLocator('#active-frame');
+    await panel.locator('[data-testid="summary-table"]', { hasText: '235,500' }).waitFor({ timeout: 60_000 });
+    const loss = panel.locator('figure.chart[data-metric="loss"]');
+    await loss.waitFor();
+    // Two epochs: a train and a validation point each.
+    await eventually(async () => (Number(await loss.getAttribute('data-epoch-points')) >= 4 ? true : undefined), 'two epochs on the loss chart');
+    assert.ok(Number(await loss.getAttribute('data-batch-points')) > 0, 'the faint per-batch line has points');
+    const runs = await eventually(() => { const r = runFolders(workspace); return r.length ? r : undefined; }, 'the run folder');
+    assert.strictEqual(runs.length, 1);
+    assert.match(path.basename(runs[0]), /^\d{8}-\d{6}-glorot_normal$/);
+    assert.strictEqual(await panel.locator('[data-testid="status"]').getAttribute('data-status'), 'running');
+    await wb.screenshot('training');
+  });
+
+  it('stops mid-run with "Stop Training" and leaves a consistent run marked cancelled', async () => {
+    await wb.command('Model Spec: Stop Training');
+    const [run] = runFolders(workspace);
+    const result = await eventually(() => {
+      const text = fs.readFileSync(path.join(run, 'result.json'), 'utf8');
+      const r = JSON.parse(text) as { status: string; epochsRun: number; history: Record<string, number[]> };
+      return r.status === 'running' ? undefined : r;
+    }, 'result.json to leave "running"');
+    assert.strictEqual(result.status, 'cancelled');
+    assert.ok(result.epochsRun >= 2 && result.epochsRun < 200, `epochs run: ${result.epochsRun}`);
+    assert.strictEqual(result.history.loss.length, result.epochsRun);
+    assert.ok(fs.existsSync(path.join(run, 'model', 'model.json')), 'what was learned is saved');
+    const lines = fs.readFileSync(path.join(run, 'history.csv'), 'utf8').trim().split(/\r?\n/);
+    assert.strictEqual(lines.length, result.epochsRun + 1, 'history.csv: header and one row per epoch');
+
+    const panel = wb.page.frameLocator('iframe.webview').frameLocator('#active-frame');
+    await panel.locator('[data-testid="status"][data-status="cancelled"]').waitFor({ timeout: 30_000 });
+    await wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    await wb.screenshot('stopped');
+  });
+});
