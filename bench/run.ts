@@ -20,6 +20,8 @@ interface Bench {
 
 export const BENCHES: readonly Bench[] = [
   { name: 'core', load: () => import('./coreBench') },
+  { name: 'editor', load: () => import('./editorBench') },
+  { name: 'train', load: () => import('./trainBench') },
 ];
 
 async function main(argv: readonly string[]): Promise<number> {
