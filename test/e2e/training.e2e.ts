@@ -94,4 +94,15 @@ describe('Model Spec in VS Code (code-server): training', function () {
     await wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
     await wb.screenshot('stopped');
   });
+
+  it('shows the run in the comparison with "Compare Variants"', async () => {
+    await wb.focusEditor();
+    await wb.command('Model Spec: Compare Variants');
+    const panel = wb.page.frameLocator('iframe.webview').frameLocator('#active-frame');
+    const row = panel.locator('[data-testid="compare-table"] tr[data-run-id]');
+    await row.first().waitFor();
+    assert.strictEqual(await row.count(), 1);
+    assert.match(await row.first().innerText(), /glorot_normal/);
+    await wb.screenshot('compare');
+  });
 });
