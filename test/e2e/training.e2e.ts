@@ -48,9 +48,8 @@ describe('Model Spec in VS Code (code-server): training', function () {
 
   it('trains a variant from the command palette with progress and a live panel', async () => {
     await wb.openFile(SPEC);
-    await wb.command('Model Spec: Train Model');
-    // The spec has variants: pick one.
-    await wb.page.locator('.quick-input-widget', { hasText: 'Train which variant?' }).waitFor();
+    // The spec has variants: Train Model asks which.
+    await wb.command('Model Spec: Train Model', 'Train which variant?');
     await wb.quickInput.fill('glorot_normal');
     await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'glorot_normal' }).first().waitFor();
     await wb.page.keyboard.press('Enter');

@@ -55,13 +55,17 @@ export class Workbench {
     return this.page.locator('.quick-input-widget input');
   }
 
-  /** Runs a command from the palette by its title, e.g. `Model Spec: Show Summary`. */
-  async command(title: string): Promise<void> {
+  /**
+   * Runs a command from the palette by its title, e.g. `Model Spec: Show Summary`. A command
+   * that asks something in a quick pick of its own keeps the widget open: pass its title.
+   */
+  async command(title: string, asks?: string): Promise<void> {
     await this.page.keyboard.press('F1');
     await this.quickInput.fill(`>${title}`);
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
     await this.page.keyboard.press('Enter');
-    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    if (asks) await this.page.locator('.quick-input-widget:not(.quick-input-widget-closing)', { hasText: asks }).waitFor();
+    else await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
 
   /** Opens a workspace file with Quick Open (Ctrl+P), as a user types its name. */
