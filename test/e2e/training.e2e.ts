@@ -10,6 +10,7 @@ import { ROOT, codeServerSession } from './session';
 import type { Workbench } from './workbench';
 
 const SPEC = 'examples/mnist-initializers.model.json';
+const QUICK = 'examples/quick.model.json';
 
 /** The run folders of the example spec in the workspace's runs folder. */
 function runFolders(workspace: string): string[] {
@@ -40,6 +41,10 @@ describe('Model Spec in VS Code (code-server): training', function () {
       .replace('"epochs": 10', '"epochs": 200');
     assert.ok(text.includes('"limit": 2000') && text.includes('"epochs": 200'), 'the example spec changed: update this test');
     fs.writeFileSync(file, text);
+    // The same five variants on a tiny slice, to train them all to the end.
+    const quick = text.replace('"name": "mnist-initializers"', '"name": "quick-initializers"')
+      .replace('"limit": 2000', '"limit": 500').replace('"epochs": 200', '"epochs": 2');
+    fs.writeFileSync(path.join(ws, QUICK), quick);
   });
   let wb: Workbench;
   before(() => {
@@ -103,5 +108,40 @@ describe('Model Spec in VS Code (code-server): training', function () {
     assert.strictEqual(await row.count(), 1);
     assert.match(await row.first().innerText(), /glorot_normal/);
     await wb.screenshot('compare');
+  });
+
+  it('trains all five variants to the end, then shows the test results and the comparison', async function () {
+    this.timeout(240_000);
+    await wb.openFile(QUICK);
+    await wb.command('Model Spec: Train All Variants');
+    await wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'Training quick-initializers finished: 5 runs' })
+      .waitFor({ timeout: 230_000 });
+    const runs = fs.readdirSync(path.join(workspace, 'runs', 'quick-initializers'));
+    assert.strictEqual(runs.length, 5);
+    for (const r of runs) {
+      const result = JSON.parse(fs.readFileSync(path.join(workspace, 'runs', 'quick-initializers', r, 'result.json'), 'utf8'));
+      assert.strictEqual(result.status, 'completed', r);
+      assert.strictEqual(result.classification.matrix.flat().reduce((a: number, b: number) => a + b, 0), 10000);
+    }
+    const panel = wb.page.frameLocator('iframe.webview').frameLocator('#active-frame');
+    await panel.locator('[data-testid="confusion-matrix"]').waitFor();
+    await panel.locator('[data-testid="mistakes"] li').first().waitFor();
+    await wb.screenshot('all-variants-results');
+
+    await wb.focusEditor();
+    await wb.command('Model Spec: Compare Variants');
+    const rows = panel.locator('[data-testid="compare-table"] tr[data-run-id]');
+    await rows.nth(4).waitFor();
+    assert.strictEqual(await rows.count(), 5);
+    await wb.screenshot('all-variants-compare');
+
+    // The panel on its own, full width: the notebook's conclusion, then what the model gets wrong.
+    await wb.focusEditor();
+    await wb.command('View: Close All Editors in Group');
+    await wb.page.locator('.editor-group-container').nth(1).waitFor({ state: 'detached' });
+    await wb.screenshot('panel-compare');
+    await panel.locator('#tab-training').click();
+    await panel.locator('[data-testid="confusion-matrix"]').scrollIntoViewIfNeeded();
+    await wb.screenshot('panel-results');
   });
 });
