@@ -97,6 +97,7 @@ describe('modelspec train', () => {
       assert.ok(r.out.includes(`Training mnist-initializers, variant "${v}" (${i + 1} of 5)\n`), r.out);
     }
     assert.ok(r.out.includes('Backend: cpu - fake trainer (ok)\n'));
+    assert.ok(r.out.includes('Engine: tfjs (cpu) - fake trainer\n'));
     assert.ok(r.out.includes(`Run folder: ${path.join(runsDir, 'mnist-initializers', 'fake-he_normal')}\n`));
     assert.ok(r.out.includes('Model: "sequential"\nfake summary table\n'));
     assert.strictEqual(r.out.split('Epoch 1/3\n').length - 1, 5);

@@ -440,6 +440,7 @@ export class TrainSession {
     const lines = [
       `Training ${m.spec}${m.variant === undefined ? '' : `, variant "${m.variant}"`}${position ? ` (${position})` : ''}`,
       `Backend: ${m.backend}${m.backendReason ? ` - ${m.backendReason}` : ''}`,
+      `Engine: ${m.engine} - ${m.engineReason}`,
       `Run folder: ${shownPath(m.runDir)}`,
       `Data: ${m.trainCount.toLocaleString('en-US')} train, ${m.validationCount.toLocaleString('en-US')} validation, ${m.testCount.toLocaleString('en-US')} test samples` +
         (m.dataSources.length ? ` (${m.dataSources.join('; ')})` : ''),

@@ -1,0 +1,41 @@
+// Compiles the fused training kernel (src/kernel/dense.c) to dist/kernel.wasm with clang's
+// wasm32 target. Runs from esbuild.js on every build. Self-contained: no libc, no imports.
+// The toolchain is Debian's clang and lld (`.ci/run` installs them when missing).
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const SOURCE = path.join(__dirname, '..', 'src', 'kernel', 'dense.c');
+const OUT = path.join(__dirname, '..', 'dist', 'kernel.wasm');
+
+/** The first clang on PATH (Debian installs versioned names too). */
+function findClang() {
+  for (const name of ['clang', 'clang-16', 'clang-15', 'clang-14']) {
+    try {
+      execFileSync(name, ['--version'], { stdio: 'ignore' });
+      return name;
+    } catch {
+      // try the next name
+    }
+  }
+  throw new Error('clang not found: the training kernel needs clang and lld (Debian: apt-get install -y clang lld).');
+}
+
+/** Builds dist/kernel.wasm unless it is newer than its source. */
+function buildKernel() {
+  if (fs.existsSync(OUT) && fs.statSync(OUT).mtimeMs >= fs.statSync(SOURCE).mtimeMs) return OUT;
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  execFileSync(findClang(), [
+    '--target=wasm32', '-msimd128', '-mbulk-memory', '-O3', '-nostdlib', '-ffreestanding', '-fno-builtin',
+    '-Wall', '-Werror',
+    '-Wl,--no-entry', '-Wl,--export-dynamic', '-Wl,--strip-all',
+    // Room for the whole training set: memory grows from the module's first pages.
+    '-Wl,--max-memory=4294967296', '-Wl,-z,stack-size=1048576',
+    '-o', OUT, SOURCE,
+  ], { stdio: 'inherit' });
+  return OUT;
+}
+
+module.exports = { buildKernel };
+
+if (require.main === module) buildKernel();
