@@ -1,6 +1,6 @@
 /**
  * Training speed against PyTorch: one epoch of the notebook MLP (784-300-200-100-10 relu/softmax,
- * glorot_normal variant, SGD 0.01, 55,000 images) at batch 32 and 128 with the fused kernel, with
+ * glorot_normal variant, SGD 0.01, 55,000 images) at batch 32 and 128 with the fused kernel (1 and 2 threads), with
  * stock tfjs on wasm, and with the PyTorch reference (../shared/bench/torch_reference.py) in the
  * same run. Samples/s count the training loop alone (no validation), as the reference does.
  *
@@ -57,7 +57,8 @@ export async function run(): Promise<object> {
   for (const batch of [32, 128]) {
     const spec = specWithBatch(batch, dir);
     const engines: { system: string; over: Partial<StartMessage> }[] = [
-      { system: 'fused wasm-simd kernel, 1 thread', over: { engine: 'kernel' } },
+      { system: 'fused wasm-simd kernel, 1 thread', over: { engine: 'kernel', threads: 1 } },
+      { system: 'fused wasm-simd kernel, 2 threads', over: { engine: 'kernel', threads: 2 } },
       { system: 'tfjs wasm, 1 thread', over: { engine: 'tfjs', threads: 1 } },
     ];
     for (const e of engines) {

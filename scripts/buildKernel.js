@@ -26,11 +26,13 @@ function buildKernel() {
   if (fs.existsSync(OUT) && fs.statSync(OUT).mtimeMs >= fs.statSync(SOURCE).mtimeMs) return OUT;
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   execFileSync(findClang(), [
-    '--target=wasm32', '-msimd128', '-mbulk-memory', '-O3', '-nostdlib', '-ffreestanding', '-fno-builtin',
+    '--target=wasm32', '-msimd128', '-mbulk-memory', '-matomics', '-mmutable-globals', '-O3', '-nostdlib', '-ffreestanding', '-fno-builtin',
     '-Wall', '-Werror',
     '-Wl,--no-entry', '-Wl,--export-dynamic', '-Wl,--strip-all',
-    // Room for the whole training set: memory grows from the module's first pages.
-    '-Wl,--max-memory=4294967296', '-Wl,-z,stack-size=1048576',
+    // One shared memory for the calling thread and its workers, created by the caller with room
+    // for the whole training set; each worker gets its own stack through __stack_pointer.
+    '-Wl,--import-memory', '-Wl,--shared-memory', '-Wl,--max-memory=4294967296',
+    '-Wl,-z,stack-size=65536', '-Wl,--export=__stack_pointer',
     '-o', OUT, SOURCE,
   ], { stdio: 'inherit' });
   return OUT;

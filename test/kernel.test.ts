@@ -57,11 +57,11 @@ function randomSplit(count: number, inputs: number, units: number, loss: string,
  * Trains `steps` batches of `batch` rows with tfjs and with the kernel from the same initial
  * weights; returns the largest weight difference and the per-step [loss, accuracy] pairs of both.
  */
-async function compare(spec: ResolvedSpec, split: Split, batch: number, steps: number): Promise<{ maxDiff: number; maxScale: number; tfjs: number[][]; kernel: number[][] }> {
+async function compare(spec: ResolvedSpec, split: Split, batch: number, steps: number, threads = 1): Promise<{ maxDiff: number; maxScale: number; tfjs: number[][]; kernel: number[][] }> {
   const plan = planOf(spec);
   const reference = buildModel(spec);
   compileModel(reference, spec);
-  const kernel = DenseKernel.create(plan, split, batch);
+  const kernel = DenseKernel.create(plan, split, batch, threads);
   assert.ok(kernel, 'dist/kernel.wasm is built');
   kernel.loadWeights(reference);
   const { x, y } = splitTensors(split, spec);
@@ -88,6 +88,7 @@ async function compare(spec: ResolvedSpec, split: Split, batch: number, steps: n
       maxScale = Math.max(maxScale, Math.abs(a[j]));
     }
   });
+  kernel.dispose();
   tf.dispose([x, y]);
   reference.dispose();
   fromKernel.dispose();
@@ -168,6 +169,14 @@ describe('fused training kernel', function () {
     });
   }
 
+  for (const threads of [2, 3]) {
+    it(`matches tfjs on ${threads} threads (Adam, batches of 6 and 32, layers of 40, 13, 5 units)`, async () => {
+      const spec = denseSpec(30, [{ type: 'Dense', units: 40, activation: 'elu' }, { type: 'Dense', units: 13, activation: 'relu' }, { type: 'Dense', units: 5, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'Adam', learning_rate: 0.01 });
+      const split = randomSplit(96, 30, 5, 'sparse_categorical_crossentropy', 4);
+      for (const batch of [6, 32]) assertClose(await compare(spec, split, batch, 4, threads), `${threads} threads, batch ${batch}`);
+    });
+  }
+
   it('says why a spec is not eligible', () => {
     const reason = (layers: object[], loss = 'sparse_categorical_crossentropy', optimizer: object = { type: 'SGD' }): string => {
       const p = kernelPlan(denseSpec(8, layers, loss, optimizer));
@@ -191,7 +200,7 @@ describe('fused training kernel', function () {
     const results = [];
     for (const engine of ['kernel', 'tfjs'] as const) {
       const msgs: FromTrainer[] = [];
-      const start: StartMessage = { type: 'start', specPath, specText: spec, variant: 'glorot_normal', runsDir: path.join(dir, 'runs'), backend: 'wasm', engine, epochs: 1, limit: 3000 };
+      const start: StartMessage = { type: 'start', specPath, specText: spec, variant: 'glorot_normal', runsDir: path.join(dir, 'runs'), backend: 'wasm', engine, epochs: 1, limit: 3000, threads: 2 };
       await train(start, { emit: (m) => msgs.push(m), cancelled: () => false });
       const done = msgs.find((m): m is Extract<FromTrainer, { type: 'done' }> => m.type === 'done');
       assert.ok(done, JSON.stringify(msgs.filter((m) => m.type === 'error')));

@@ -106,12 +106,12 @@ static const float SELU_ALPHA = 1.6732632423543772f, SELU_SCALE = 1.050700987355
     x = wasm_v128_load32_splat(a3 + (q)); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, w0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, w1)); \
   } while (0)
 
-/** C[m][0..ld) = A[m][0..k) * W[k][0..ld) + bias: 4x8 register tiles, k unrolled by 2. */
-static void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c) {
+/** C[m][j0..j1) = A[m][0..k) * W[k][j0..j1) + bias: 4x8 register tiles, k unrolled by 2. */
+static void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1) {
   int i = 0;
   for (; i + 4 <= m; i += 4) {
     const float *a0 = a + i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
-    for (int j = 0; j < ld; j += 8) {
+    for (int j = j0; j < j1; j += 8) {
       v128_t b0 = bias ? wasm_v128_load(bias + j) : wasm_f32x4_splat(0), b1 = bias ? wasm_v128_load(bias + j + 4) : wasm_f32x4_splat(0);
       v128_t c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1, c30 = b0, c31 = b1;
       const float *wp = w + j;
@@ -130,7 +130,7 @@ static void gemm_forward(int m, int k, const float *a, int lda, const float *w, 
   }
   for (; i < m; i++) {  // leftover rows of a short last batch
     const float *a0 = a + i * lda;
-    for (int j = 0; j < ld; j += 4) {
+    for (int j = j0; j < j1; j += 4) {
       v128_t acc = bias ? wasm_v128_load(bias + j) : wasm_f32x4_splat(0);
       for (int p = 0; p < k; p++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load32_splat(a0 + p), wasm_v128_load(w + p * ld + j)));
       wasm_v128_store(c + i * ld + j, acc);
@@ -142,12 +142,12 @@ static float hsum(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
 }
 
-/** dX[m][0..k) = dZ[m][0..ld) * W^T (W is [k][ld]): dot products over the padded rows, 4x2 tiles. */
-static void gemm_backward_input(int m, int k, const float *dz, int ld, const float *w, float *dx, int ldx) {
+/** dX[m][p0..k) = dZ[m][0..ld) * W[p0..k)^T (W is [k][ld]): dot products over the padded rows, 4x2 tiles. */
+static void gemm_backward_input(int m, int p0, int k, const float *dz, int ld, const float *w, float *dx, int ldx) {
   int i = 0;
   for (; i + 4 <= m; i += 4) {
     const float *d0 = dz + i * ld, *d1 = d0 + ld, *d2 = d1 + ld, *d3 = d2 + ld;
-    int p = 0;
+    int p = p0;
     for (; p + 2 <= k; p += 2) {
       const float *w0 = w + p * ld, *w1 = w0 + ld;
       v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -174,7 +174,7 @@ static void gemm_backward_input(int m, int k, const float *dz, int ld, const flo
     }
   }
   for (; i < m; i++) {
-    for (int p = 0; p < k; p++) {
+    for (int p = p0; p < k; p++) {
       v128_t c0 = wasm_f32x4_splat(0);
       for (int j = 0; j < ld; j += 4) c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load(dz + i * ld + j), wasm_v128_load(w + p * ld + j)));
       dx[i * ldx + p] = hsum(c0);
@@ -222,8 +222,8 @@ static inline v128_t update4(v128_t w, v128_t g, float *s1, float *s2, float *s3
  * dW = X^T * dZ over the batch, applied to W at once: 4x8 tiles of dW live in registers for the
  * whole batch loop and go straight into the optimizer update, so no gradient buffer is written.
  */
-static void gemm_grad_update(int m, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3) {
-  int p = 0;
+static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3) {
+  int p = p0;
   for (; p + 4 <= k; p += 4) {
     for (int j = 0; j < ld; j += 8) {
       v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -435,19 +435,78 @@ static float loss_and_grad(Layer *o, const int *idx, int m) {
   return (float)(total / m);
 }
 
+// ---- worker threads ----
+// Each GEMM is split between the calling thread (0) and `nworkers` workers that run k_worker()
+// on the same shared memory: the forward pass by output columns, the backward pass by rows of W
+// (each thread computes dX's columns for its rows before it updates those rows, so no thread
+// reads a row another one has changed). Elementwise work stays on thread 0.
+
+enum { JOB_FORWARD, JOB_BACKWARD };
+static struct { int kind, layer, m; } job;
+static int job_gen, job_done, nworkers;
+
+/** [lo, hi) of thread t's share of n items in units of `unit` (n a multiple of unit, except a tail). */
+static void share(int n, int unit, int t, int *lo, int *hi) {
+  int units = (n + unit - 1) / unit, nt = nworkers + 1;
+  int u0 = units * t / nt, u1 = units * (t + 1) / nt;
+  *lo = u0 * unit;
+  *hi = u1 * unit < n ? u1 * unit : n;
+}
+
+static void run_job(int t) {
+  Layer *l = &L[job.layer];
+  int m = job.m, lo, hi;
+  const float *in = job.layer ? L[job.layer - 1].a : xb;
+  int ldin = job.layer ? L[job.layer - 1].ld : in_ld;
+  if (job.kind == JOB_FORWARD) {
+    share(l->ld, 8, t, &lo, &hi);
+    if (lo < hi) gemm_forward(m, l->in, in, ldin, l->w, l->ld, l->bias ? l->b : 0, l->a, lo, hi);
+  } else {
+    share(l->in, 4, t, &lo, &hi);
+    if (lo >= hi) return;
+    if (job.layer) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, L[job.layer - 1].d, L[job.layer - 1].ld);
+    gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3);
+  }
+}
+
+/** Runs the job on every thread and returns when all are done. */
+static void run_everywhere(int kind, int layer, int m) {
+  job.kind = kind; job.layer = layer; job.m = m;
+  if (nworkers) {
+    __atomic_store_n(&job_done, 0, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&job_gen, 1, __ATOMIC_SEQ_CST);
+    __builtin_wasm_memory_atomic_notify(&job_gen, (unsigned)nworkers);
+  }
+  run_job(0);
+  while (__atomic_load_n(&job_done, __ATOMIC_ACQUIRE) < nworkers) {}
+}
+
+/** How many workers run k_worker() (set before they start). */
+EXPORT void k_set_workers(int n) { nworkers = n; }
+
+/** A worker's loop: never returns. Spins briefly for the next job (jobs come microseconds apart within a batch), then sleeps. */
+EXPORT void k_worker(int t) {
+  int seen = 0;  // not job_gen: a worker that starts late still runs the first job
+  for (;;) {
+    int spins = 0;
+    while (__atomic_load_n(&job_gen, __ATOMIC_ACQUIRE) == seen) {
+      if (++spins > 200000) __builtin_wasm_memory_atomic_wait32(&job_gen, seen, -1);
+    }
+    seen = __atomic_load_n(&job_gen, __ATOMIC_ACQUIRE);
+    run_job(t);
+    __atomic_fetch_add(&job_done, 1, __ATOMIC_RELEASE);
+  }
+}
+
 /**
  * One training step on the rows `idx[0..m)` of the resident data. Returns the batch's mean loss;
  * k_batch_accuracy() then gives its mean accuracy.
  */
 EXPORT float k_train_batch(const int *idx, int m) {
   for (int b = 0; b < m; b++) __builtin_memcpy(xb + b * in_ld, xs + idx[b] * in_dim, (unsigned long)in_dim * 4);
-  const float *x = xb;
-  int ldx = in_ld;
   for (int i = 0; i < nlayers; i++) {
-    Layer *l = &L[i];
-    gemm_forward(m, l->in, x, ldx, l->w, l->ld, l->bias ? l->b : 0, l->a);
-    activate(l, m);
-    x = l->a; ldx = l->ld;
+    run_everywhere(JOB_FORWARD, i, m);
+    activate(&L[i], m);
   }
   if (opt_kind == OPT_ADAM) { beta1_pow *= p_beta1; beta2_pow *= p_beta2; }
   Layer *o = &L[nlayers - 1];
@@ -456,15 +515,8 @@ EXPORT float k_train_batch(const int *idx, int m) {
   if (loss_kind == LOSS_MSE) activation_backward(o, m);
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
-    const float *in = i ? L[i - 1].a : xb;
-    int ldin = i ? L[i - 1].ld : in_ld;
-    if (i) {
-      // The previous layer's gradient needs this layer's weights before they change.
-      Layer *p = &L[i - 1];
-      gemm_backward_input(m, l->in, l->d, l->ld, l->w, p->d, p->ld);
-      activation_backward(p, m);
-    }
-    gemm_grad_update(m, l->in, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3);
+    run_everywhere(JOB_BACKWARD, i, m);
+    if (i) activation_backward(&L[i - 1], m);
     if (l->bias) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3);
   }
   return loss;

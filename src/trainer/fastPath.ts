@@ -5,7 +5,9 @@
  * evaluation, export) keeps using the TensorFlow.js model, which the trainer syncs from the kernel.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../core/data/load';
@@ -121,12 +123,12 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
 /** The slice of the WebAssembly JS API used here (the tsconfig has no DOM library to declare it). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer };
 }
 const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface KernelExports {
-  memory: { buffer: ArrayBuffer };
   k_alloc(bytes: number): number;
   k_init(nl: number, dims: number, acts: number, alphas: number, biases: number, batch: number, loss: number, acc: number, ydim: number): number;
   k_set_optimizer(kind: number, momentum: number, nesterov: number, p1: number, p2: number, epsilon: number): number;
@@ -139,6 +141,21 @@ interface KernelExports {
   k_alloc_indices(n: number): number;
   k_train_batch(idx: number, m: number): number;
   k_batch_accuracy(): number;
+  k_set_workers(n: number): void;
+}
+
+/** A worker thread: instantiates the kernel on the shared memory with its own stack and serves jobs. */
+const WORKER_SOURCE = `
+const { workerData: d } = require('worker_threads');
+const k = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
+k.__stack_pointer.value = d.stackTop;
+k.k_worker(d.thread);
+`;
+const WORKER_STACK = 65536;
+
+/** Kernel threads when the host does not say: every core, at most 4 (the batch splits no finer usefully). */
+export function defaultKernelThreads(): number {
+  return Math.max(1, Math.min(os.availableParallelism(), 4));
 }
 
 /** dist/kernel.wasm beside the trainer bundle, or from a checkout (tests and benches run from out/). */
@@ -155,28 +172,52 @@ function denseLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
 /** A kernel instance holding one model's weights, optimizer state and training set. */
 export class DenseKernel {
   private readonly k: KernelExports;
+  private readonly memory: { buffer: ArrayBuffer };
   private readonly idx: number;
+  private readonly workers: Worker[] = [];
 
-  private constructor(private readonly plan: KernelPlan, wasm: Buffer, train: Split, batchSize: number) {
-    this.k = new Wasm.Instance(new Wasm.Module(wasm)).exports as unknown as KernelExports;
+  private constructor(private readonly plan: KernelPlan, wasm: Buffer, train: Split, batchSize: number, threads: number) {
+    const module = new Wasm.Module(wasm);
+    // Shared, so worker threads can compute on the same weights; 4 GiB maximum (wasm32's limit).
+    const memory = new Wasm.Memory({ initial: 64, maximum: 65536, shared: true });
+    this.memory = memory;
+    this.k = new Wasm.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
     const k = this.k;
     const nl = plan.activations.length;
-    const ints = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Int32Array(k.memory.buffer, p, v.length).set(v); return p; };
-    const floats = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Float32Array(k.memory.buffer, p, v.length).set(v); return p; };
+    const ints = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Int32Array(memory.buffer, p, v.length).set(v); return p; };
+    const floats = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Float32Array(memory.buffer, p, v.length).set(v); return p; };
     const ok = k.k_init(nl, ints(plan.dims), ints(plan.activations), floats(plan.alphas), ints(plan.biases.map(Number)), batchSize, plan.loss, plan.accuracy, plan.labelWidth);
     const o = plan.optimizer;
     if (!ok || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
     const xs = k.k_alloc_data(train.count);
     if (!xs) throw new Error('The training kernel ran out of memory for the training set.');
-    new Float32Array(k.memory.buffer, xs, train.x.length).set(train.x);
-    new Float32Array(k.memory.buffer, k.k_labels(), train.y.length).set(train.y);
+    new Float32Array(memory.buffer, xs, train.x.length).set(train.x);
+    new Float32Array(memory.buffer, k.k_labels(), train.y.length).set(train.y);
     this.idx = k.k_alloc_indices(batchSize);
+    k.k_set_workers(threads - 1);
+    for (let thread = 1; thread < threads; thread++) {
+      const stackTop = k.k_alloc(WORKER_STACK) + WORKER_STACK;
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, stackTop, thread } });
+      // A worker never finishes on its own; it must not keep the process alive.
+      worker.unref();
+      this.workers.push(worker);
+    }
   }
 
-  /** A kernel for `plan` with `train` resident, or undefined when dist/kernel.wasm was not built. */
-  static create(plan: KernelPlan, train: Split, batchSize: number): DenseKernel | undefined {
+  /** Threads that compute each step (the caller's and the workers). */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Stops the worker threads. */
+  dispose(): void {
+    for (const w of this.workers) void w.terminate();
+  }
+
+  /** A kernel for `plan` with `train` resident, computing on `threads` threads, or undefined when dist/kernel.wasm was not built. */
+  static create(plan: KernelPlan, train: Split, batchSize: number, threads = 1): DenseKernel | undefined {
     const file = kernelWasmPath();
-    return file ? new DenseKernel(plan, fs.readFileSync(file), train, batchSize) : undefined;
+    return file ? new DenseKernel(plan, fs.readFileSync(file), train, batchSize, threads) : undefined;
   }
 
   /** Copies the tfjs model's Dense weights into the kernel (at start, and after a callback restored weights). */
@@ -186,9 +227,9 @@ export class DenseKernel {
       const [rows, cols] = kernel.shape as [number, number];
       const ld = this.k.k_ld(i);
       const src = kernel.dataSync() as Float32Array;
-      const dst = new Float32Array(this.k.memory.buffer, this.k.k_weights(i), rows * ld);
+      const dst = new Float32Array(this.memory.buffer, this.k.k_weights(i), rows * ld);
       for (let r = 0; r < rows; r++) dst.set(src.subarray(r * cols, (r + 1) * cols), r * ld);
-      if (bias) new Float32Array(this.k.memory.buffer, this.k.k_bias(i), cols).set(bias.dataSync() as Float32Array);
+      if (bias) new Float32Array(this.memory.buffer, this.k.k_bias(i), cols).set(bias.dataSync() as Float32Array);
     });
   }
 
@@ -197,11 +238,11 @@ export class DenseKernel {
     denseLayers(model).forEach((layer, i) => {
       const [rows, cols] = [this.plan.dims[i], this.plan.dims[i + 1]];
       const ld = this.k.k_ld(i);
-      const src = new Float32Array(this.k.memory.buffer, this.k.k_weights(i), rows * ld);
+      const src = new Float32Array(this.memory.buffer, this.k.k_weights(i), rows * ld);
       const w = new Float32Array(rows * cols);
       for (let r = 0; r < rows; r++) w.set(src.subarray(r * ld, r * ld + cols), r * cols);
       const ts: tf.Tensor[] = [tf.tensor2d(w, [rows, cols])];
-      if (this.plan.biases[i]) ts.push(tf.tensor1d(new Float32Array(this.k.memory.buffer, this.k.k_bias(i), cols).slice()));
+      if (this.plan.biases[i]) ts.push(tf.tensor1d(new Float32Array(this.memory.buffer, this.k.k_bias(i), cols).slice()));
       layer.setWeights(ts);
       tf.dispose(ts);
     });
@@ -209,7 +250,7 @@ export class DenseKernel {
 
   /** One training step on the given rows of the training set: [mean loss, mean accuracy]. */
   trainBatch(rows: Int32Array, learningRate: number): [number, number] {
-    new Int32Array(this.k.memory.buffer, this.idx, rows.length).set(rows);
+    new Int32Array(this.memory.buffer, this.idx, rows.length).set(rows);
     this.k.k_set_lr(learningRate);
     const loss = this.k.k_train_batch(this.idx, rows.length);
     return [loss, this.k.k_batch_accuracy()];

@@ -14,7 +14,7 @@ import { checkLabelsFit, loadDataset, type LoadedData } from '../core/data/load'
 import { initBackend } from './backend';
 import { buildModel } from './buildModel';
 import { compileModel, getLearningRate, setLearningRate } from './compileModel';
-import { chooseKernel, DenseKernel, KERNEL_ENGINE, type KernelPlan } from './fastPath';
+import { chooseKernel, defaultKernelThreads, DenseKernel, KERNEL_ENGINE, type KernelPlan } from './fastPath';
 import { CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, metricDirection, type Callback, type Logs, type TrainingControl } from './callbacks';
 import { saveModel } from './modelFiles';
 import { formatEpochHeader, formatEpochSummaryLine } from './progress';
@@ -73,7 +73,10 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
     const engine = chooseKernel(start.engine ?? 'auto', start.backend, spec, data.train);
     const plan = 'plan' in engine ? engine.plan : undefined;
     const engineName = plan ? KERNEL_ENGINE : `tfjs (${backend.name})`;
-    const engineReason = plan ? 'a Sequential Dense stack: one WebAssembly SIMD call per batch, weights synced to TensorFlow.js each epoch' : (engine as { reason: string }).reason;
+    const kernelThreads = start.threads ?? defaultKernelThreads();
+    const engineReason = plan
+      ? `a Sequential Dense stack: one WebAssembly SIMD call per batch on ${kernelThreads} thread${kernelThreads === 1 ? '' : 's'}, weights synced to TensorFlow.js each epoch`
+      : (engine as { reason: string }).reason;
 
     run = new RunFolder(start.runsDir, spec.name, spec.variant);
     run.write('spec.json', JSON.stringify(spec, null, 2) + '\n');
@@ -97,7 +100,7 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
       epochs: spec.fit.epochs, batchSize, stepsPerEpoch: steps, trainCount: data.train.count,
       validationCount: data.validation?.count ?? 0, testCount: data.test?.count ?? 0, dataSources: data.sources,
     });
-    await fit(spec, data, run, result, emit, hooks, plan);
+    await fit(spec, data, run, result, emit, hooks, plan && { plan, threads: kernelThreads });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     if (run && result) {
@@ -112,12 +115,12 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
   }
 }
 
-async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result: RunResult, emit: (m: FromTrainer) => void, hooks: TrainHooks, plan: KernelPlan | undefined): Promise<void> {
+async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result: RunResult, emit: (m: FromTrainer) => void, hooks: TrainHooks, fused: { plan: KernelPlan; threads: number } | undefined): Promise<void> {
   const model = buildModel(spec);
   const optimizer = compileModel(model, spec);
   const batchSize = spec.fit.batch_size;
   // The kernel trains; the tfjs model gets its weights whenever something else reads them.
-  const kernel = plan && DenseKernel.create(plan, data.train, batchSize);
+  const kernel = fused && DenseKernel.create(fused.plan, data.train, batchSize, fused.threads);
   let kernelStale = true;
   const keys = names(spec);
   const train = splitTensors(data.train, spec);
@@ -263,6 +266,7 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
     emit({ type: 'evaluation', metrics: result.test, ...(classification ? { classification } : {}) });
     emit({ type: 'log', level: 'info', text: `Test: ${keys.map((k) => `${k}: ${(result.test as Metrics)[k].toFixed(4)}`).join(' - ')}` });
   }
+  kernel?.dispose();
   await saveModel(model as tfl.LayersModel, path.join(run.dir, 'model'));
   tf.dispose([train.x, train.y, ...(val ? [val.x, val.y] : [])]);
   model.dispose();
