@@ -444,6 +444,8 @@ static float loss_and_grad(Layer *o, const int *idx, int m) {
 enum { JOB_FORWARD, JOB_BACKWARD };
 static struct { int kind, layer, m; } job;
 static int job_gen, job_done, nworkers;
+/** Polls before a thread sleeps: tens of microseconds, about one job of a small batch. */
+#define SPINS 50000
 
 /** [lo, hi) of thread t's share of n items in units of `unit` (n a multiple of unit, except a tail). */
 static void share(int n, int unit, int t, int *lo, int *hi) {
@@ -478,7 +480,11 @@ static void run_everywhere(int kind, int layer, int m) {
     __builtin_wasm_memory_atomic_notify(&job_gen, (unsigned)nworkers);
   }
   run_job(0);
-  while (__atomic_load_n(&job_done, __ATOMIC_ACQUIRE) < nworkers) {}
+  int spins = 0, done;
+  while ((done = __atomic_load_n(&job_done, __ATOMIC_ACQUIRE)) < nworkers) {
+    // On a busy machine a worker may be descheduled: sleep rather than spin on its core.
+    if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_done, done, 1000000);
+  }
 }
 
 /** How many workers run k_worker() (set before they start). */
@@ -490,11 +496,12 @@ EXPORT void k_worker(int t) {
   for (;;) {
     int spins = 0;
     while (__atomic_load_n(&job_gen, __ATOMIC_ACQUIRE) == seen) {
-      if (++spins > 200000) __builtin_wasm_memory_atomic_wait32(&job_gen, seen, -1);
+      if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_gen, seen, -1);
     }
     seen = __atomic_load_n(&job_gen, __ATOMIC_ACQUIRE);
     run_job(t);
     __atomic_fetch_add(&job_done, 1, __ATOMIC_RELEASE);
+    __builtin_wasm_memory_atomic_notify(&job_done, 1);
   }
 }
 
