@@ -442,14 +442,14 @@ static float loss_and_grad(Layer *o, const int *idx, int m) {
 // reads a row another one has changed). Elementwise work stays on thread 0.
 
 enum { JOB_FORWARD, JOB_BACKWARD };
-static struct { int kind, layer, m; } job;
+static struct { int kind, layer, m, threads; } job;
 static int job_gen, job_done, nworkers;
 /** Polls before a thread sleeps: tens of microseconds, about one job of a small batch. */
 #define SPINS 50000
 
 /** [lo, hi) of thread t's share of n items in units of `unit` (n a multiple of unit, except a tail). */
 static void share(int n, int unit, int t, int *lo, int *hi) {
-  int units = (n + unit - 1) / unit, nt = nworkers + 1;
+  int units = (n + unit - 1) / unit, nt = job.threads;
   int u0 = units * t / nt, u1 = units * (t + 1) / nt;
   *lo = u0 * unit;
   *hi = u1 * unit < n ? u1 * unit : n;
@@ -474,14 +474,16 @@ static void run_job(int t) {
 /** Runs the job on every thread and returns when all are done. */
 static void run_everywhere(int kind, int layer, int m) {
   job.kind = kind; job.layer = layer; job.m = m;
-  if (nworkers) {
+  // A small layer (the 10-unit output) costs less than waking the workers.
+  job.threads = m * L[layer].in * L[layer].ld < 65536 ? 1 : nworkers + 1;
+  if (job.threads > 1) {
     __atomic_store_n(&job_done, 0, __ATOMIC_RELAXED);
     __atomic_fetch_add(&job_gen, 1, __ATOMIC_SEQ_CST);
     __builtin_wasm_memory_atomic_notify(&job_gen, (unsigned)nworkers);
   }
   run_job(0);
   int spins = 0, done;
-  while ((done = __atomic_load_n(&job_done, __ATOMIC_ACQUIRE)) < nworkers) {
+  while (job.threads > 1 && (done = __atomic_load_n(&job_done, __ATOMIC_ACQUIRE)) < nworkers) {
     // On a busy machine a worker may be descheduled: sleep rather than spin on its core.
     if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_done, done, 1000000);
   }
