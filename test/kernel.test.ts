@@ -192,6 +192,39 @@ describe('fused training kernel', function () {
     assert.match(reason([{ type: 'Dense', units: 4, kernel_regularizer: { type: 'l2', l2: 0.01 } }, out]), /kernel regularizer/);
   });
 
+  it('follows callbacks that change the learning rate or restore weights as the tfjs path does', async () => {
+    const text = JSON.stringify({
+      name: 'cb', seed: 5,
+      data: { dataset: 'mnist', scale: 255, validation: { first: 300 } },
+      layers: [{ type: 'Flatten', input_shape: [28, 28] }, { type: 'Dense', units: 24, activation: 'tanh' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+      compile: { loss: 'sparse_categorical_crossentropy', optimizer: { type: 'SGD', learning_rate: 0.5, momentum: 0.5 }, metrics: ['accuracy'] },
+      fit: {
+        epochs: 4, batch_size: 50,
+        callbacks: [{ type: 'ReduceLROnPlateau', monitor: 'loss', patience: 0, factor: 0.5, min_delta: 10 }, { type: 'EarlyStopping', monitor: 'val_loss', patience: 1, restore_best_weights: true }],
+      },
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-kernel-'));
+    const specPath = path.join(dir, 'cb.model.json');
+    fs.writeFileSync(specPath, text);
+    const results = [];
+    for (const engine of ['kernel', 'tfjs'] as const) {
+      const msgs: FromTrainer[] = [];
+      await train({ type: 'start', specPath, specText: text, runsDir: path.join(dir, 'runs'), backend: 'cpu', engine, limit: 600, threads: 1 }, { emit: (m) => msgs.push(m), cancelled: () => false });
+      const done = msgs.find((m): m is Extract<FromTrainer, { type: 'done' }> => m.type === 'done');
+      assert.ok(done, JSON.stringify(msgs.filter((m) => m.type === 'error')));
+      results.push(done.result);
+    }
+    const [kernel, stock] = results;
+    assert.strictEqual(kernel.engine, KERNEL_ENGINE);
+    assert.deepStrictEqual(kernel.history.learning_rate, stock.history.learning_rate);
+    assert.ok(kernel.history.learning_rate.some((lr) => lr < 0.5), 'the learning rate was reduced');
+    for (const key of ['loss', 'val_loss']) {
+      kernel.history[key].forEach((v, i) => assert.ok(Math.abs(v - stock.history[key][i]) < 1e-3, `${key}[${i}]: ${v} vs ${stock.history[key][i]}`));
+    }
+    assert.ok(kernel.test && stock.test && Math.abs(kernel.test.loss - stock.test.loss) < 1e-3, 'the restored weights are the ones tested');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('trains the notebook MLP on a real-MNIST slice to the accuracy of the tfjs path', async () => {
     const spec = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'mnist-initializers.model.json'), 'utf8');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-kernel-'));
