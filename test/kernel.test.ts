@@ -9,7 +9,7 @@ import { initBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/buildModel';
 import { compileModel } from '../src/trainer/compileModel';
 import { DenseKernel, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type KernelPlan } from '../src/trainer/fastPath';
-import type { FromTrainer, StartMessage } from '../src/trainer/protocol';
+import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
 import { splitTensors } from '../src/trainer/splitTensors';
 import { train } from '../src/trainer/train';
 import { mulberry32 } from './helpers';
@@ -101,6 +101,23 @@ function assertClose(got: { maxDiff: number; maxScale: number; tfjs: number[][];
     assert.ok(Math.abs(t[0] - got.kernel[s][0]) <= 1e-4 * Math.max(1, Math.abs(t[0])), `${label}: step ${s} loss ${got.kernel[s][0]} vs tfjs ${t[0]}`);
     assert.ok(Math.abs(t[1] - got.kernel[s][1]) <= 1e-6, `${label}: step ${s} accuracy ${got.kernel[s][1]} vs tfjs ${t[1]}`);
   });
+}
+
+/** Trains `text` once with the kernel and once with tfjs, in a fresh folder: [kernel result, tfjs result]. */
+async function trainBoth(text: string, over: Partial<StartMessage>): Promise<[RunResult, RunResult]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-kernel-'));
+  const specPath = path.join(dir, 'spec.model.json');
+  fs.writeFileSync(specPath, text);
+  const results: RunResult[] = [];
+  for (const engine of ['kernel', 'tfjs'] as const) {
+    const msgs: FromTrainer[] = [];
+    await train({ type: 'start', specPath, specText: text, runsDir: path.join(dir, 'runs'), backend: 'wasm', engine, ...over }, { emit: (m) => msgs.push(m), cancelled: () => false });
+    const done = msgs.find((m): m is Extract<FromTrainer, { type: 'done' }> => m.type === 'done');
+    assert.ok(done, JSON.stringify(msgs.filter((m) => m.type === 'error')));
+    results.push(done.result);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return [results[0], results[1]];
 }
 
 describe('fused training kernel', function () {
@@ -203,18 +220,7 @@ describe('fused training kernel', function () {
         callbacks: [{ type: 'ReduceLROnPlateau', monitor: 'loss', patience: 0, factor: 0.5, min_delta: 10 }, { type: 'EarlyStopping', monitor: 'val_loss', patience: 1, restore_best_weights: true }],
       },
     });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-kernel-'));
-    const specPath = path.join(dir, 'cb.model.json');
-    fs.writeFileSync(specPath, text);
-    const results = [];
-    for (const engine of ['kernel', 'tfjs'] as const) {
-      const msgs: FromTrainer[] = [];
-      await train({ type: 'start', specPath, specText: text, runsDir: path.join(dir, 'runs'), backend: 'cpu', engine, limit: 600, threads: 1 }, { emit: (m) => msgs.push(m), cancelled: () => false });
-      const done = msgs.find((m): m is Extract<FromTrainer, { type: 'done' }> => m.type === 'done');
-      assert.ok(done, JSON.stringify(msgs.filter((m) => m.type === 'error')));
-      results.push(done.result);
-    }
-    const [kernel, stock] = results;
+    const [kernel, stock] = await trainBoth(text, { backend: 'cpu', limit: 600, threads: 1 });
     assert.strictEqual(kernel.engine, KERNEL_ENGINE);
     assert.deepStrictEqual(kernel.history.learning_rate, stock.history.learning_rate);
     assert.ok(kernel.history.learning_rate.some((lr) => lr < 0.5), 'the learning rate was reduced');
@@ -222,24 +228,11 @@ describe('fused training kernel', function () {
       kernel.history[key].forEach((v, i) => assert.ok(Math.abs(v - stock.history[key][i]) < 1e-3, `${key}[${i}]: ${v} vs ${stock.history[key][i]}`));
     }
     assert.ok(kernel.test && stock.test && Math.abs(kernel.test.loss - stock.test.loss) < 1e-3, 'the restored weights are the ones tested');
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('trains the notebook MLP on a real-MNIST slice to the accuracy of the tfjs path', async () => {
     const spec = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'mnist-initializers.model.json'), 'utf8');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-kernel-'));
-    const specPath = path.join(dir, 'mnist-initializers.model.json');
-    fs.writeFileSync(specPath, spec);
-    const results = [];
-    for (const engine of ['kernel', 'tfjs'] as const) {
-      const msgs: FromTrainer[] = [];
-      const start: StartMessage = { type: 'start', specPath, specText: spec, variant: 'glorot_normal', runsDir: path.join(dir, 'runs'), backend: 'wasm', engine, epochs: 1, limit: 3000, threads: 2 };
-      await train(start, { emit: (m) => msgs.push(m), cancelled: () => false });
-      const done = msgs.find((m): m is Extract<FromTrainer, { type: 'done' }> => m.type === 'done');
-      assert.ok(done, JSON.stringify(msgs.filter((m) => m.type === 'error')));
-      results.push(done.result);
-    }
-    const [kernel, stock] = results;
+    const [kernel, stock] = await trainBoth(spec, { variant: 'glorot_normal', epochs: 1, limit: 3000, threads: 2 });
     assert.strictEqual(kernel.engine, KERNEL_ENGINE);
     assert.strictEqual(stock.engine, 'tfjs (wasm)');
     assert.ok(kernel.test && stock.test && kernel.test.accuracy > 0.5, `kernel test accuracy ${kernel.test?.accuracy} (tfjs: ${stock.test?.accuracy})`);
@@ -247,6 +240,5 @@ describe('fused training kernel', function () {
     assert.ok(Math.abs(kernel.test.accuracy - stock.test.accuracy) < 0.005, `test accuracy ${kernel.test.accuracy} vs ${stock.test.accuracy}`);
     assert.ok(Math.abs(kernel.history.val_accuracy[0] - stock.history.val_accuracy[0]) < 0.005);
     assert.ok(Math.abs(kernel.history.loss[0] - stock.history.loss[0]) < 1e-3, `loss ${kernel.history.loss[0]} vs ${stock.history.loss[0]}`);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
