@@ -475,8 +475,12 @@ static float loss_and_grad(Layer *o, const int *idx, int m) {
 enum { JOB_FORWARD, JOB_BACKWARD };
 static struct { int kind, layer, m, threads; } job;
 static int job_gen, job_done, nworkers;
-/** Polls before a thread sleeps: tens of microseconds, about one job of a small batch. */
-#define SPINS 50000
+/**
+ * Polls before a thread sleeps: a few milliseconds, longer than any gap between the jobs of a
+ * training run, since a sleeping worker takes tens of microseconds to wake (shorter polls cost
+ * ~20% of a 2-thread batch-32 epoch). Between epochs the workers do sleep.
+ */
+#define SPINS 2000000
 
 /** [lo, hi) of thread t's share of n items in units of `unit` (n a multiple of unit, except a tail). */
 static void share(int n, int unit, int t, int *lo, int *hi) {
@@ -523,7 +527,7 @@ static void run_everywhere(int kind, int layer, int m) {
 /** How many workers run k_worker() (set before they start). */
 EXPORT void k_set_workers(int n) { nworkers = n; }
 
-/** A worker's loop: never returns. Spins briefly for the next job (jobs come microseconds apart within a batch), then sleeps. */
+/** A worker's loop: never returns. Polls for the next job, then sleeps. */
 EXPORT void k_worker(int t) {
   int seen = 0;  // not job_gen: a worker that starts late still runs the first job
   for (;;) {
