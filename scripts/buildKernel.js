@@ -21,9 +21,10 @@ function findClang() {
   throw new Error('clang not found: the training kernel needs clang and lld (Debian: apt-get install -y clang lld).');
 }
 
-/** Builds dist/kernel.wasm unless it is newer than its source. */
+/** Builds dist/kernel.wasm unless it is newer than its source and these build flags. */
 function buildKernel() {
-  if (fs.existsSync(OUT) && fs.statSync(OUT).mtimeMs >= fs.statSync(SOURCE).mtimeMs) return OUT;
+  const inputs = Math.max(fs.statSync(SOURCE).mtimeMs, fs.statSync(__filename).mtimeMs);
+  if (fs.existsSync(OUT) && fs.statSync(OUT).mtimeMs >= inputs) return OUT;
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   execFileSync(findClang(), [
     '--target=wasm32', '-msimd128', '-mbulk-memory', '-matomics', '-mmutable-globals', '-O3', '-nostdlib', '-ffreestanding', '-fno-builtin',
