@@ -123,7 +123,8 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
   const kernel = fused && DenseKernel.create(fused.plan, data.train, batchSize, fused.threads);
   let kernelStale = true;
   const keys = names(spec);
-  const train = splitTensors(data.train, spec);
+  // Only the tfjs path needs the training set as tensors (the kernel holds its own copy).
+  const train = kernel ? undefined : splitTensors(data.train, spec);
   const val = data.validation ? splitTensors(data.validation, spec) : undefined;
   const n = data.train.count;
   const steps = Math.ceil(n / batchSize);
@@ -181,10 +182,11 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
       for (const d of dropouts) d.layer.seed = d.seedAt(iteration);
       iteration++;
       let values: number[];
-      if (kernel) {
-        if (kernelStale) kernel.loadWeights(model);
+      if (!train) {
+        const k = kernel as DenseKernel;
+        if (kernelStale) k.loadWeights(model);
         kernelStale = false;
-        values = kernel.trainBatch(rows, getLearningRate(optimizer)).slice(0, keys.length);
+        values = k.trainBatch(rows, getLearningRate(optimizer)).slice(0, keys.length);
       } else {
         const idx = tf.tensor1d(rows, 'int32');
         const xb = tf.gather(train.x, idx);
@@ -274,7 +276,7 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
   }
   kernel?.dispose();
   await saveModel(model as tfl.LayersModel, path.join(run.dir, 'model'));
-  tf.dispose([train.x, train.y, ...(val ? [val.x, val.y] : [])]);
+  tf.dispose([...(train ? [train.x, train.y] : []), ...(val ? [val.x, val.y] : [])]);
   model.dispose();
   result.status = cancelled ? 'cancelled' : 'completed';
   result.finishedAt = new Date().toISOString();
