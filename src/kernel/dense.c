@@ -124,20 +124,25 @@ static const float SELU_ALPHA = 1.6732632423543772f, SELU_SCALE = 1.050700987355
   } while (0)
 
 /** C[m][j0..j1) = A[m][0..k) * W[k][j0..j1) + bias: 4x8 register tiles, k unrolled by 2. */
-static void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1) {
+static void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *nz) {
   int i = 0;
   for (; i + 4 <= m; i += 4) {
     const float *a0 = a + i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+    // Inputs that are zero in all 4 rows add nothing: MNIST's blank pixels and relu's zeros.
+    // Skipping them keeps the sums bit for bit (they only ever added +0).
+    int count = 0;
+    for (int p = 0; p < k; p++) if (a0[p] != 0 || a1[p] != 0 || a2[p] != 0 || a3[p] != 0) nz[count++] = p;
     for (int j = j0; j < j1; j += 8) {
       v128_t b0 = bias ? wasm_v128_load(bias + j) : wasm_f32x4_splat(0), b1 = bias ? wasm_v128_load(bias + j + 4) : wasm_f32x4_splat(0);
       v128_t c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1, c30 = b0, c31 = b1;
-      const float *wp = w + j;
-      int p = 0;
-      for (; p + 2 <= k; p += 2, wp += 2 * ld) {
-        FORWARD_STEP(p, wp);
-        FORWARD_STEP(p + 1, wp + ld);
+      const float *wj = w + j;
+      int q = 0;
+      for (; q + 2 <= count; q += 2) {
+        int p = nz[q], r = nz[q + 1];
+        FORWARD_STEP(p, wj + p * ld);
+        FORWARD_STEP(r, wj + r * ld);
       }
-      for (; p < k; p++, wp += ld) FORWARD_STEP(p, wp);
+      if (q < count) FORWARD_STEP(nz[q], wj + nz[q] * ld);
       float *cp = c + i * ld + j;
       wasm_v128_store(cp, c00); wasm_v128_store(cp + 4, c01); cp += ld;
       wasm_v128_store(cp, c10); wasm_v128_store(cp + 4, c11); cp += ld;
@@ -242,6 +247,12 @@ static inline v128_t update4(v128_t w, v128_t g, float *s1, float *s2, float *s3
 static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3) {
   int p = p0;
   for (; p + 4 <= k; p += 4) {
+    if (opt_kind == OPT_SGD) {
+      // A zero gradient leaves plain SGD's weights as they are: skip inputs zero in the whole batch.
+      int any = 0;
+      for (int b = 0; b < m && !any; b++) any = x[b * ldx + p] != 0 || x[b * ldx + p + 1] != 0 || x[b * ldx + p + 2] != 0 || x[b * ldx + p + 3] != 0;
+      if (!any) continue;
+    }
     for (int j = 0; j < ld; j += 8) {
       v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
       const float *xp = x + p, *dp = dz + j;
@@ -475,6 +486,9 @@ static float loss_and_grad(Layer *o, const int *idx, int m) {
 enum { JOB_FORWARD, JOB_BACKWARD };
 static struct { int kind, layer, m, threads; } job;
 static int job_gen, job_done, nworkers;
+/** Per-thread lists of nonzero inputs for gemm_forward, one input row long. */
+#define MAX_THREADS 8
+static int *scratch[MAX_THREADS];
 /**
  * Polls before a thread sleeps: a few milliseconds, longer than any gap between the jobs of a
  * training run, since a sleeping worker takes tens of microseconds to wake (shorter polls cost
@@ -497,7 +511,7 @@ static void run_job(int t) {
   int ldin = job.layer ? L[job.layer - 1].ld : in_ld;
   if (job.kind == JOB_FORWARD) {
     share(l->ld, 8, t, &lo, &hi);
-    if (lo < hi) gemm_forward(m, l->in, in, ldin, l->w, l->ld, l->bias ? l->b : 0, l->a, lo, hi);
+    if (lo < hi) gemm_forward(m, l->in, in, ldin, l->w, l->ld, l->bias ? l->b : 0, l->a, lo, hi, scratch[t]);
   } else {
     share(l->in, 4, t, &lo, &hi);
     if (lo >= hi) return;
@@ -524,8 +538,15 @@ static void run_everywhere(int kind, int layer, int m) {
   }
 }
 
-/** How many workers run k_worker() (set before they start). */
-EXPORT void k_set_workers(int n) { nworkers = n; }
+/** How many workers will run k_worker() (at most MAX_THREADS - 1; returns that number, or -1 without memory). Call once, before they start. */
+EXPORT int k_set_workers(int n) {
+  if (n > MAX_THREADS - 1) n = MAX_THREADS - 1;
+  int widest = in_dim;
+  for (int i = 0; i < nlayers; i++) widest = L[i].in > widest ? L[i].in : widest;
+  for (int t = 0; t <= n; t++) if (!scratch[t] && !(scratch[t] = (int *)k_alloc(widest * 4))) return -1;
+  nworkers = n;
+  return n;
+}
 
 /** A worker's loop: never returns. Polls for the next job, then sleeps. */
 EXPORT void k_worker(int t) {

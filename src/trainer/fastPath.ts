@@ -141,7 +141,7 @@ interface KernelExports {
   k_alloc_indices(n: number): number;
   k_train_batch(idx: number, m: number): number;
   k_batch_accuracy(): number;
-  k_set_workers(n: number): void;
+  k_set_workers(n: number): number;
 }
 
 /** A worker thread: instantiates the kernel on the shared memory with its own stack and serves jobs. */
@@ -194,8 +194,9 @@ export class DenseKernel {
     new Float32Array(memory.buffer, xs, train.x.length).set(train.x);
     new Float32Array(memory.buffer, k.k_labels(), train.y.length).set(train.y);
     this.idx = k.k_alloc_indices(batchSize);
-    k.k_set_workers(threads - 1);
-    for (let thread = 1; thread < threads; thread++) {
+    const workers = k.k_set_workers(threads - 1);
+    if (workers < 0) throw new Error('The training kernel ran out of memory for its threads.');
+    for (let thread = 1; thread <= workers; thread++) {
       const stackTop = k.k_alloc(WORKER_STACK) + WORKER_STACK;
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, stackTop, thread } });
       // A worker never finishes on its own; it must not keep the process alive.
