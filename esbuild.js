@@ -3,6 +3,7 @@
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
+const { buildKernel } = require('./scripts/buildKernel');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -36,6 +37,8 @@ const webview = {
 };
 
 async function main() {
+  // The fused training kernel (C -> dist/kernel.wasm); the trainer loads it beside its bundle.
+  buildKernel();
   const webviewCtx = await esbuild.context(webview);
   const ctx = await esbuild.context({
     entryPoints: entries,

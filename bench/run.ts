@@ -22,6 +22,7 @@ export const BENCHES: readonly Bench[] = [
   { name: 'core', load: () => import('./coreBench') },
   { name: 'editor', load: () => import('./editorBench') },
   { name: 'train', load: () => import('./trainBench') },
+  { name: 'speed', load: () => import('./speedBench') },
 ];
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -19,9 +19,14 @@ const SPEC = path.join(ROOT, 'examples', 'mnist-initializers.model.json');
 const TRAINER = path.join(__dirname, '..', 'src', 'trainer', 'main.js');
 const VARIANTS = ['glorot_normal', 'glorot_uniform', 'he_normal', 'he_normal + elu', 'LecunNormal + selu'];
 
-interface Trained {
+/** One trained run as the benches see it. */
+export interface Trained {
   result: RunResult;
   backendReason: string;
+  /** Seconds of the last epoch's training loop alone (its last batch message; no validation). */
+  loopSeconds: number;
+  /** Training examples per epoch. */
+  trainCount: number;
   /** Peak resident memory of the trainer process (VmHWM), MB. */
   peakMB: number;
 }
@@ -36,19 +41,25 @@ function peakRssMB(pid: number): number {
   }
 }
 
-/** Trains one variant in a trainer child process, like `modelspec train` does. */
-function trainOne(runsDir: string, variant: string, backend: BackendChoice, over: Partial<StartMessage>): Promise<Trained> {
+/** Trains one variant of `spec` (default: the notebook's) in a trainer child process, like `modelspec train` does. */
+export function trainOne(runsDir: string, variant: string, backend: BackendChoice, over: Partial<StartMessage>, spec = { path: SPEC, text: fs.readFileSync(SPEC, 'utf8') }): Promise<Trained> {
   return new Promise((resolve, reject) => {
     const child = fork(TRAINER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let reason = '';
     let peakMB = NaN;
+    let loopSeconds = NaN;
+    let trainCount = 0;
     child.on('message', (m: FromTrainer) => {
       switch (m.type) {
         case 'ready':
-          child.send({ type: 'start', specPath: SPEC, specText: fs.readFileSync(SPEC, 'utf8'), variant, runsDir, backend, ...over } satisfies StartMessage);
+          child.send({ type: 'start', specPath: spec.path, specText: spec.text, variant, runsDir, backend, ...over } satisfies StartMessage);
           break;
         case 'started':
           reason = m.backendReason;
+          trainCount = m.trainCount;
+          break;
+        case 'batch':
+          if (m.step === m.steps) loopSeconds = m.elapsedSeconds;
           break;
         case 'epoch':
           peakMB = peakRssMB(child.pid as number);
@@ -56,7 +67,7 @@ function trainOne(runsDir: string, variant: string, backend: BackendChoice, over
           break;
         case 'done':
           peakMB = Math.max(peakMB || 0, peakRssMB(child.pid as number));
-          resolve({ result: m.result, backendReason: reason, peakMB });
+          resolve({ result: m.result, backendReason: reason, loopSeconds, trainCount, peakMB });
           break;
         case 'error':
           reject(new Error(`${variant}: ${m.message}`));
@@ -82,7 +93,7 @@ export async function run(): Promise<object> {
     const t = await trainOne(runsDir, variant, 'auto', { epochs, ...(limit ? { limit } : {}) });
     rows.push({ variant, t });
   }
-  console.log(`\nBackend: ${rows[0].t.result.backend} (${rows[0].t.backendReason})\n`);
+  console.log(`\nBackend: ${rows[0].t.result.backend} (${rows[0].t.backendReason}); engine: ${rows[0].t.result.engine} (${rows[0].t.result.engineReason})\n`);
   console.log('| variant | test accuracy | best val accuracy (epoch) | final val accuracy | samples/s | time | trainer peak RSS |');
   console.log('|---|---|---|---|---|---|---|');
   for (const { variant, t } of rows) {

@@ -97,6 +97,7 @@ describe('modelspec train', () => {
       assert.ok(r.out.includes(`Training mnist-initializers, variant "${v}" (${i + 1} of 5)\n`), r.out);
     }
     assert.ok(r.out.includes('Backend: cpu - fake trainer (ok)\n'));
+    assert.ok(r.out.includes('Engine: tfjs (cpu) - fake trainer, engine auto\n'), 'the engine is auto unless asked');
     assert.ok(r.out.includes(`Run folder: ${path.join(runsDir, 'mnist-initializers', 'fake-he_normal')}\n`));
     assert.ok(r.out.includes('Model: "sequential"\nfake summary table\n'));
     assert.strictEqual(r.out.split('Epoch 1/3\n').length - 1, 5);
@@ -201,6 +202,11 @@ describe('modelspec train', () => {
     r = await run(base(), ['train', SPEC, '--backend', 'gpu']);
     assert.strictEqual(r.code, 2);
     assert.match(r.err, /--backend must be one of auto, tensorflow, wasm, cpu/);
+    r = await run(base(), ['train', SPEC, '--engine', 'gpu']);
+    assert.strictEqual(r.code, 2);
+    assert.match(r.err, /--engine must be one of auto, kernel, tfjs/);
+    r = await run(base(), ['train', SPEC, '--variant', 'he_normal', '--engine', 'tfjs', '--runs-dir', runsDir]);
+    assert.match(r.out, /Engine: tfjs \(cpu\) - fake trainer, engine tfjs\n/);
     r = await run(base(), ['train', SPEC, '--epochs', '0']);
     assert.strictEqual(r.code, 2);
     r = await run(base(), ['train', '--help']);

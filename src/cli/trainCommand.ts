@@ -11,17 +11,25 @@ import { LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames } from '../core/resolve';
 import type { BackendChoice } from '../trainer/backend';
 import { estimateStepDuration, formatEpochSummaryLine, formatProgressLine, formatProgressValue, type MetricPairs } from '../trainer/progress';
-import type { BatchMessage, FromTrainer, Metrics, RunResult, StartedMessage, StartMessage } from '../trainer/protocol';
+import type { BatchMessage, EngineChoice, FromTrainer, Metrics, RunResult, StartedMessage, StartMessage } from '../trainer/protocol';
 import { intFlag, UsageError, type Parsed } from './args';
 import type { Command, Io } from './command';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const ENGINES: readonly EngineChoice[] = ['auto', 'kernel', 'tfjs'];
 
 /** The `--backend` flag's value (default auto), or a usage error listing the choices. */
 export function backendFlag(a: Parsed): BackendChoice {
   const backend = (a.values.get('backend') ?? 'auto') as BackendChoice;
   if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}".`);
   return backend;
+}
+
+/** The `--engine` flag's value (default auto), or a usage error listing the choices. */
+function engineFlag(a: Parsed): EngineChoice {
+  const engine = (a.values.get('engine') ?? 'auto') as EngineChoice;
+  if (!ENGINES.includes(engine)) throw new UsageError(`--engine must be one of ${ENGINES.join(', ')}, got "${engine}".`);
+  return engine;
 }
 
 /** Exit code after Ctrl-C, as shells report a SIGINT death (128 + 2). */
@@ -63,6 +71,7 @@ export interface TrainOptions {
   variants: (string | undefined)[];
   runsDir: string;
   backend: BackendChoice;
+  engine: EngineChoice;
   epochs?: number;
   limit?: number;
   json: boolean;
@@ -307,7 +316,7 @@ export class TrainSession {
             const start: StartMessage = {
               type: 'start', specPath: path.resolve(opts.file), specText: opts.text,
               ...(variant === undefined ? {} : { variant }),
-              runsDir: opts.runsDir, backend: opts.backend,
+              runsDir: opts.runsDir, backend: opts.backend, engine: opts.engine,
               ...(opts.epochs === undefined ? {} : { epochs: opts.epochs }),
               ...(opts.limit === undefined ? {} : { limit: opts.limit }),
             };
@@ -440,6 +449,7 @@ export class TrainSession {
     const lines = [
       `Training ${m.spec}${m.variant === undefined ? '' : `, variant "${m.variant}"`}${position ? ` (${position})` : ''}`,
       `Backend: ${m.backend}${m.backendReason ? ` - ${m.backendReason}` : ''}`,
+      `Engine: ${m.engine} - ${m.engineReason}`,
       `Run folder: ${shownPath(m.runDir)}`,
       `Data: ${m.trainCount.toLocaleString('en-US')} train, ${m.validationCount.toLocaleString('en-US')} validation, ${m.testCount.toLocaleString('en-US')} test samples` +
         (m.dataSources.length ? ` (${m.dataSources.join('; ')})` : ''),
@@ -459,23 +469,26 @@ function formatDiagnostic(file: string, lines: LineIndex, d: Diagnostic): string
 }
 
 export const train: Command = {
-  usage: 'modelspec train <spec> [--variant NAME] [--epochs N] [--limit N] [--backend auto|tensorflow|wasm|cpu] [--runs-dir DIR] [--json]',
+  usage: 'modelspec train <spec> [--variant NAME] [--epochs N] [--limit N] [--backend auto|tensorflow|wasm|cpu] [--engine auto|kernel|tfjs] [--runs-dir DIR] [--json]',
   help: [
     'Trains the spec: every variant in turn (or the one --variant names), each in its own trainer',
     'process, printing Keras-style progress, the test evaluation, and a comparison of the variants.',
     '--epochs N overrides fit.epochs; --limit N overrides data.limit (train on fewer samples).',
     '--backend picks TensorFlow.js\'s backend; auto tries tfjs-node, then wasm, then cpu.',
+    '--engine auto (default) trains Dense stacks with the fused WebAssembly kernel unless --backend names a backend;',
+    'kernel insists on it (an error when the spec does not fit it); tfjs always uses TensorFlow.js.',
     '--runs-dir DIR holds the run folders (<spec>/<timestamp>-<variant>/); default ./runs in the current folder.',
     '--json prints every trainer message as one JSON line, then {"type":"done","runs":[{variant, runDir, status, result}]}.',
     'Ctrl-C stops after the current batch and skips the remaining variants; Ctrl-C again kills the trainer.',
     'Exit 0 when every run completed, 1 when the spec has errors or a run failed, 130 when interrupted.',
   ].join('\n'),
-  flags: { values: ['variant', 'epochs', 'limit', 'backend', 'runs-dir'], booleans: ['json'] },
+  flags: { values: ['variant', 'epochs', 'limit', 'backend', 'engine', 'runs-dir'], booleans: ['json'] },
   async run(a: Parsed, io: Io): Promise<number> {
     const file = a.positionals[0];
     if (!file) throw new UsageError('Missing the spec file.');
     if (a.positionals.length > 1) throw new UsageError(`One spec at a time, got ${a.positionals.length}.`);
     const backend = backendFlag(a);
+    const engine = engineFlag(a);
     const epochs = intFlag(a, 'epochs');
     const limit = intFlag(a, 'limit');
 
@@ -513,7 +526,7 @@ export const train: Command = {
     }
 
     const session = new TrainSession({
-      file, text, variants, runsDir: path.resolve(a.values.get('runs-dir') ?? 'runs'), backend, epochs, limit,
+      file, text, variants, runsDir: path.resolve(a.values.get('runs-dir') ?? 'runs'), backend, engine, epochs, limit,
       json: a.booleans.has('json'), trainer: trainerPath(),
     }, io);
     const onSigint = (): void => session.interrupt();

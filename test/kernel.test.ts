@@ -1,0 +1,247 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Split } from '../src/core/data/load';
+import { resolveSpec, type ResolvedSpec } from '../src/core/resolve';
+import { initBackend } from '../src/trainer/backend';
+import { buildModel } from '../src/trainer/buildModel';
+import { compileModel } from '../src/trainer/compileModel';
+import { DenseKernel, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type KernelPlan } from '../src/trainer/fastPath';
+import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
+import { splitTensors } from '../src/trainer/splitTensors';
+import { train } from '../src/trainer/train';
+import { mulberry32 } from './helpers';
+
+/** A resolved spec of Dense layers over a flat input of `inputs` features. */
+function denseSpec(inputs: number, layers: object[], loss: string, optimizer: object): ResolvedSpec {
+  const text = JSON.stringify({
+    name: 'k', seed: 3,
+    layers: [{ type: 'Input', shape: [inputs] }, ...layers],
+    compile: { loss, optimizer, metrics: ['accuracy'] },
+    fit: { batch_size: 8 },
+  });
+  const r = resolveSpec(text);
+  if (!r.ok) throw new Error(r.message + JSON.stringify(r.diagnostics));
+  return r.spec;
+}
+
+function planOf(spec: ResolvedSpec): KernelPlan {
+  const p = kernelPlan(spec);
+  if ('reason' in p) throw new Error(p.reason);
+  return p.plan;
+}
+
+/**
+ * Random inputs and labels that suit `loss` for a model with `units` outputs. Like images, the
+ * inputs are sparse (the kernel skips zeros): 40% zeros, and the first 4 features always zero.
+ */
+function randomSplit(count: number, inputs: number, units: number, loss: string, seed: number): Split {
+  const rand = mulberry32(seed);
+  const x = Float32Array.from({ length: count * inputs }, (_, i) => (i % inputs < 4 || rand() < 0.4 ? 0 : rand() * 2 - 1));
+  let y: Int32Array | Float32Array;
+  let labelShape: number[] = [units];
+  if (loss === 'sparse_categorical_crossentropy') {
+    y = Int32Array.from({ length: count }, () => Math.floor(rand() * units));
+    labelShape = [];
+  } else if (loss === 'categorical_crossentropy') {
+    y = new Float32Array(count * units);
+    for (let i = 0; i < count; i++) y[i * units + Math.floor(rand() * units)] = 1;
+  } else if (loss === 'binary_crossentropy') {
+    y = Float32Array.from({ length: count * units }, () => (rand() < 0.5 ? 0 : 1));
+  } else {
+    y = Float32Array.from({ length: count * units }, () => rand() * 2 - 1);
+  }
+  return { x, y, count, exampleShape: [inputs], labelShape, source: 'random', labelFile: 'random', labelOffset: 0 } as unknown as Split;
+}
+
+/**
+ * Trains `steps` batches of `batch` rows with tfjs and with the kernel from the same initial
+ * weights; returns the largest weight difference and the per-step [loss, accuracy] pairs of both.
+ */
+async function compare(spec: ResolvedSpec, split: Split, batch: number, steps: number, threads = 1): Promise<{ maxDiff: number; maxScale: number; tfjs: number[][]; kernel: number[][] }> {
+  const plan = planOf(spec);
+  const reference = buildModel(spec);
+  compileModel(reference, spec);
+  const kernel = DenseKernel.create(plan, split, batch, threads);
+  assert.ok(kernel, 'dist/kernel.wasm is built');
+  kernel.loadWeights(reference);
+  const { x, y } = splitTensors(split, spec);
+  const out = { tfjs: [] as number[][], kernel: [] as number[][] };
+  const lr = spec.compile.optimizer.learning_rate as number;
+  for (let s = 0; s < steps; s++) {
+    const rows = Int32Array.from({ length: batch }, (_, i) => (s * batch + i * 7) % split.count);
+    const idx = tf.tensor1d(rows, 'int32');
+    const xb = tf.gather(x, idx);
+    const yb = tf.gather(y, idx);
+    out.tfjs.push((await reference.trainOnBatch(xb, yb)) as number[]);
+    tf.dispose([idx, xb, yb]);
+    out.kernel.push(kernel.trainBatch(rows, lr));
+  }
+  const fromKernel = buildModel(spec);
+  kernel.storeWeights(fromKernel);
+  let maxDiff = 0;
+  let maxScale = 0;
+  reference.getWeights().forEach((w, i) => {
+    const a = w.dataSync();
+    const b = fromKernel.getWeights()[i].dataSync();
+    for (let j = 0; j < a.length; j++) {
+      maxDiff = Math.max(maxDiff, Math.abs(a[j] - b[j]));
+      maxScale = Math.max(maxScale, Math.abs(a[j]));
+    }
+  });
+  kernel.dispose();
+  tf.dispose([x, y]);
+  reference.dispose();
+  fromKernel.dispose();
+  return { maxDiff, maxScale, ...out };
+}
+
+function assertClose(got: { maxDiff: number; maxScale: number; tfjs: number[][]; kernel: number[][] }, label: string): void {
+  assert.ok(got.maxDiff <= 2e-5 * Math.max(1, got.maxScale), `${label}: weights differ by ${got.maxDiff}`);
+  got.tfjs.forEach((t, s) => {
+    assert.ok(Math.abs(t[0] - got.kernel[s][0]) <= 1e-4 * Math.max(1, Math.abs(t[0])), `${label}: step ${s} loss ${got.kernel[s][0]} vs tfjs ${t[0]}`);
+    assert.ok(Math.abs(t[1] - got.kernel[s][1]) <= 1e-6, `${label}: step ${s} accuracy ${got.kernel[s][1]} vs tfjs ${t[1]}`);
+  });
+}
+
+/** Trains `text` once with the kernel and once with tfjs, in a fresh folder: [kernel result, tfjs result]. */
+async function trainBoth(text: string, over: Partial<StartMessage>): Promise<[RunResult, RunResult]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-kernel-'));
+  const specPath = path.join(dir, 'spec.model.json');
+  fs.writeFileSync(specPath, text);
+  const results: RunResult[] = [];
+  for (const engine of ['kernel', 'tfjs'] as const) {
+    const msgs: FromTrainer[] = [];
+    await train({ type: 'start', specPath, specText: text, runsDir: path.join(dir, 'runs'), backend: 'wasm', engine, ...over }, { emit: (m) => msgs.push(m), cancelled: () => false });
+    const done = msgs.find((m): m is Extract<FromTrainer, { type: 'done' }> => m.type === 'done');
+    assert.ok(done, JSON.stringify(msgs.filter((m) => m.type === 'error')));
+    results.push(done.result);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return [results[0], results[1]];
+}
+
+describe('fused training kernel', function () {
+  this.timeout(120000);
+  before(async function () {
+    if (!kernelWasmPath()) throw new Error('dist/kernel.wasm is missing: run node esbuild.js (it compiles the kernel with clang)');
+    await initBackend('cpu');
+  });
+
+  it('matches a hand-computed step: 2 inputs, 2 softmax units, SGD 0.5', () => {
+    const spec = denseSpec(2, [{ type: 'Dense', units: 2, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD', learning_rate: 0.5 });
+    const split = { x: Float32Array.from([1, 2]), y: Int32Array.from([0]), count: 1, exampleShape: [2], labelShape: [] } as unknown as Split;
+    const model = buildModel(spec);
+    model.layers[1].setWeights([tf.tensor2d([[0.1, 0.2], [0.3, -0.1]]), tf.tensor1d([0, 0.1])]);
+    const kernel = DenseKernel.create(planOf(spec), split, 1);
+    assert.ok(kernel);
+    kernel.loadWeights(model);
+    const [loss, accuracy] = kernel.trainBatch(Int32Array.from([0]), 0.5);
+    // z = [0.7, 0.1], p = softmax(z) = [0.645656, 0.354344], loss = -ln p0, dz = p - [1, 0].
+    assert.ok(Math.abs(loss - 0.437488) < 1e-6, String(loss));
+    assert.strictEqual(accuracy, 1);
+    kernel.storeWeights(model);
+    const [w, b] = model.layers[1].getWeights().map((t) => Array.from(t.dataSync()));
+    [0.2771718, 0.0228282, 0.6543437, -0.4543437].forEach((v, i) => assert.ok(Math.abs(w[i] - v) < 1e-6, `w[${i}] = ${w[i]}, want ${v}`));
+    [0.1771718, -0.0771718].forEach((v, i) => assert.ok(Math.abs(b[i] - v) < 1e-6, `b[${i}] = ${b[i]}, want ${v}`));
+    model.dispose();
+  });
+
+  for (const activation of ['relu', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'linear', 'leaky']) {
+    it(`matches tfjs for hidden activation ${activation} (5 SGD steps, batches of 6 and 8)`, async () => {
+      const hidden = activation === 'leaky'
+        ? [{ type: 'Dense', units: 13 }, { type: 'LeakyReLU', negative_slope: 0.2 }]
+        : [{ type: 'Dense', units: 13, activation }];
+      const spec = denseSpec(20, [...hidden, { type: 'Dense', units: 9, activation: 'tanh' }, { type: 'Dense', units: 5, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD', learning_rate: 0.1 });
+      const split = randomSplit(64, 20, 5, 'sparse_categorical_crossentropy', 1);
+      for (const batch of [6, 8]) assertClose(await compare(spec, split, batch, 5), `${activation}, batch ${batch}`);
+    });
+  }
+
+  const losses: [string, string, number][] = [
+    ['sparse_categorical_crossentropy', 'softmax', 4],
+    ['categorical_crossentropy', 'softmax', 4],
+    ['binary_crossentropy', 'sigmoid', 3],
+    ['binary_crossentropy', 'sigmoid', 1],
+    ['mean_squared_error', 'linear', 3],
+    ['mean_squared_error', 'tanh', 1],
+  ];
+  for (const [loss, output, units] of losses) {
+    it(`matches tfjs for ${loss} with ${units} ${output} output${units > 1 ? 's' : ''}`, async () => {
+      const spec = denseSpec(12, [{ type: 'Dense', units: 10, activation: 'relu' }, { type: 'Dense', units, activation: output }], loss, { type: 'SGD', learning_rate: 0.05 });
+      assertClose(await compare(spec, randomSplit(40, 12, units, loss, 2), 8, 5), loss);
+    });
+  }
+
+  const optimizers: object[] = [
+    { type: 'SGD', learning_rate: 0.05, momentum: 0.9 },
+    { type: 'SGD', learning_rate: 0.05, momentum: 0.9, nesterov: true },
+    { type: 'Adam', learning_rate: 0.01 },
+    { type: 'RMSprop', learning_rate: 0.01 },
+    { type: 'RMSprop', learning_rate: 0.01, momentum: 0.5 },
+  ];
+  for (const optimizer of optimizers) {
+    it(`matches tfjs for ${JSON.stringify(optimizer)} over 6 steps`, async () => {
+      const spec = denseSpec(16, [{ type: 'Dense', units: 11, activation: 'relu' }, { type: 'Dense', units: 4, activation: 'softmax' }], 'sparse_categorical_crossentropy', optimizer);
+      assertClose(await compare(spec, randomSplit(48, 16, 4, 'sparse_categorical_crossentropy', 3), 8, 6), JSON.stringify(optimizer));
+    });
+  }
+
+  for (const threads of [2, 3]) {
+    it(`matches tfjs on ${threads} threads (Adam, batches of 6 and 32, layers of 40, 13, 5 units)`, async () => {
+      const spec = denseSpec(30, [{ type: 'Dense', units: 40, activation: 'elu' }, { type: 'Dense', units: 13, activation: 'relu' }, { type: 'Dense', units: 5, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'Adam', learning_rate: 0.01 });
+      const split = randomSplit(96, 30, 5, 'sparse_categorical_crossentropy', 4);
+      for (const batch of [6, 32]) assertClose(await compare(spec, split, batch, 4, threads), `${threads} threads, batch ${batch}`);
+    });
+  }
+
+  it('says why a spec is not eligible', () => {
+    const reason = (layers: object[], loss = 'sparse_categorical_crossentropy', optimizer: object = { type: 'SGD' }): string => {
+      const p = kernelPlan(denseSpec(8, layers, loss, optimizer));
+      return 'reason' in p ? p.reason : 'eligible';
+    };
+    const out = { type: 'Dense', units: 3, activation: 'softmax' };
+    assert.strictEqual(reason([out]), 'eligible');
+    assert.match(reason([{ type: 'Dropout', rate: 0.2 }, out]), /layer type Dropout/);
+    assert.match(reason([{ type: 'Dense', units: 4, activation: 'gelu' }, out]), /activation gelu/);
+    assert.match(reason([out], 'hinge'), /loss hinge/);
+    assert.match(reason([{ type: 'Dense', units: 3, activation: 'relu' }]), /needs a softmax output/);
+    assert.match(reason([out], 'sparse_categorical_crossentropy', { type: 'Adagrad' }), /optimizer Adagrad/);
+    assert.match(reason([{ type: 'Dense', units: 4, kernel_regularizer: { type: 'l2', l2: 0.01 } }, out]), /kernel regularizer/);
+  });
+
+  it('follows callbacks that change the learning rate or restore weights as the tfjs path does', async () => {
+    const text = JSON.stringify({
+      name: 'cb', seed: 5,
+      data: { dataset: 'mnist', scale: 255, validation: { first: 300 } },
+      layers: [{ type: 'Flatten', input_shape: [28, 28] }, { type: 'Dense', units: 24, activation: 'tanh' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+      compile: { loss: 'sparse_categorical_crossentropy', optimizer: { type: 'SGD', learning_rate: 0.5, momentum: 0.5 }, metrics: ['accuracy'] },
+      fit: {
+        epochs: 4, batch_size: 50,
+        callbacks: [{ type: 'ReduceLROnPlateau', monitor: 'loss', patience: 0, factor: 0.5, min_delta: 10 }, { type: 'EarlyStopping', monitor: 'val_loss', patience: 1, restore_best_weights: true }],
+      },
+    });
+    const [kernel, stock] = await trainBoth(text, { backend: 'cpu', limit: 600, threads: 1 });
+    assert.strictEqual(kernel.engine, KERNEL_ENGINE);
+    assert.deepStrictEqual(kernel.history.learning_rate, stock.history.learning_rate);
+    assert.ok(kernel.history.learning_rate.some((lr) => lr < 0.5), 'the learning rate was reduced');
+    for (const key of ['loss', 'val_loss']) {
+      kernel.history[key].forEach((v, i) => assert.ok(Math.abs(v - stock.history[key][i]) < 1e-3, `${key}[${i}]: ${v} vs ${stock.history[key][i]}`));
+    }
+    assert.ok(kernel.test && stock.test && Math.abs(kernel.test.loss - stock.test.loss) < 1e-3, 'the restored weights are the ones tested');
+  });
+
+  it('trains the notebook MLP on a real-MNIST slice to the accuracy of the tfjs path', async () => {
+    const spec = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'mnist-initializers.model.json'), 'utf8');
+    const [kernel, stock] = await trainBoth(spec, { variant: 'glorot_normal', epochs: 1, limit: 3000, threads: 2 });
+    assert.strictEqual(kernel.engine, KERNEL_ENGINE);
+    assert.strictEqual(stock.engine, 'tfjs (wasm)');
+    assert.ok(kernel.test && stock.test && kernel.test.accuracy > 0.5, `kernel test accuracy ${kernel.test?.accuracy} (tfjs: ${stock.test?.accuracy})`);
+    // Same seed, same shuffles, same updates: only float32 rounding differs.
+    assert.ok(Math.abs(kernel.test.accuracy - stock.test.accuracy) < 0.005, `test accuracy ${kernel.test.accuracy} vs ${stock.test.accuracy}`);
+    assert.ok(Math.abs(kernel.history.val_accuracy[0] - stock.history.val_accuracy[0]) < 0.005);
+    assert.ok(Math.abs(kernel.history.loss[0] - stock.history.loss[0]) < 1e-3, `loss ${kernel.history.loss[0]} vs ${stock.history.loss[0]}`);
+  });
+});
