@@ -60,7 +60,7 @@ export class Header {
     setText(this.status, statusText(run));
     this.status.dataset.status = run.status;
     setText(this.facts, factsText(run));
-    this.facts.title = run.backendReason;
+    this.facts.title = [run.engineReason, run.backendReason].filter(Boolean).join('\n');
     const running = run.status === 'running';
     const stopping = running && this.stopping === run.id;
     this.stop.hidden = !running;
@@ -99,7 +99,8 @@ function statusText(run: RunView): string {
 
 function factsText(run: RunView): string {
   const parts: string[] = [];
-  if (run.backend) parts.push(`Backend: ${run.backend}`);
+  if (run.engine) parts.push(`Engine: ${run.engine}`);
+  else if (run.backend) parts.push(`Backend: ${run.backend}`);
   const epochs = run.data?.epochs;
   const done = run.history.loss?.length ?? 0;
   if (run.progress) {

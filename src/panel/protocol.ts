@@ -67,6 +67,9 @@ export interface RunView {
   status: RunStatus;
   backend: string;
   backendReason: string;
+  /** What trained: the fused kernel or `tfjs (<backend>)`; empty for runs from before engines were recorded. */
+  engine: string;
+  engineReason: string;
   /** `null` when the run folder has no events (only `result.json`). */
   model: ModelSummary | null;
   data: DataSummary | null;

@@ -67,7 +67,7 @@ function takeOver(state: PanelState, runId: RunId): void {
 /** A run that has just started: no model, no epochs. */
 export function newRun(id: RunId, spec: string, variant: string | null): RunView {
   return {
-    id, spec, variant, status: 'running', backend: '', backendReason: '', model: null, data: null,
+    id, spec, variant, status: 'running', backend: '', backendReason: '', engine: '', engineReason: '', model: null, data: null,
     history: {}, epochSeconds: [], samplesPerSecond: null, batches: emptyBatchSeries(), progress: null,
     bestEpoch: null, bestMonitor: null, markers: [], stoppedEarly: false, test: null, classification: null,
     startedAt: null, finishedAt: null, durationSeconds: null, error: null, log: [],
@@ -84,6 +84,8 @@ export function reduceRun(run: RunView, message: FromTrainer): void {
       run.variant = message.variant ?? null;
       run.backend = message.backend;
       run.backendReason = message.backendReason;
+      run.engine = message.engine ?? '';
+      run.engineReason = message.engineReason ?? '';
       run.model = {
         layers: message.layers, totalParams: message.totalParams,
         trainableParams: message.trainableParams, nonTrainableParams: message.nonTrainableParams,
@@ -170,7 +172,7 @@ function updateBest(run: RunView): void {
 
 /** The parts of `result.json` the panel reads (the trainer may record more); history values are checked on merge. */
 type ResultFields = Pick<RunResult,
-  | 'spec' | 'variant' | 'status' | 'backend' | 'backendReason' | 'test' | 'classification' | 'bestEpoch'
+  | 'spec' | 'variant' | 'status' | 'backend' | 'backendReason' | 'engine' | 'engineReason' | 'test' | 'classification' | 'bestEpoch'
   | 'bestMonitor' | 'stoppedEarly' | 'epochsRun' | 'samplesPerSecond' | 'durationSeconds' | 'startedAt' | 'finishedAt' | 'error'>
   & { history: Record<string, unknown> };
 
@@ -181,6 +183,8 @@ function mergeResult(run: RunView, result: ResultFields): void {
   run.status = result.status;
   run.backend = result.backend;
   run.backendReason = result.backendReason;
+  if (result.engine) run.engine = result.engine;
+  if (result.engineReason) run.engineReason = result.engineReason;
   run.history = sanitizeHistory(result.history);
   if (result.test) run.test = result.test;
   if (result.classification) run.classification = result.classification;
@@ -360,6 +364,8 @@ function parseResult(text: string): ResultFields | null {
     status: STATUSES.has(value.status as RunStatus) ? (value.status as RunStatus) : 'failed',
     backend: str(value.backend) ?? '',
     backendReason: str(value.backendReason) ?? '',
+    engine: str(value.engine) ?? undefined,
+    engineReason: str(value.engineReason) ?? undefined,
     history,
     test: metrics(value.test),
     classification: isObject(value.classification) ? (value.classification as unknown as RunResult['classification']) : undefined,
