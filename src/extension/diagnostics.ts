@@ -1,6 +1,6 @@
 /** Publishes the core's diagnostics for open model specs: immediately on open and save, debounced while typing. */
 import * as vscode from 'vscode';
-import { analyze } from '../core/analyze';
+import { analysisOf } from '../editor/analysisCache';
 import { toDiagnostic } from './convert';
 
 /** The language id of model specs. */
@@ -38,7 +38,7 @@ export class DiagnosticsController implements vscode.Disposable {
       return;
     }
     this.cancel(doc.uri);
-    this.collection.set(doc.uri, analyze(doc.getText()).diagnostics.map((d) => toDiagnostic(doc, d)));
+    this.collection.set(doc.uri, analysisOf(doc.getText()).diagnostics.map((d) => toDiagnostic(doc, d)));
   }
 
   private validateSoon(doc: vscode.TextDocument): void {

@@ -1,7 +1,7 @@
 /**
  * What the JSON schema gives a spec in the editor (key and value completion, descriptions on
  * hover, folding, formatting, selection ranges), from `vscode-json-languageservice` running in
- * the extension host. Free of `vscode`: the adapters in jsonProviders.ts convert the results.
+ * the extension host. Free of `vscode`: the adapters in providers.ts convert the results.
  *
  * Why not VS Code's JSON language server through `jsonLanguageParticipants`: its `comments`
  * flag is not implemented server-side (VS Code 1.139), so every comment in a spec became a
