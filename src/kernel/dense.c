@@ -12,7 +12,6 @@
 #include <wasm_simd128.h>
 #include <stdint.h>
 
-#define MAX_LAYERS 32
 #define EXPORT __attribute__((visibility("default")))
 
 enum { ACT_LINEAR, ACT_RELU, ACT_ELU, ACT_SELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LEAKY_RELU };
@@ -31,7 +30,7 @@ typedef struct {
   float *d;        // gradient w.r.t. this layer's pre-activation [batch][ld]
 } Layer;
 
-static Layer L[MAX_LAYERS];
+static Layer *L;  // nlayers of them, allocated by k_init: no fixed depth limit
 static int nlayers, in_dim, in_ld, y_dim, max_batch, loss_kind, acc_kind, opt_kind, nesterov;
 static float lr, p_beta1, p_beta2, p_eps, p_momentum, beta1_pow, beta2_pow;
 static float *xs, *ys, *xb;  // resident data and the gathered batch
@@ -75,6 +74,10 @@ static double exp_d(double x) {
 }
 
 static double log_d(double x) {
+  // NaN and +inf pass through (so an overflowed step reports an invalid loss, never a number
+  // made of exponent bits), and log(0) is -inf.
+  if (x != x || x > 1.7976931348623157e308) return x;
+  if (x <= 0) return -__builtin_inf();
   union { double d; int64_t i; } u = { .d = x };
   int e = (int)((u.i >> 52) & 0x7ff) - 1023;
   u.i = (u.i & 0x000fffffffffffffLL) | 0x3ff0000000000000LL;  // mantissa in [1, 2)
@@ -364,6 +367,9 @@ static void activation_backward(Layer *l, int m) {
 EXPORT int k_init(int nl, const int *dims, const int *acts, const float *alphas, const int *biases, int batch, int loss, int acc, int ydim) {
   nlayers = nl; in_dim = dims[0]; in_ld = dims[0]; max_batch = batch; loss_kind = loss; acc_kind = acc; y_dim = ydim;
   xb = zalloc(batch * in_ld);
+  L = (Layer *)k_alloc(nl * (int)sizeof(Layer));
+  if (!L) return 0;
+  __builtin_memset(L, 0, (unsigned long)nl * sizeof(Layer));
   for (int i = 0; i < nl; i++) {
     Layer *l = &L[i];
     l->in = dims[i]; l->out = dims[i + 1]; l->ld = (dims[i + 1] + 7) & ~7;
@@ -415,6 +421,21 @@ static int argmax(const float *v, int n) {
   return best;
 }
 
+/**
+ * dL/dz of softmax + clipped cross-entropy for one example when some labelled class's p is
+ * clipped: g_j = -t_j / p_j where p_j is inside [eps, 1 - eps] (else 0), dz = p (g - <g, p>) / m.
+ */
+static void ce_clipped_grad(const float *a, const float *y, float *d, int n, float inv_m) {
+  const float eps = 1e-7f;
+  double dot = 0;
+  for (int j = 0; j < n; j++) {
+    float t = loss_kind == LOSS_SPARSE_CE ? (j == (int)y[0] ? 1.0f : 0.0f) : y[j];
+    d[j] = t != 0 && a[j] >= eps && a[j] <= 1 - eps ? -t / a[j] : 0;
+    dot += (double)d[j] * a[j];
+  }
+  for (int j = 0; j < n; j++) d[j] = (float)(a[j] * (d[j] - dot)) * inv_m;
+}
+
 /** Loss (mean over the batch) and dL/da of the output layer, as tfjs's losses compute them. */
 static float loss_and_grad(Layer *o, const int *idx, int m) {
   const float eps = 1e-7f, inv_m = 1.0f / (float)m;
@@ -428,23 +449,28 @@ static float loss_and_grad(Layer *o, const int *idx, int m) {
     switch (loss_kind) {
       case LOSS_SPARSE_CE: case LOSS_CE: {
         // The softmax output is fused: dL/dz = (p - y) / m; d holds dz already (see k_train_batch).
+        // The loss clips p to [eps, 1 - eps] as Keras and tfjs do, and as in tfjs no gradient
+        // flows through a clipped probability: an example whose labelled class is clipped
+        // contributes none (without this, an exploding network overflows where tfjs saturates).
         double l = 0;
+        int clipped = 0;
         for (int j = 0; j < n; j++) {
           float t = loss_kind == LOSS_SPARSE_CE ? (j == (int)y[0] ? 1.0f : 0.0f) : y[j];
           float p = a[j] < eps ? eps : a[j] > 1 - eps ? 1 - eps : a[j];
-          if (t != 0) l -= t * log_d(p);
+          if (t != 0) { l -= t * log_d(p); clipped |= p != a[j]; }
           d[j] = (a[j] - t) * inv_m;
         }
+        if (clipped) ce_clipped_grad(a, y, d, n, inv_m);
         total += l;
         break;
       }
       case LOSS_BCE: {
-        // Sigmoid output fused: dL/dz = (p - y) / (m n).
+        // Sigmoid output fused: dL/dz = (p - y) / (m n), zero where p is clipped (as in tfjs).
         double l = 0;
         for (int j = 0; j < n; j++) {
           float p = a[j] < eps ? eps : a[j] > 1 - eps ? 1 - eps : a[j];
           l -= y[j] * log_d(p) + (1 - y[j]) * log_d(1 - p);
-          d[j] = (a[j] - y[j]) * inv_m / (float)n;
+          d[j] = p == a[j] ? (a[j] - y[j]) * inv_m / (float)n : 0;
         }
         total += l / n;
         break;
