@@ -4,6 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { lookup } from '../core/registry';
 import type { ResolvedRef, ResolvedSpec } from '../core/resolve';
 import { scheduleOf, type Schedule } from './schedules';
+import { sparseFromLogits } from './splitTensors';
 
 type Optimizer = ReturnType<typeof tf.train.sgd> | tf.Optimizer;
 type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
@@ -42,8 +43,8 @@ export function makeLoss(l: ResolvedRef): string | LossFn {
   if (!tfjs) throw new Error(`Loss ${l.type} has no TensorFlow.js implementation.`);
   if (l.from_logits !== true) return tfjs;
   switch (l.type) {
+    // Sparse labels arrive one-hot for this loss (splitTensors), so it is the categorical one.
     case 'sparse_categorical_crossentropy':
-      return (yTrue, yPred) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(tf.reshape(yTrue, [-1]), 'int32'), yPred.shape[yPred.shape.length - 1] as number), yPred, undefined, tf.Reduction.NONE);
     case 'categorical_crossentropy':
       return (yTrue, yPred) => tf.losses.softmaxCrossEntropy(yTrue, yPred, undefined, tf.Reduction.NONE);
     case 'binary_crossentropy':
@@ -52,14 +53,49 @@ export function makeLoss(l: ResolvedRef): string | LossFn {
   }
 }
 
-/** tfjs metric identifiers, in the order of the spec's metrics (their logs keep the spec's names). */
-export function makeMetrics(spec: ResolvedSpec): string[] {
-  return spec.compile.metrics.map((m) => (m.type === 'accuracy' ? 'accuracy' : (lookup('metric', m.type)?.tfjs ?? m.type)));
+type MetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
+
+/** Integer class labels of any shape ([batch] or [batch, 1]) as one-hot rows like `yPred`. */
+function oneHotLike(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  return tf.oneHot(tf.cast(tf.reshape(yTrue, [-1]), 'int32'), yPred.shape[yPred.shape.length - 1] as number);
+}
+
+/**
+ * tfjs-layers resolves only a few metric strings (`Unknown metric recall`), so every metric is
+ * passed as its function from `tfl.metrics`; sparse cross-entropy, which tfjs exports only as a
+ * loss, is the categorical one on one-hot labels.
+ */
+function metricFunction(tfjsName: string): MetricFn | undefined {
+  if (tfjsName === 'sparseCategoricalCrossentropy') return (yTrue, yPred) => tfl.metrics.categoricalCrossentropy(oneHotLike(yTrue, yPred), yPred);
+  return (tfl.metrics as unknown as Record<string, MetricFn | undefined>)[tfjsName];
+}
+
+/**
+ * "accuracy" for a `from_logits` loss: tfjs picks the accuracy from the loss's name, which a
+ * loss function does not have, so say which (argmax of logits is argmax of probabilities).
+ */
+function logitsAccuracy(spec: ResolvedSpec): MetricFn | 'accuracy' {
+  // Sparse labels arrive one-hot for a from_logits loss (splitTensors).
+  const categorical = spec.compile.loss.type === 'sparse_categorical_crossentropy' || spec.compile.loss.type === 'categorical_crossentropy';
+  return categorical ? tfl.metrics.categoricalAccuracy : 'accuracy';
+}
+
+/** tfjs metrics, in the order of the spec's metrics (their logs keep the spec's names). */
+export function makeMetrics(spec: ResolvedSpec): (string | MetricFn)[] {
+  return spec.compile.metrics.map((m) => {
+    if (m.type === 'accuracy') return spec.compile.loss.from_logits === true ? logitsAccuracy(spec) : 'accuracy';
+    const tfjs = lookup('metric', m.type)?.tfjs;
+    // Sparse labels arrive one-hot for a from_logits loss (splitTensors).
+    const name = tfjs && sparseFromLogits(spec) ? tfjs.replace(/^sparseCategorical/, 'categorical') : tfjs;
+    const fn = name && metricFunction(name);
+    if (!fn) throw new Error(`Metric ${m.type} has no TensorFlow.js implementation.`);
+    return fn;
+  });
 }
 
 /** Compiles `model` as Keras `compile(loss, optimizer, metrics)` would. */
 export function compileModel(model: tfl.LayersModel, spec: ResolvedSpec): tf.Optimizer {
   const optimizer = makeOptimizer(spec.compile.optimizer);
-  model.compile({ optimizer, loss: makeLoss(spec.compile.loss) as string, metrics: makeMetrics(spec) });
+  model.compile({ optimizer, loss: makeLoss(spec.compile.loss) as string, metrics: makeMetrics(spec) as string[] });
   return optimizer;
 }
