@@ -13,6 +13,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
+import { installConvGradients } from './convGradients';
 import { installFastWasmMatMul } from './wasmMatMul';
 
 import type { BackendChoice } from './protocol';
@@ -341,6 +342,7 @@ export async function initBackend(
   options: InitBackendOptions = {},
 ): Promise<BackendInfo> {
   const threads = Math.max(1, Math.floor(options.wasmThreads ?? defaultWasmThreads()));
+  installConvGradients();
   switch (choice) {
     case 'cpu':
       await initCpu();

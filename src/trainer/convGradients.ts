@@ -1,0 +1,118 @@
+/**
+ * The gradient of Conv2D where TensorFlow.js has none: the wasm backend registers no
+ * `Conv2DBackpropFilter` kernel (tensorflow/tfjs#8474: every convnet failed at its first batch),
+ * and no backend has gradients for dilated convolutions. Both gradients are written here as
+ * sums of matrix products over the kernel's taps, which every backend runs (and the wasm
+ * backend runs through XNNPACK). Elsewhere the stock gradient stays.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+type Pair = [number, number];
+interface Conv2DAttrs {
+  strides: number | Pair;
+  pad: unknown;
+  dataFormat: string;
+  dilations: number | Pair;
+}
+
+const pair = (v: number | Pair): Pair => (typeof v === 'number' ? [v, v] : v);
+
+/** Padding before and after one spatial axis, as TensorFlow computes it for `valid` and `same`. */
+export function convPadding(inSize: number, outSize: number, kernel: number, stride: number, dilation: number, pad: 'valid' | 'same'): Pair {
+  if (pad === 'valid') return [0, 0];
+  const total = Math.max((outSize - 1) * stride + (kernel - 1) * dilation + 1 - inSize, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** The shapes and padding one gradient needs. */
+interface Geometry {
+  x: number[];
+  dy: number[];
+  kernel: Pair;
+  strides: Pair;
+  dilations: Pair;
+  top: Pair;
+  left: Pair;
+}
+
+function geometry(x: number[], dy: number[], filter: number[], a: Conv2DAttrs): Geometry {
+  const [strides, dilations] = [pair(a.strides), pair(a.dilations)];
+  const pad = a.pad as 'valid' | 'same';
+  return {
+    x, dy, kernel: [filter[0], filter[1]], strides, dilations,
+    top: convPadding(x[1], dy[1], filter[0], strides[0], dilations[0], pad),
+    left: convPadding(x[2], dy[2], filter[1], strides[1], dilations[1], pad),
+  };
+}
+
+/** dL/dfilter: for each tap (kh, kw), the input rows that tap saw, times dy. */
+export function conv2dFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], attrs: Conv2DAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const g = geometry(x.shape, dy.shape, filterShape, attrs);
+    const [b, , , c] = g.x;
+    const [oh, ow, co] = [g.dy[1], g.dy[2], g.dy[3]];
+    const xp = tf.pad(x, [[0, 0], g.top, g.left, [0, 0]]);
+    const dy2 = tf.reshape(dy, [b * oh * ow, co]);
+    const taps: tf.Tensor[] = [];
+    for (let kh = 0; kh < g.kernel[0]; kh++) {
+      for (let kw = 0; kw < g.kernel[1]; kw++) {
+        const [h0, w0] = [kh * g.dilations[0], kw * g.dilations[1]];
+        const seen = tf.stridedSlice(xp, [0, h0, w0, 0], [b, h0 + (oh - 1) * g.strides[0] + 1, w0 + (ow - 1) * g.strides[1] + 1, c], [1, g.strides[0], g.strides[1], 1]);
+        taps.push(tf.matMul(tf.reshape(seen, [b * oh * ow, c]), dy2, true, false));
+      }
+    }
+    return tf.reshape(tf.stack(taps), [g.kernel[0], g.kernel[1], c, co]) as tf.Tensor4D;
+  });
+}
+
+/** dL/dx of a dilated convolution with stride 1: each tap's dy times its weights, placed where the tap read. */
+export function conv2dDilatedInputGradient(xShape: number[], dy: tf.Tensor4D, filter: tf.Tensor4D, attrs: Conv2DAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const g = geometry(xShape, dy.shape, filter.shape, attrs);
+    const [b, h, w, c] = g.x;
+    const [oh, ow, co] = [g.dy[1], g.dy[2], g.dy[3]];
+    const [hp, wp] = [h + g.top[0] + g.top[1], w + g.left[0] + g.left[1]];
+    const dy2 = tf.reshape(dy, [b * oh * ow, co]);
+    let sum: tf.Tensor = tf.zeros([b, hp, wp, c]);
+    for (let kh = 0; kh < g.kernel[0]; kh++) {
+      for (let kw = 0; kw < g.kernel[1]; kw++) {
+        const [h0, w0] = [kh * g.dilations[0], kw * g.dilations[1]];
+        const weights = tf.reshape(tf.slice(filter, [kh, kw, 0, 0], [1, 1, c, co]), [c, co]);
+        const part = tf.reshape(tf.matMul(dy2, weights, false, true), [b, oh, ow, c]);
+        sum = tf.add(sum, tf.pad(part, [[0, 0], [h0, hp - h0 - oh], [w0, wp - w0 - ow], [0, 0]]));
+      }
+    }
+    return tf.slice(sum, [0, g.top[0], g.left[0], 0], [b, h, w, c]) as tf.Tensor4D;
+  });
+}
+
+/** Whether the stock gradient handles this call on the current backend. */
+function stockHandles(a: Conv2DAttrs): boolean {
+  const dilated = pair(a.dilations).some((d) => d !== 1);
+  const ours = a.dataFormat === 'NHWC' && (a.pad === 'valid' || a.pad === 'same');
+  return !ours || (!dilated && tf.getBackend() !== 'wasm');
+}
+
+let installed = false;
+
+/** Registers the Conv2D gradient above (once per process; the stock one serves where it can). */
+export function installConvGradients(): void {
+  if (installed) return;
+  installed = true;
+  const stock = tf.getGradient('Conv2D');
+  tf.registerGradient({
+    kernelName: 'Conv2D',
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, saved, attrs) => {
+      const a = attrs as unknown as Conv2DAttrs;
+      if (stock && stockHandles(a)) return stock.gradFunc(dy, saved, attrs);
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const d = dy as tf.Tensor4D;
+      const dilated = pair(a.dilations).some((v) => v !== 1);
+      return {
+        x: () => (dilated ? conv2dDilatedInputGradient(x.shape, d, filter, a) : tf.conv2dTranspose(d, filter, x.shape, a.strides, a.pad as 'valid')),
+        filter: () => conv2dFilterGradient(x, d, filter.shape, a),
+      };
+    },
+  });
+}
