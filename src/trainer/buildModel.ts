@@ -60,7 +60,8 @@ type Base = { name: string; trainable: boolean; inputShape?: number[] };
 /** One builder per layer type of the registry (a test checks none is missing). */
 export const LAYER_BUILDERS: Record<string, (a: LayerArgs, ctx: Ctx, base: Base) => AnyLayer> = {
   Input: (a, _ctx, base) => tfl.layers.inputLayer({ name: base.name, inputShape: a.shape as number[] }) as unknown as AnyLayer,
-  Flatten: (_a, _ctx, base) => tfl.layers.flatten(base),
+  // Keras flattens an already flat input to itself; tfjs's Flatten wants rank 3 or more.
+  Flatten: (_a, ctx, base) => (ctx.layer.inputShape.length > 2 ? tfl.layers.flatten(base) : tfl.layers.reshape({ ...base, targetShape: [ctx.layer.inputShape[1] as number] })),
   Dense: (a, ctx, base) => tfl.layers.dense({ ...base, units: a.units as number, ...weighted(a, ctx) }),
   Dropout: (a, _ctx, base) => tfl.layers.dropout({ ...base, rate: a.rate as number, ...(typeof a.seed === 'number' ? { seed: a.seed } : {}) }),
   AlphaDropout: (a, _ctx, base) => tfl.layers.alphaDropout({ ...base, rate: a.rate as number }),
