@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
+import { bestIndex, metricDirection } from '../core/bestEpoch';
 import { LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames } from '../core/resolve';
 import type { BackendChoice } from '../trainer/backend';
@@ -116,8 +117,9 @@ export function formatTestLine(metrics: Metrics): string {
 export function comparisonTable(runs: readonly (RunRecord & Partial<Pick<RunState, 'history' | 'test' | 'seconds' | 'samplesPerSecond'>>)[]): string {
   const historyOf = (r: (typeof runs)[number]): Record<string, number[]> => r.result?.history ?? r.history ?? {};
   const has = (key: string): boolean => runs.some((r) => (historyOf(r)[key]?.length ?? 0) > 0);
-  const monitor = ['val_accuracy', 'val_loss', 'accuracy', 'loss'].find(has) ?? 'val_loss';
-  const maximize = monitor.endsWith('accuracy');
+  // The run's own best-epoch monitor (result.json) when the table has no val_accuracy to show.
+  const judged = runs.map((r) => r.result?.bestMonitor).find((m): m is string => typeof m === 'string');
+  const monitor = ['val_accuracy', judged, 'val_loss', 'accuracy', 'loss'].find((m): m is string => m !== undefined && has(m)) ?? 'val_loss';
   const accuracy = has('accuracy') || runs.some((r) => (r.result?.test ?? r.test)?.accuracy !== undefined);
   const last = (xs: number[] | undefined): number | null => (xs && xs.length ? xs[xs.length - 1] : null);
 
@@ -125,18 +127,14 @@ export function comparisonTable(runs: readonly (RunRecord & Partial<Pick<RunStat
     ...(accuracy ? ['Test accuracy'] : []), 'Epochs', 'Time (s)', 'Samples/s', 'Status'];
   const rows = runs.map((r) => {
     const h = historyOf(r);
-    const series = h[monitor] ?? [];
-    let best = -1;
-    series.forEach((v, i) => {
-      if (Number.isFinite(v) && (best < 0 || (maximize ? v > series[best] : v < series[best]))) best = i;
-    });
+    const best = bestIndex(h[monitor] ?? [], metricDirection(monitor));
     const test = r.result?.test ?? r.test ?? null;
     const seconds = r.result?.durationSeconds ?? r.seconds;
     const speed = r.result?.samplesPerSecond ?? r.samplesPerSecond;
     return [
       r.variant ?? '(base)',
-      best < 0 ? '-' : f4(series[best]),
-      best < 0 ? '-' : String(best + 1),
+      best ? f4(best.value) : '-',
+      best ? String(best.index + 1) : '-',
       f4(last(h.val_loss)),
       ...(accuracy ? [f4(last(h.val_accuracy))] : []),
       f4(test?.loss),

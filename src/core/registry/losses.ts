@@ -1,4 +1,4 @@
-import type { Field, NamedEntry } from './types';
+import type { Direction, Field, NamedEntry } from './types';
 import { toClassName } from './names';
 
 const fromLogits: Field = { name: 'from_logits', type: { kind: 'bool' }, default: false, doc: 'Whether predictions are logits (no softmax/sigmoid applied) rather than probabilities.' };
@@ -12,10 +12,12 @@ export type LossFamily = 'sparse' | 'categorical' | 'binary' | 'regression';
 
 export interface LossEntry extends NamedEntry {
   family: LossFamily;
+  /** Training minimizes every loss (`cosine_similarity` is the negated similarity). */
+  direction: Direction;
 }
 
 function loss(name: string, family: LossFamily, tfjs: string, doc: string, extra: string[] = [], args: Field[] = []): LossEntry {
-  return { name, aliases: [toClassName(name), ...extra], tfjs, doc, args, family };
+  return { name, aliases: [toClassName(name), ...extra], tfjs, doc, args, family, direction: 'min' };
 }
 
 /** Losses under their Keras names (`sparse_categorical_crossentropy` or `SparseCategoricalCrossentropy`). */

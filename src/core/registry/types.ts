@@ -90,6 +90,14 @@ export interface NamedEntry {
   tfjs?: string;
 }
 
+/** Whether a smaller (`min`) or a larger (`max`) value of a logged quantity is better. */
+export type Direction = 'min' | 'max';
+
+/** A metric: which way is better, for callbacks in `auto` mode, best epochs and comparisons. */
+export interface MetricEntry extends NamedEntry {
+  direction: Direction;
+}
+
 /** A shape including the batch dimension (null = unknown, as Keras prints `None`). */
 export type Shape = readonly (number | null)[];
 
