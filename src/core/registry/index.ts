@@ -2,7 +2,7 @@
  * The registry: the single source of truth for every name a spec can use.
  * Lookups accept the spellings Keras accepts (`he_normal` and `HeNormal`, `sgd` and `SGD`).
  */
-import type { Direction, LayerEntry, MetricEntry, NameKind, NamedEntry } from './types';
+import type { ActivationEntry, Direction, InitializerEntry, LayerEntry, MetricEntry, NameKind, NamedEntry, OptimizerEntry } from './types';
 import { ACTIVATIONS } from './activations';
 import { INITIALIZERS } from './initializers';
 import { REGULARIZERS } from './regularizers';
@@ -18,6 +18,7 @@ import { didYouMean } from '../didYouMean';
 export * from './types';
 export { COMMON_LAYER_FIELDS, LAYERS, formatCount, formatShape } from './layers';
 export type { LossEntry, LossFamily } from './losses';
+export { ACTIVATIONS, INITIALIZERS, LOSSES, METRICS, OPTIMIZERS };
 
 /** Entries of each named kind (layers have their own richer table). */
 export const NAMED: Record<Exclude<NameKind, 'layer'>, readonly NamedEntry[]> = {
@@ -58,6 +59,21 @@ export function lookupLayer(name: string): LayerEntry | undefined {
 /** The loss entry (with its family) for a spelling. */
 export function lookupLoss(name: string): LossEntry | undefined {
   return lookup('loss', name) as LossEntry | undefined;
+}
+
+/** The activation entry (family, fused-kernel code) for a spelling. */
+export function lookupActivation(name: string): ActivationEntry | undefined {
+  return lookup('activation', name) as ActivationEntry | undefined;
+}
+
+/** The optimizer entry (slots, fused-kernel code) for a spelling. */
+export function lookupOptimizer(name: string): OptimizerEntry | undefined {
+  return lookup('optimizer', name) as OptimizerEntry | undefined;
+}
+
+/** The initializer entry for a spelling. */
+export function lookupInitializer(name: string): InitializerEntry | undefined {
+  return lookup('initializer', name) as InitializerEntry | undefined;
 }
 
 /** The metric entry for a spelling. */

@@ -5,7 +5,7 @@ import type { MetricEntry } from './types';
  * wrote (`accuracy`, `val_accuracy`); the trainer maps TensorFlow.js's names (`acc`) back.
  */
 export const METRICS: readonly MetricEntry[] = [
-  { name: 'accuracy', aliases: ['acc'], direction: 'max', args: [], doc: 'Fraction of correct predictions; Keras picks the binary, categorical or sparse variant from the loss.' },
+  { name: 'accuracy', aliases: ['acc'], direction: 'max', fusedKernel: true, args: [], doc: 'Fraction of correct predictions; Keras picks the binary, categorical or sparse variant from the loss.' },
   { name: 'sparse_categorical_accuracy', aliases: ['SparseCategoricalAccuracy'], tfjs: 'sparseCategoricalAccuracy', direction: 'max', args: [], doc: 'Accuracy for integer class labels against class probabilities.' },
   { name: 'categorical_accuracy', aliases: ['CategoricalAccuracy'], tfjs: 'categoricalAccuracy', direction: 'max', args: [], doc: 'Accuracy for one-hot labels against class probabilities.' },
   { name: 'binary_accuracy', aliases: ['BinaryAccuracy'], tfjs: 'binaryAccuracy', direction: 'max', args: [], doc: 'Accuracy for 0/1 targets, thresholding predictions at 0.5.' },
