@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
 import { bestIndex, metricDirection } from '../core/bestEpoch';
+import { BACKENDS, ENGINES, choiceNames } from '../core/registry/training';
 import { LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames } from '../core/resolve';
 import type { BackendChoice } from '../trainer/backend';
@@ -16,20 +17,20 @@ import type { BatchMessage, EngineChoice, FromTrainer, Metrics, RunResult, Start
 import { intFlag, UsageError, type Parsed } from './args';
 import type { Command, Io } from './command';
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
-const ENGINES: readonly EngineChoice[] = ['auto', 'kernel', 'tfjs'];
+const BACKEND_NAMES: readonly string[] = choiceNames(BACKENDS);
+const ENGINE_NAMES: readonly string[] = choiceNames(ENGINES);
 
 /** The `--backend` flag's value (default auto), or a usage error listing the choices. */
 export function backendFlag(a: Parsed): BackendChoice {
   const backend = (a.values.get('backend') ?? 'auto') as BackendChoice;
-  if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}".`);
+  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got "${backend}".`);
   return backend;
 }
 
 /** The `--engine` flag's value (default auto), or a usage error listing the choices. */
 function engineFlag(a: Parsed): EngineChoice {
   const engine = (a.values.get('engine') ?? 'auto') as EngineChoice;
-  if (!ENGINES.includes(engine)) throw new UsageError(`--engine must be one of ${ENGINES.join(', ')}, got "${engine}".`);
+  if (!ENGINE_NAMES.includes(engine)) throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join(', ')}, got "${engine}".`);
   return engine;
 }
 
@@ -467,7 +468,7 @@ function formatDiagnostic(file: string, lines: LineIndex, d: Diagnostic): string
 }
 
 export const train: Command = {
-  usage: 'modelspec train <spec> [--variant NAME] [--epochs N] [--limit N] [--backend auto|tensorflow|wasm|cpu] [--engine auto|kernel|tfjs] [--runs-dir DIR] [--json]',
+  usage: `modelspec train <spec> [--variant NAME] [--epochs N] [--limit N] [--backend ${BACKEND_NAMES.join('|')}] [--engine ${ENGINE_NAMES.join('|')}] [--runs-dir DIR] [--json]`,
   help: [
     'Trains the spec: every variant in turn (or the one --variant names), each in its own trainer',
     'process, printing Keras-style progress, the test evaluation, and a comparison of the variants.',

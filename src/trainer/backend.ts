@@ -15,6 +15,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import { installFastWasmMatMul } from './wasmMatMul';
 
+import { BACKENDS, choiceNames } from '../core/registry/training';
 import type { BackendChoice } from './protocol';
 
 /** What the user asked for (`--backend`); defined with the protocol, which carries it. */
@@ -384,7 +385,7 @@ export async function initBackend(
     }
     default: {
       const never: never = choice;
-      throw new Error(`unknown backend "${String(never)}" (expected auto, tensorflow, wasm or cpu)`);
+      throw new Error(`unknown backend "${String(never)}" (expected one of ${choiceNames(BACKENDS).join(', ')})`);
     }
   }
 }
