@@ -20,6 +20,7 @@ import {
   pyRepr,
   resolveDirection,
 } from '../src/trainer/callbacks';
+import { resolveRef } from '../src/core/resolve';
 import type { Callback, CallbackEvent, Logs, TrainingControl } from '../src/trainer/callbacks';
 
 /** A training run whose "weights" are a number: 100 + the epoch that produced them. */
@@ -71,20 +72,16 @@ async function run(cb: Callback, epochLogs: Logs[], ctl: FakeControl): Promise<n
   return ran;
 }
 
+/** A callback's options with Keras's defaults, as the trainer gets them from the registry. */
+function kerasDefaults<T>(type: string): T {
+  const { type: _, ...options } = resolveRef('callback', type);
+  return options as T;
+}
+
 const vl = (...values: number[]): Logs[] => values.map((v) => ({ loss: v, val_loss: v }));
 
 function es(o: Partial<EarlyStoppingOptions>): EarlyStopping {
-  return new EarlyStopping({
-    monitor: 'val_loss',
-    min_delta: 0,
-    patience: 0,
-    verbose: 1,
-    mode: 'auto',
-    baseline: null,
-    restore_best_weights: false,
-    start_from_epoch: 0,
-    ...o,
-  });
+  return new EarlyStopping({ ...kerasDefaults<EarlyStoppingOptions>('EarlyStopping'), verbose: 1, ...o });
 }
 
 describe('EarlyStopping (Keras 3)', () => {
@@ -243,17 +240,7 @@ describe('monitor direction (Keras 3 auto mode)', () => {
 });
 
 function mc(o: Partial<ModelCheckpointOptions>): ModelCheckpoint {
-  return new ModelCheckpoint({
-    filepath: 'ckpt',
-    monitor: 'val_loss',
-    verbose: 1,
-    save_best_only: false,
-    save_weights_only: false,
-    mode: 'auto',
-    save_freq: 'epoch',
-    initial_value_threshold: null,
-    ...o,
-  });
+  return new ModelCheckpoint({ ...kerasDefaults<ModelCheckpointOptions>('ModelCheckpoint'), filepath: 'ckpt', verbose: 1, ...o });
 }
 
 describe('ModelCheckpoint (Keras 3)', () => {
@@ -459,17 +446,7 @@ describe('Python float text', () => {
 });
 
 function rlr(o: Partial<ReduceLROnPlateauOptions>): ReduceLROnPlateau {
-  return new ReduceLROnPlateau({
-    monitor: 'val_loss',
-    factor: 0.1,
-    patience: 10,
-    verbose: 1,
-    mode: 'auto',
-    min_delta: 1e-4,
-    cooldown: 0,
-    min_lr: 0,
-    ...o,
-  });
+  return new ReduceLROnPlateau({ ...kerasDefaults<ReduceLROnPlateauOptions>('ReduceLROnPlateau'), verbose: 1, ...o });
 }
 
 describe('ReduceLROnPlateau (Keras 3)', () => {

@@ -4,7 +4,7 @@
  */
 import { runLabel } from '../src/panel/compare';
 import type { PanelState } from '../src/panel/protocol';
-import { bestOf } from '../src/panel/series';
+import { bestOfRun } from '../src/panel/series';
 import { listRuns } from '../src/panel/state';
 import type { ViewContext } from './context';
 import { formatInteger, formatMetric, formatSeconds, h } from './dom';
@@ -41,8 +41,7 @@ export class PastRuns {
         this.ctx.post({ type: 'openRun', runId: r.id });
         this.ctx.setUi({ tab: 'training' });
       });
-      const monitor = r.bestMonitor ?? (r.history.val_loss ? 'val_loss' : 'loss');
-      const best = bestOf(r.history[monitor], monitor);
+      const best = bestOfRun(r.history, r.bestMonitor);
       const current = r.id === state.activeRunId;
       return h('tr', { attrs: { 'data-run-id': r.id, ...(current ? { 'aria-current': 'true' } : {}) } },
         h('th', { attrs: { scope: 'row' } }, open),
@@ -50,7 +49,7 @@ export class PastRuns {
         h('td', null, r.startedAt ? new Date(r.startedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '-'),
         h('td', { attrs: { 'data-status': r.status } }, r.stoppedEarly && r.status === 'completed' ? 'stopped early' : r.status),
         h('td', { class: 'num' }, formatInteger(r.epochsRun)),
-        h('td', { class: 'num' }, best ? `${formatMetric(best.value)} (${monitor}, epoch ${best.epoch})` : '-'),
+        h('td', { class: 'num' }, best ? `${formatMetric(best.value)} (${best.monitor}, epoch ${best.epoch})` : '-'),
         h('td', { class: 'num' }, Object.entries(r.test ?? {}).map(([k, v]) => `${k} ${formatMetric(v)}`).join(', ') || '-'),
         h('td', { class: 'num' }, formatSeconds(r.durationSeconds)),
         h('td', null, r.backend || '-'));

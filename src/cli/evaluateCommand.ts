@@ -1,5 +1,6 @@
 /** `modelspec evaluate <run dir>`: a trained run's model on its spec's test split. */
 import * as path from 'path';
+import { BACKENDS, choiceNames } from '../core/registry/training';
 import type { Classification } from '../trainer/protocol';
 import { UsageError } from './args';
 import type { Command } from './command';
@@ -19,7 +20,7 @@ export function formatConfusion(c: Classification): string {
 }
 
 export const evaluate: Command = {
-  usage: 'modelspec evaluate <run dir> [--backend auto|tensorflow|wasm|cpu] [--json]',
+  usage: `modelspec evaluate <run dir> [--backend ${choiceNames(BACKENDS).join('|')}] [--json]`,
   help: [
     'Evaluates a trained run\'s final model (<run dir>/model) on its spec\'s test split: loss, metrics,',
     'and for classifiers the confusion matrix and the most confident mistakes.',

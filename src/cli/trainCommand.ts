@@ -7,6 +7,8 @@ import { fork, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
+import { bestIndex, metricDirection } from '../core/bestEpoch';
+import { BACKENDS, ENGINES, choiceNames } from '../core/registry/training';
 import { LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames } from '../core/resolve';
 import type { BackendChoice } from '../trainer/backend';
@@ -15,20 +17,20 @@ import type { BatchMessage, EngineChoice, FromTrainer, Metrics, RunResult, Start
 import { intFlag, UsageError, type Parsed } from './args';
 import type { Command, Io } from './command';
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
-const ENGINES: readonly EngineChoice[] = ['auto', 'kernel', 'tfjs'];
+const BACKEND_NAMES: readonly string[] = choiceNames(BACKENDS);
+const ENGINE_NAMES: readonly string[] = choiceNames(ENGINES);
 
 /** The `--backend` flag's value (default auto), or a usage error listing the choices. */
 export function backendFlag(a: Parsed): BackendChoice {
   const backend = (a.values.get('backend') ?? 'auto') as BackendChoice;
-  if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}".`);
+  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got "${backend}".`);
   return backend;
 }
 
 /** The `--engine` flag's value (default auto), or a usage error listing the choices. */
 function engineFlag(a: Parsed): EngineChoice {
   const engine = (a.values.get('engine') ?? 'auto') as EngineChoice;
-  if (!ENGINES.includes(engine)) throw new UsageError(`--engine must be one of ${ENGINES.join(', ')}, got "${engine}".`);
+  if (!ENGINE_NAMES.includes(engine)) throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join(', ')}, got "${engine}".`);
   return engine;
 }
 
@@ -116,8 +118,9 @@ export function formatTestLine(metrics: Metrics): string {
 export function comparisonTable(runs: readonly (RunRecord & Partial<Pick<RunState, 'history' | 'test' | 'seconds' | 'samplesPerSecond'>>)[]): string {
   const historyOf = (r: (typeof runs)[number]): Record<string, number[]> => r.result?.history ?? r.history ?? {};
   const has = (key: string): boolean => runs.some((r) => (historyOf(r)[key]?.length ?? 0) > 0);
-  const monitor = ['val_accuracy', 'val_loss', 'accuracy', 'loss'].find(has) ?? 'val_loss';
-  const maximize = monitor.endsWith('accuracy');
+  // The run's own best-epoch monitor (result.json) when the table has no val_accuracy to show.
+  const judged = runs.map((r) => r.result?.bestMonitor).find((m): m is string => typeof m === 'string');
+  const monitor = ['val_accuracy', judged, 'val_loss', 'accuracy', 'loss'].find((m): m is string => m !== undefined && has(m)) ?? 'val_loss';
   const accuracy = has('accuracy') || runs.some((r) => (r.result?.test ?? r.test)?.accuracy !== undefined);
   const last = (xs: number[] | undefined): number | null => (xs && xs.length ? xs[xs.length - 1] : null);
 
@@ -125,18 +128,14 @@ export function comparisonTable(runs: readonly (RunRecord & Partial<Pick<RunStat
     ...(accuracy ? ['Test accuracy'] : []), 'Epochs', 'Time (s)', 'Samples/s', 'Status'];
   const rows = runs.map((r) => {
     const h = historyOf(r);
-    const series = h[monitor] ?? [];
-    let best = -1;
-    series.forEach((v, i) => {
-      if (Number.isFinite(v) && (best < 0 || (maximize ? v > series[best] : v < series[best]))) best = i;
-    });
+    const best = bestIndex(h[monitor] ?? [], metricDirection(monitor));
     const test = r.result?.test ?? r.test ?? null;
     const seconds = r.result?.durationSeconds ?? r.seconds;
     const speed = r.result?.samplesPerSecond ?? r.samplesPerSecond;
     return [
       r.variant ?? '(base)',
-      best < 0 ? '-' : f4(series[best]),
-      best < 0 ? '-' : String(best + 1),
+      best ? f4(best.value) : '-',
+      best ? String(best.index + 1) : '-',
       f4(last(h.val_loss)),
       ...(accuracy ? [f4(last(h.val_accuracy))] : []),
       f4(test?.loss),
@@ -469,7 +468,7 @@ function formatDiagnostic(file: string, lines: LineIndex, d: Diagnostic): string
 }
 
 export const train: Command = {
-  usage: 'modelspec train <spec> [--variant NAME] [--epochs N] [--limit N] [--backend auto|tensorflow|wasm|cpu] [--engine auto|kernel|tfjs] [--runs-dir DIR] [--json]',
+  usage: `modelspec train <spec> [--variant NAME] [--epochs N] [--limit N] [--backend ${BACKEND_NAMES.join('|')}] [--engine ${ENGINE_NAMES.join('|')}] [--runs-dir DIR] [--json]`,
   help: [
     'Trains the spec: every variant in turn (or the one --variant names), each in its own trainer',
     'process, printing Keras-style progress, the test evaluation, and a comparison of the variants.',

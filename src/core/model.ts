@@ -8,7 +8,7 @@ import { Code, type JsonPath } from './diagnostics';
 import { type Reporter, properties, openBrace } from './checkStructure';
 import { didYouMean } from './didYouMean';
 import {
-  COMMON_LAYER_FIELDS, formatCount, formatShape, lookup, lookupLayer, lookupLoss,
+  COMMON_LAYER_FIELDS, formatCount, formatShape, lookup, lookupActivation, lookupLayer, lookupLoss, lookupOptimizer,
   type Json, type LayerEntry, type ParamCount, type Shape,
 } from './registry';
 import { toSnakeCase } from './registry/names';
@@ -213,7 +213,7 @@ function outputActivation(model: ModelInfo): { name: string; node?: Node; layer:
     if (l.entry?.activationArg) {
       return { name: refName('activation', l.args[l.entry.activationArg]) ?? 'linear', node: l.argNodes[l.entry.activationArg] ?? l.typeNode, layer: l };
     }
-    if (!['Dropout', 'AlphaDropout', 'Flatten', 'Reshape'].includes(l.type)) return { name: 'linear', node: l.typeNode, layer: l };
+    if (!l.entry?.passThrough) return { name: 'linear', node: l.typeNode, layer: l };
   }
   return undefined;
 }
@@ -279,7 +279,7 @@ function checkAdvice(model: ModelInfo, r: Reporter): void {
       r.report('warning', Code.SeluInitializer, initNode ?? actNode ?? l.typeNode ?? l.node, [...l.path, initNode ? 'kernel_initializer' : 'activation'],
         `selu only self-normalizes with "kernel_initializer": "lecun_normal"; layer "${l.name}" uses ${init}. Use lecun_normal (the notebook's LeCun + SELU pairing).`, 'lecun_normal');
     }
-    if ((init === 'he_normal' || init === 'he_uniform') && (act === 'sigmoid' || act === 'tanh') && hidden.includes(l)) {
+    if ((init === 'he_normal' || init === 'he_uniform') && act !== undefined && lookupActivation(act)?.family === 'saturating' && hidden.includes(l)) {
       r.report('warning', Code.HeInitializerSaturating, initNode ?? actNode ?? l.typeNode ?? l.node, [...l.path, initNode ? 'kernel_initializer' : 'activation'],
         `${init} is made for ReLU-family activations; with ${act} it pushes units into saturation. Use glorot_uniform or glorot_normal (Glorot's variance rule for ${act}).`, init === 'he_normal' ? 'glorot_normal' : 'glorot_uniform');
     }
@@ -292,16 +292,13 @@ function checkAdvice(model: ModelInfo, r: Reporter): void {
   }
 }
 
-/** Extra float32 values per weight kept by each optimizer (momentum, moments, ...). */
+/** Extra float32 values per weight kept by the optimizer (momentum, moments, ...), from its registry entry. */
 function optimizerSlots(opt: Json | undefined): number {
-  const name = refName('optimizer', opt) ?? 'RMSprop';
+  const entry = lookupOptimizer(refName('optimizer', opt) ?? 'RMSprop');
+  if (!entry) return 0; // an unknown optimizer is reported on its own
   const args = opt && typeof opt === 'object' && !Array.isArray(opt) ? opt : {};
-  switch (name) {
-    case 'SGD': return typeof args.momentum === 'number' && args.momentum > 0 ? 1 : 0;
-    case 'RMSprop': return 1 + (typeof args.momentum === 'number' && args.momentum > 0 ? 1 : 0) + (args.centered === true ? 1 : 0);
-    case 'Adagrad': return 1;
-    default: return 2;
-  }
+  const set = (v: Json | undefined): boolean => v === true || (typeof v === 'number' && v > 0);
+  return entry.slots + entry.slotArgs.filter((k) => set(args[k])).length;
 }
 
 /** A model that cannot fit in a training process is an error before anything allocates. */

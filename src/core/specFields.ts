@@ -3,6 +3,7 @@
  * JSON Schema and completion all read this one description.
  */
 import type { Field, ValueType } from './registry';
+import { BUILTIN_DATASETS, BUILTIN_DATASET_NAMES } from './registry/datasets';
 
 const path = (doc: string, required = true): Field => ({ name: '', type: { kind: 'path' }, required, doc });
 
@@ -26,8 +27,8 @@ export const SOURCE_TYPES: readonly ValueType[] = [
 
 export const DATA_FIELDS: readonly Field[] = [
   {
-    name: 'dataset', type: { kind: 'enum', values: ['mnist', 'fashion_mnist'], docs: ['MNIST digits, 28x28 grey, 10 classes.', 'Fashion-MNIST clothing, 28x28 grey, 10 classes.'] },
-    doc: 'A built-in dataset: `mnist` or `fashion_mnist` (like `tf.keras.datasets.mnist.load_data()`).',
+    name: 'dataset', type: { kind: 'enum', values: BUILTIN_DATASET_NAMES, docs: BUILTIN_DATASET_NAMES.map((n) => BUILTIN_DATASETS[n].summary) },
+    doc: `A built-in dataset: ${BUILTIN_DATASET_NAMES.map((n) => `\`${n}\``).join(' or ')} (like \`tf.keras.datasets.mnist.load_data()\`).`,
   },
   { ...path('A Keras-layout .npz file holding x_train, y_train, x_test and y_test.', false), name: 'npz' },
   { name: 'train', type: { kind: 'oneOf', options: SOURCE_TYPES }, doc: 'Training data from local files.' },

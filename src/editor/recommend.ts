@@ -3,7 +3,7 @@
  * for a layer's activation (the notebook's pairings), the output activation its loss expects,
  * the loss for its output and labels.
  */
-import { lookup, lookupLoss, type Json } from '../core/registry';
+import { lookup, lookupActivation, lookupLoss, type ActivationFamily, type Json } from '../core/registry';
 import type { LayerInfo, ModelInfo } from '../core/model';
 
 /** A recommended value and, in a few words, why. */
@@ -18,15 +18,13 @@ export function canonical(kind: 'activation' | 'initializer' | 'loss', v: Json |
   return name === undefined ? undefined : lookup(kind, name)?.name;
 }
 
-const RELU_FAMILY = new Set(['relu', 'relu6', 'elu', 'gelu', 'swish', 'mish', 'softplus']);
-const GLOROT_FAMILY = new Set(['sigmoid', 'tanh', 'softmax', 'linear', 'softsign', 'hard_sigmoid']);
+/** The kernel initializer each activation family pairs with (the notebook's pairings). */
+const INITIALIZER_FOR: Record<ActivationFamily, string> = { relu: 'he_normal', selu: 'lecun_normal', saturating: 'glorot_uniform', other: 'glorot_uniform' };
 
 /** The kernel initializer made for `activation`. */
 export function initializerFor(activation: string | undefined): Recommendation | undefined {
-  if (activation === 'selu') return { value: 'lecun_normal', why: 'pairs with selu' };
-  if (activation && RELU_FAMILY.has(activation)) return { value: 'he_normal', why: `pairs with ${activation}` };
-  if (activation && GLOROT_FAMILY.has(activation)) return { value: 'glorot_uniform', why: `pairs with ${activation}` };
-  return undefined;
+  const family = activation === undefined ? undefined : lookupActivation(activation)?.family;
+  return family && { value: INITIALIZER_FOR[family], why: `pairs with ${activation}` };
 }
 
 /** The last layer that applies an activation, when nothing after it changes the values. */
@@ -34,7 +32,7 @@ export function outputLayer(model: ModelInfo): LayerInfo | undefined {
   for (let i = model.layers.length - 1; i >= 0; i--) {
     const l = model.layers[i];
     if (l.entry?.activationArg) return l;
-    if (!['Dropout', 'AlphaDropout', 'Flatten', 'Reshape'].includes(l.type)) return undefined;
+    if (!l.entry?.passThrough) return undefined;
   }
   return undefined;
 }

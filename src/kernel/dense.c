@@ -14,8 +14,10 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+// ACT_, LOSS_ and OPT_ values are the registry's `fusedKernel` codes (src/core/registry), named after
+// its entries; test/registryLists.test.ts compares them. ACC_ are the variants of `accuracy`.
 enum { ACT_LINEAR, ACT_RELU, ACT_ELU, ACT_SELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LEAKY_RELU };
-enum { LOSS_SPARSE_CE, LOSS_CE, LOSS_BCE, LOSS_MSE };
+enum { LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, LOSS_CATEGORICAL_CROSSENTROPY, LOSS_BINARY_CROSSENTROPY, LOSS_MEAN_SQUARED_ERROR };
 enum { ACC_NONE, ACC_SPARSE, ACC_CATEGORICAL, ACC_BINARY };
 enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP };
 
@@ -429,7 +431,7 @@ static void ce_clipped_grad(const float *a, const float *y, float *d, int n, flo
   const float eps = 1e-7f;
   double dot = 0;
   for (int j = 0; j < n; j++) {
-    float t = loss_kind == LOSS_SPARSE_CE ? (j == (int)y[0] ? 1.0f : 0.0f) : y[j];
+    float t = loss_kind == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? (j == (int)y[0] ? 1.0f : 0.0f) : y[j];
     d[j] = t != 0 && a[j] >= eps && a[j] <= 1 - eps ? -t / a[j] : 0;
     dot += (double)d[j] * a[j];
   }
@@ -447,7 +449,7 @@ static float loss_and_grad(Layer *o, const int *idx, int m) {
     const float *a = o->a + b * o->ld, *y = ys + idx[b] * y_dim;
     float *d = o->d + b * o->ld;
     switch (loss_kind) {
-      case LOSS_SPARSE_CE: case LOSS_CE: {
+      case LOSS_SPARSE_CATEGORICAL_CROSSENTROPY: case LOSS_CATEGORICAL_CROSSENTROPY: {
         // The softmax output is fused: dL/dz = (p - y) / m; d holds dz already (see k_train_batch).
         // The loss clips p to [eps, 1 - eps] as Keras and tfjs do, and as in tfjs no gradient
         // flows through a clipped probability: an example whose labelled class is clipped
@@ -455,7 +457,7 @@ static float loss_and_grad(Layer *o, const int *idx, int m) {
         double l = 0;
         int clipped = 0;
         for (int j = 0; j < n; j++) {
-          float t = loss_kind == LOSS_SPARSE_CE ? (j == (int)y[0] ? 1.0f : 0.0f) : y[j];
+          float t = loss_kind == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? (j == (int)y[0] ? 1.0f : 0.0f) : y[j];
           float p = a[j] < eps ? eps : a[j] > 1 - eps ? 1 - eps : a[j];
           if (t != 0) { l -= t * log_d(p); clipped |= p != a[j]; }
           d[j] = (a[j] - t) * inv_m;
@@ -464,7 +466,7 @@ static float loss_and_grad(Layer *o, const int *idx, int m) {
         total += l;
         break;
       }
-      case LOSS_BCE: {
+      case LOSS_BINARY_CROSSENTROPY: {
         // Sigmoid output fused: dL/dz = (p - y) / (m n), zero where p is clipped (as in tfjs).
         double l = 0;
         for (int j = 0; j < n; j++) {
@@ -603,7 +605,7 @@ EXPORT float k_train_batch(const int *idx, int m) {
   Layer *o = &L[nlayers - 1];
   float loss = loss_and_grad(o, idx, m);
   // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; MSE gave dL/da.
-  if (loss_kind == LOSS_MSE) activation_backward(o, m);
+  if (loss_kind == LOSS_MEAN_SQUARED_ERROR) activation_backward(o, m);
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
     run_everywhere(JOB_BACKWARD, i, m);

@@ -1,7 +1,9 @@
 /**
- * Series arithmetic for the panel: bounded per-batch series, smoothing and "best epoch".
+ * Series arithmetic for the panel: bounded per-batch series, smoothing and "best epoch" (by
+ * core/bestEpoch.ts, the rule result.json and the CLI use too).
  * Pure functions over plain arrays, shared by the host and the webview.
  */
+import { bestEpoch, bestIndex, metricDirection } from '../core/bestEpoch';
 import type { BatchSeries, History } from './protocol';
 
 /**
@@ -66,27 +68,19 @@ export function smooth(values: readonly (number | null)[], weight: number): (num
   });
 }
 
-/** Keras's `mode='auto'`: accuracy-like metrics are better when higher, everything else when lower. */
+/** Whether a larger value of `metric` is better (the registry's direction; `precision`, `val_auc` yes, `val_loss` no). */
 export function higherIsBetter(metric: string): boolean {
-  const name = metric.replace(/^val_/, '');
-  return name.includes('acc') || name.startsWith('fmeasure') || name.includes('auc');
-}
-
-/** The metric a run's best epoch is judged by when no callback names one: `val_loss`, else `loss`. */
-export function defaultMonitor(history: History): string | null {
-  if (history.val_loss) return 'val_loss';
-  if (history.loss) return 'loss';
-  return null;
+  return metricDirection(metric) === 'max';
 }
 
 /** The best value of a series and its 1-based epoch (the first one on ties, as Keras keeps it). */
 export function bestOf(values: readonly (number | null)[] | undefined, metric: string): { value: number; epoch: number } | null {
-  if (!values) return null;
-  const higher = higherIsBetter(metric);
-  let best: { value: number; epoch: number } | null = null;
-  values.forEach((v, i) => {
-    if (v === null) return;
-    if (!best || (higher ? v > best.value : v < best.value)) best = { value: v, epoch: i + 1 };
-  });
-  return best;
+  const best = values ? bestIndex(values, metricDirection(metric)) : null;
+  return best && { value: best.value, epoch: best.index + 1 };
+}
+
+/** A run's best epoch under `monitor` if logged, else val_loss, else loss, with that metric and value. */
+export function bestOfRun(history: History, monitor: string | null): { monitor: string; epoch: number; value: number } | null {
+  const best = bestEpoch(history, monitor);
+  return best && { ...best, value: history[best.monitor][best.epoch - 1] as number };
 }

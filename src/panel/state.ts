@@ -6,7 +6,8 @@
  */
 import type { FromTrainer, Metrics, RunResult } from '../trainer/protocol';
 import type { History, PanelAction, PanelState, RunId, RunStatus, RunSummary, RunView, TrainerAction } from './protocol';
-import { bestOf, defaultMonitor, emptyBatchSeries, finiteOrNull, pushBatchPoint } from './series';
+import { bestEpoch } from '../core/bestEpoch';
+import { emptyBatchSeries, finiteOrNull, pushBatchPoint } from './series';
 
 /** Log lines kept per run: the panel shows the latest ones; the full log is in the Output channel. */
 export const MAX_LOG_LINES = 200;
@@ -162,11 +163,10 @@ function setEpoch(history: History, epoch: number, metrics: Metrics): void {
 /** Recomputes the best epoch from the history, unless EarlyStopping already said which it was. */
 function updateBest(run: RunView): void {
   if (run.markers.some((m) => m.kind === 'earlyStopping' && m.bestEpoch !== null)) return;
-  const monitor = run.bestMonitor ?? defaultMonitor(run.history);
-  if (!monitor) return;
-  const best = bestOf(run.history[monitor], monitor);
-  if (!best) return;
-  run.bestMonitor = monitor;
+  const best = bestEpoch(run.history, run.bestMonitor);
+  // A checkpoint's monitor not logged yet: wait for it rather than judge by val_loss meanwhile.
+  if (!best || (run.bestMonitor !== null && best.monitor !== run.bestMonitor)) return;
+  run.bestMonitor = best.monitor;
   run.bestEpoch = best.epoch;
 }
 

@@ -16,6 +16,7 @@ import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import { installConvGradients } from './convGradients';
 import { installFastWasmMatMul } from './wasmMatMul';
 
+import { BACKENDS, choiceNames } from '../core/registry/training';
 import type { BackendChoice } from './protocol';
 
 /** What the user asked for (`--backend`); defined with the protocol, which carries it. */
@@ -386,7 +387,7 @@ export async function initBackend(
     }
     default: {
       const never: never = choice;
-      throw new Error(`unknown backend "${String(never)}" (expected auto, tensorflow, wasm or cpu)`);
+      throw new Error(`unknown backend "${String(never)}" (expected one of ${choiceNames(BACKENDS).join(', ')})`);
     }
   }
 }

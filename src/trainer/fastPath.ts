@@ -12,17 +12,41 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../core/data/load';
 import type { ResolvedSpec } from '../core/resolve';
+import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from '../core/registry';
 import type { EngineChoice } from './protocol';
 
 /** The engine names runs report. */
 export const KERNEL_ENGINE = 'wasm-simd fused kernel';
 
-// Codes shared with dense.c.
-const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, elu: 2, selu: 3, sigmoid: 4, tanh: 5, softmax: 6 };
-const LEAKY_RELU = 7;
-const LOSSES: Record<string, number> = { sparse_categorical_crossentropy: 0, categorical_crossentropy: 1, binary_crossentropy: 2, mean_squared_error: 3 };
+/** Name -> dense.c code of the registry entries the kernel trains, in code order. */
+function kernelCodes(entries: readonly { name: string; fusedKernel?: { code: number } }[]): Record<string, number> {
+  const coded = entries.flatMap((e) => (e.fusedKernel ? [[e.name, e.fusedKernel.code] as const] : []));
+  return Object.fromEntries(coded.sort((a, b) => a[1] - b[1]));
+}
+
+/** A registry code the kernel cannot do without (a test checks the registry has each). */
+function required(code: number | undefined, what: string): number {
+  if (code === undefined) throw new Error(`the registry has no fused-kernel code for ${what}`);
+  return code;
+}
+
+// Codes shared with dense.c, from the registry (a test compares them with dense.c's enums).
+const ACTIVATIONS = kernelCodes(REGISTRY_ACTIVATIONS);
+const LEAKY_RELU = required(lookupLayer('LeakyReLU')?.fusedKernel?.activationCode, 'LeakyReLU');
+const LOSSES = kernelCodes(REGISTRY_LOSSES);
+const OPTIMIZERS = kernelCodes(REGISTRY_OPTIMIZERS);
+// The kernel's accuracy variants (of the one `accuracy` metric it computes), as in dense.c.
 const ACC = { none: 0, sparse: 1, categorical: 2, binary: 3 };
-const OPT = { sgd: 0, momentum: 1, adam: 2, rmsprop: 3 };
+const OPT = {
+  sgd: required(OPTIMIZERS.SGD, 'SGD'),
+  momentum: required(lookupOptimizer('SGD')?.fusedKernel?.momentumCode, 'SGD with momentum'),
+  adam: required(OPTIMIZERS.Adam, 'Adam'),
+  rmsprop: required(OPTIMIZERS.RMSprop, 'RMSprop'),
+};
+/** What the "supported: ..." reasons list. */
+const KERNEL_LAYERS = LAYERS.filter((l) => l.fusedKernel).map((l) => l.name);
+const KERNEL_ACTIVATIONS = [...Object.keys(ACTIVATIONS), ...LAYERS.filter((l) => l.fusedKernel?.activationCode !== undefined).map((l) => l.name)];
+const KERNEL_METRICS = REGISTRY_METRICS.filter((m) => m.fusedKernel).map((m) => m.name);
 
 /** What the kernel trains: a stack of Dense layers, the loss, metric and optimizer codes. */
 export interface KernelPlan {
@@ -60,7 +84,7 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
           if (a[k]) return { reason: `Dense layer ${layer.name} has a ${k.replace(/_/g, ' ')}` };
         }
         const act = ACTIVATIONS[String(a.activation ?? 'linear')];
-        if (act === undefined) return { reason: `activation ${String(a.activation)} (supported: ${Object.keys(ACTIVATIONS).join(', ')}, LeakyReLU)` };
+        if (act === undefined) return { reason: `activation ${String(a.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})` };
         if (!dims.length) dims.push(layer.inputShape[1] as number);
         dims.push(a.units as number);
         activations.push(act);
@@ -78,13 +102,13 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
           alphas[last] = a.negative_slope as number;
         } else {
           const act = ACTIVATIONS[String(a.activation)];
-          if (act === undefined) return { reason: `activation ${String(a.activation)} (supported: ${Object.keys(ACTIVATIONS).join(', ')}, LeakyReLU)` };
+          if (act === undefined) return { reason: `activation ${String(a.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})` };
           activations[last] = act;
         }
         break;
       }
       default:
-        return { reason: `layer type ${layer.type} (supported: Input, Flatten, Dense, Activation, LeakyReLU)` };
+        return { reason: `layer type ${layer.type} (supported: ${KERNEL_LAYERS.join(', ')})` };
     }
   }
   if (!dims.length) return { reason: 'no Dense layer' };
@@ -95,8 +119,8 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
   if (spec.compile.loss.from_logits === true) return { reason: 'from_logits losses' };
   if (loss <= 1 && out !== ACTIVATIONS.softmax) return { reason: `${lossType} needs a softmax output layer in the kernel` };
   if (loss === 2 && out !== ACTIVATIONS.sigmoid) return { reason: 'binary_crossentropy needs a sigmoid output layer in the kernel' };
-  const other = spec.compile.metrics.find((m) => m.type !== 'accuracy');
-  if (other) return { reason: `metric ${other.name} (supported: accuracy)` };
+  const other = spec.compile.metrics.find((m) => !KERNEL_METRICS.includes(m.type));
+  if (other) return { reason: `metric ${other.name} (supported: ${KERNEL_METRICS.join(', ')})` };
   const units = dims[dims.length - 1];
   // TensorFlow.js's choice of accuracy for "accuracy" (training.js): binary for one output or BCE.
   const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;
@@ -115,7 +139,7 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
       optimizer = { kind: OPT.rmsprop, momentum: n('momentum'), nesterov: false, p1: n('rho'), p2: 0, epsilon: n('epsilon') };
       break;
     default:
-      return { reason: `optimizer ${o.type} (supported: SGD, Adam, RMSprop)` };
+      return { reason: `optimizer ${o.type} (supported: ${Object.keys(OPTIMIZERS).join(', ')})` };
   }
   return { plan: { dims, activations, alphas, biases, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
 }

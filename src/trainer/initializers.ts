@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { INITIALIZERS, lookupInitializer } from '../core/registry';
 import { deriveSeed, normalArray, randomSeed, standardNormalFloat64, truncatedNormalArray, uniformArray } from './random';
 
 export { deriveSeed };
@@ -42,9 +43,16 @@ const TRUNCATION_STD = 0.87962566103423978;
 // Argument parsing (shared by kerasInitializer, which gets Keras snake_case args, and fromConfig,
 // which gets tfjs camelCase configs).
 
-function readNumber(args: Args, key: string, fallback: number, where: string): number {
-  const v = args[key];
-  if (v === undefined || v === null) return fallback;
+/** Keras's default of argument `key` of the initializer Keras calls `where` (`RandomNormal`), from the registry. */
+function kerasDefault(where: string, key: string): unknown {
+  const value = lookupInitializer(where)?.args.find((a) => a.name === key)?.default;
+  if (value === undefined) throw new Error(`${where}: the registry gives \`${key}\` no default`);
+  return value;
+}
+
+/** `args[key]` as a finite number, Keras's default when absent. */
+function readNumber(args: Args, key: string, where: string): number {
+  const v = args[key] ?? kerasDefault(where, key);
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}: \`${key}\` must be a finite number, got ${JSON.stringify(v)}`);
   return v;
 }
@@ -139,17 +147,17 @@ export class KerasVarianceScaling extends SeededInitializer {
   readonly mode: FanMode;
   readonly distribution: Distribution;
 
-  /** @param args `{scale = 1, mode = 'fan_in', distribution = 'truncated_normal', seed}` (Keras or tfjs spellings). */
+  /** @param args `{scale, mode, distribution, seed}` (Keras or tfjs spellings; Keras's defaults from the registry). */
   constructor(args: Args = {}) {
     const where = 'VarianceScaling';
     super(args, where);
-    this.scale = readNumber(args, 'scale', 1, where);
+    this.scale = readNumber(args, 'scale', where);
     if (!(this.scale > 0)) throw new Error(`${where}: \`scale\` must be positive, got ${this.scale}`);
-    const mode = args.mode ?? 'fan_in';
+    const mode = args.mode ?? kerasDefault(where, 'mode');
     const m = typeof mode === 'string' ? FAN_MODES[mode] : undefined;
     if (m === undefined) throw new Error(`${where}: \`mode\` must be one of fan_in, fan_out, fan_avg, got ${JSON.stringify(mode)}`);
     this.mode = m;
-    const dist = args.distribution ?? 'truncated_normal';
+    const dist = args.distribution ?? kerasDefault(where, 'distribution');
     const d = typeof dist === 'string' ? DISTRIBUTIONS[dist.toLowerCase()] : undefined;
     if (d === undefined) throw new Error(`${where}: \`distribution\` must be one of truncated_normal, untruncated_normal, uniform (or normal), got ${JSON.stringify(dist)}`);
     this.distribution = d;
@@ -194,11 +202,11 @@ export class KerasRandomNormal extends SeededInitializer {
   readonly mean: number;
   readonly stddev: number;
 
-  /** @param args `{mean = 0, stddev = 0.05, seed}` */
+  /** @param args `{mean, stddev, seed}` (Keras's defaults from the registry) */
   constructor(args: Args = {}) {
     super(args, 'RandomNormal');
-    this.mean = readNumber(args, 'mean', 0, 'RandomNormal');
-    this.stddev = readNumber(args, 'stddev', 0.05, 'RandomNormal');
+    this.mean = readNumber(args, 'mean', 'RandomNormal');
+    this.stddev = readNumber(args, 'stddev', 'RandomNormal');
   }
 
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
@@ -222,11 +230,11 @@ export class KerasRandomUniform extends SeededInitializer {
   readonly minval: number;
   readonly maxval: number;
 
-  /** @param args `{minval = -0.05, maxval = 0.05, seed}` */
+  /** @param args `{minval, maxval, seed}` (Keras's defaults from the registry) */
   constructor(args: Args = {}) {
     super(args, 'RandomUniform');
-    this.minval = readNumber(args, 'minval', -0.05, 'RandomUniform');
-    this.maxval = readNumber(args, 'maxval', 0.05, 'RandomUniform');
+    this.minval = readNumber(args, 'minval', 'RandomUniform');
+    this.maxval = readNumber(args, 'maxval', 'RandomUniform');
   }
 
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
@@ -254,11 +262,11 @@ export class KerasTruncatedNormal extends SeededInitializer {
   readonly mean: number;
   readonly stddev: number;
 
-  /** @param args `{mean = 0, stddev = 0.05, seed}` */
+  /** @param args `{mean, stddev, seed}` (Keras's defaults from the registry) */
   constructor(args: Args = {}) {
     super(args, 'TruncatedNormal');
-    this.mean = readNumber(args, 'mean', 0, 'TruncatedNormal');
-    this.stddev = readNumber(args, 'stddev', 0.05, 'TruncatedNormal');
+    this.mean = readNumber(args, 'mean', 'TruncatedNormal');
+    this.stddev = readNumber(args, 'stddev', 'TruncatedNormal');
   }
 
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
@@ -345,10 +353,10 @@ export class KerasOrthogonal extends SeededInitializer {
   static className = 'KerasExactOrthogonal';
   readonly gain: number;
 
-  /** @param args `{gain = 1, seed}` */
+  /** @param args `{gain, seed}` (Keras's default from the registry) */
   constructor(args: Args = {}) {
     super(args, 'Orthogonal');
-    this.gain = readNumber(args, 'gain', 1, 'Orthogonal');
+    this.gain = readNumber(args, 'gain', 'Orthogonal');
   }
 
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
@@ -387,10 +395,10 @@ export class KerasIdentity extends InitializerBase {
   static className = 'KerasExactIdentity';
   readonly gain: number;
 
-  /** @param args `{gain = 1}` */
+  /** @param args `{gain}` (Keras's default from the registry) */
   constructor(args: Args = {}) {
     super();
-    this.gain = readNumber(args, 'gain', 1, 'Identity');
+    this.gain = readNumber(args, 'gain', 'Identity');
   }
 
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
@@ -425,37 +433,35 @@ for (const cls of [KerasVarianceScaling, KerasRandomNormal, KerasRandomUniform, 
 // ---------------------------------------------------------------------------------------------
 // Factory.
 
-interface Factory {
-  /** The Keras constructor arguments it accepts. */
-  readonly args: readonly string[];
-  readonly make: (args: Args, seed: number | undefined) => Initializer;
-}
+/** Builds an initializer from Keras constructor arguments and the seed to draw with. */
+type Make = (args: Args, seed: number | undefined) => Initializer;
 
-/** A VarianceScaling preset; Keras's GlorotUniform etc. take only `seed`. */
-function preset(scale: number, mode: FanMode, distribution: Distribution): Factory {
-  return { args: ['seed'], make: (_args, seed) => new KerasVarianceScaling({ scale, mode, distribution, seed }) };
-}
-
-const FACTORIES: Readonly<Record<string, Factory>> = {
-  zeros: { args: [], make: () => tfl.initializers.zeros() },
-  ones: { args: [], make: () => tfl.initializers.ones() },
-  constant: { args: ['value'], make: (a) => tfl.initializers.constant({ value: readNumber(a, 'value', 0, 'Constant') }) },
-  random_normal: { args: ['mean', 'stddev', 'seed'], make: (a, seed) => new KerasRandomNormal({ ...a, seed }) },
-  random_uniform: { args: ['minval', 'maxval', 'seed'], make: (a, seed) => new KerasRandomUniform({ ...a, seed }) },
-  truncated_normal: { args: ['mean', 'stddev', 'seed'], make: (a, seed) => new KerasTruncatedNormal({ ...a, seed }) },
-  variance_scaling: { args: ['scale', 'mode', 'distribution', 'seed'], make: (a, seed) => new KerasVarianceScaling({ ...a, seed }) },
-  glorot_normal: preset(1, 'fan_avg', 'truncated_normal'),
-  glorot_uniform: preset(1, 'fan_avg', 'uniform'),
-  he_normal: preset(2, 'fan_in', 'truncated_normal'),
-  he_uniform: preset(2, 'fan_in', 'uniform'),
-  lecun_normal: preset(1, 'fan_in', 'truncated_normal'),
-  lecun_uniform: preset(1, 'fan_in', 'uniform'),
-  orthogonal: { args: ['gain', 'seed'], make: (a, seed) => new KerasOrthogonal({ ...a, seed }) },
-  identity: { args: ['gain'], make: (a) => new KerasIdentity(a) },
+/** The initializers that are not VarianceScaling presets (those are built from their registry entry). */
+const MAKERS: Readonly<Record<string, Make>> = {
+  zeros: () => tfl.initializers.zeros(),
+  ones: () => tfl.initializers.ones(),
+  constant: (a) => tfl.initializers.constant({ value: readNumber(a, 'value', 'Constant') }),
+  random_normal: (a, seed) => new KerasRandomNormal({ ...a, seed }),
+  random_uniform: (a, seed) => new KerasRandomUniform({ ...a, seed }),
+  truncated_normal: (a, seed) => new KerasTruncatedNormal({ ...a, seed }),
+  variance_scaling: (a, seed) => new KerasVarianceScaling({ ...a, seed }),
+  orthogonal: (a, seed) => new KerasOrthogonal({ ...a, seed }),
+  identity: (a) => new KerasIdentity(a),
 };
 
-/** The canonical Keras identifiers kerasInitializer accepts. */
-export const KERAS_INITIALIZER_NAMES: readonly string[] = Object.keys(FACTORIES);
+/** Each registry initializer, by its canonical name: the Keras arguments it takes and how to build it. */
+const FACTORIES: ReadonlyMap<string, { args: readonly string[]; make: Make }> = new Map(
+  INITIALIZERS.map((e) => {
+    const preset = e.varianceScaling;
+    // Keras's GlorotUniform etc. take only `seed`.
+    const make: Make | undefined = preset ? (_args, seed) => new KerasVarianceScaling({ ...preset, seed }) : MAKERS[e.name];
+    if (!make) throw new Error(`initializer ${e.name} is in the registry but has no implementation in trainer/initializers.ts`);
+    return [e.name, { args: e.args.map((a) => a.name), make }];
+  }),
+);
+
+/** The canonical Keras identifiers kerasInitializer accepts (the registry's). */
+export const KERAS_INITIALIZER_NAMES: readonly string[] = [...FACTORIES.keys()];
 
 /**
  * Builds the Keras-exact initializer `name` (canonical snake_case Keras identifier, e.g.
@@ -469,7 +475,7 @@ export const KERAS_INITIALIZER_NAMES: readonly string[] = Object.keys(FACTORIES)
  * @throws Error for an unknown name, an argument the Keras initializer does not take, or a bad value.
  */
 export function kerasInitializer(name: string, args: Record<string, unknown>, seed: number | undefined): Initializer {
-  const factory = Object.prototype.hasOwnProperty.call(FACTORIES, name) ? FACTORIES[name] : undefined;
+  const factory = FACTORIES.get(name);
   if (factory === undefined) throw new Error(`Unknown initializer "${name}". Known: ${KERAS_INITIALIZER_NAMES.join(', ')}`);
   for (const key of Object.keys(args)) {
     if (!factory.args.includes(key)) {

@@ -5,11 +5,10 @@
  * `modelspec train --json`.
  */
 
-/** Which TensorFlow.js backend to use: auto tries tfjs-node, then wasm, then cpu. */
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+import type { BackendChoice, EngineChoice } from '../core/registry/training';
 
-/** Which engine trains: auto uses the fused WebAssembly kernel when the spec fits it. */
-export type EngineChoice = 'auto' | 'kernel' | 'tfjs';
+/** The backend and engine choices, listed in the registry. */
+export type { BackendChoice, EngineChoice };
 
 /** Metric values keyed by Keras names: `loss`, `accuracy`, `val_loss`, `val_accuracy`, `learning_rate`. */
 export type Metrics = Record<string, number>;

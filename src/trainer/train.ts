@@ -10,12 +10,13 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { analyze } from '../core/analyze';
 import { resolveSpec, type ResolvedRef, type ResolvedSpec } from '../core/resolve';
 import { summaryJson, summaryText } from '../core/summary';
+import { bestEpoch } from '../core/bestEpoch';
 import { checkLabelsFit, loadDataset, type LoadedData } from '../core/data/load';
 import { initBackend } from './backend';
 import { buildModel } from './buildModel';
 import { compileModel, getLearningRate, setLearningRate } from './compileModel';
 import { chooseKernel, defaultKernelThreads, DenseKernel, KERNEL_ENGINE, type KernelPlan } from './fastPath';
-import { CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, metricDirection, type Callback, type Logs, type TrainingControl } from './callbacks';
+import { CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, type Callback, type Logs, type TrainingControl } from './callbacks';
 import { saveModel } from './modelFiles';
 import { formatEpochHeader, formatEpochSummaryLine } from './progress';
 import type { FromTrainer, Metrics, RunResult, StartMessage } from './protocol';
@@ -255,12 +256,11 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
   }
   for (const cb of callbacks) await cb.onTrainEnd?.(ctl);
 
-  const monitor = bestMonitor(spec, result);
-  if (monitor) {
-    const series = result.history[monitor.key];
-    const best = series.reduce((b, v, i) => ((monitor.max ? v > series[b] : v < series[b]) ? i : b), 0);
-    result.bestEpoch = best + 1;
-    result.bestMonitor = monitor.key;
+  // The first callback's monitor that training logged, else val_loss, else loss.
+  const best = bestEpoch(result.history, spec.fit.callbacks.map((c) => c.monitor).find((m): m is string => typeof m === 'string' && m in result.history));
+  if (best) {
+    result.bestEpoch = best.epoch;
+    result.bestMonitor = best.monitor;
   }
   if (data.test && !cancelled) {
     const t = splitTensors(data.test, spec);
@@ -283,14 +283,6 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
   result.durationSeconds = (Date.now() - t0) / 1000;
   run.result(result);
   emit({ type: 'done', status: cancelled ? 'cancelled' : 'completed', runDir: run.dir, result });
-}
-
-/** The metric that decides the best epoch: the first callback's monitor, else val_loss, else loss. */
-function bestMonitor(spec: ResolvedSpec, result: RunResult): { key: string; max: boolean } | undefined {
-  const named = spec.fit.callbacks.map((c) => c.monitor).find((m): m is string => typeof m === 'string' && m in result.history);
-  const key = named ?? ('val_loss' in result.history ? 'val_loss' : 'loss' in result.history ? 'loss' : undefined);
-  if (!key) return undefined;
-  return { key, max: metricDirection(key.replace(/^val_/, '')) === 'max' };
 }
 
 /**

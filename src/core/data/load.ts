@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { ArrayPair, BuiltinOptions, loadBuiltin } from './builtin';
 import { readCsv } from './csv';
-import { BUILTIN_DATASETS, DataSource, DataSpec } from './dataSpec';
+import { BUILTIN_DATASETS, BUILTIN_DATASET_NAMES, DataSource, DataSpec } from './dataSpec';
 import { DataError } from './dataError';
 import { readArrayFile } from './arrayFile';
 import { NdArray, NumericArray, isIntegerDType, shapeToString, sizeOfShape, toFloat32 } from './ndarray';
@@ -194,7 +194,7 @@ export async function loadDataset(data: DataSpec, opts: LoadOptions): Promise<Lo
   if (given.length !== 1) {
     throw new DataError(
       given.length === 0
-        ? 'data: no training data; give one of "dataset" (mnist or fashion_mnist), "npz" (a Keras-layout .npz file) or "train" (files)'
+        ? `data: no training data; give one of "dataset" (${BUILTIN_DATASET_NAMES.join(' or ')}), "npz" (a Keras-layout .npz file) or "train" (files)`
         : `data: give only one of "dataset", "npz" or "train" (found ${given.map((k) => `"${k}"`).join(' and ')})`,
     );
   }

@@ -1,21 +1,21 @@
-import type { Field, NamedEntry } from './types';
+import type { Field, InitializerEntry, VarianceScalingPreset } from './types';
 import { toClassName } from './names';
 
 const seed: Field = { name: 'seed', type: { kind: 'int', min: 0 }, doc: 'Seed for this initializer; by default it is derived from the spec `seed`.' };
 
 /** A VarianceScaling preset: std or limit from `scale / n`, n from the fans. */
-function preset(name: string, doc: string, detail: string): NamedEntry {
-  return { name, aliases: [toClassName(name)], tfjs: name, doc, detail, args: [seed] };
+function preset(name: string, varianceScaling: VarianceScalingPreset, doc: string, detail: string): InitializerEntry {
+  return { name, aliases: [toClassName(name)], tfjs: name, doc, detail, args: [seed], varianceScaling };
 }
 
 /** Weight initializers under their Keras names (Keras accepts `he_normal` and `HeNormal`). */
-export const INITIALIZERS: readonly NamedEntry[] = [
-  preset('glorot_uniform', 'Glorot (Xavier) uniform: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)). The Keras default for Dense and Conv2D kernels.', 'VarianceScaling(scale=1, mode="fan_avg", distribution="uniform").'),
-  preset('glorot_normal', 'Glorot (Xavier) normal: truncated normal with std sqrt(2 / (fan_in + fan_out)).', 'VarianceScaling(scale=1, mode="fan_avg", distribution="truncated_normal"): drawn with stddev sqrt(1 / fan_avg) / 0.8796 and cut at 2 stddev, so the result has std sqrt(2 / (fan_in + fan_out)).'),
-  preset('he_normal', 'He normal: truncated normal with std sqrt(2 / fan_in). Made for ReLU-family activations.', 'VarianceScaling(scale=2, mode="fan_in", distribution="truncated_normal"): drawn with stddev sqrt(2 / fan_in) / 0.8796 and cut at 2 stddev, so the result has std sqrt(2 / fan_in). (TensorFlow.js\'s own heNormal omits the 0.8796 correction; Model Spec draws the Keras distribution.)'),
-  preset('he_uniform', 'He uniform: U(-limit, limit), limit = sqrt(6 / fan_in). Made for ReLU-family activations.', 'VarianceScaling(scale=2, mode="fan_in", distribution="uniform").'),
-  preset('lecun_normal', 'LeCun normal: truncated normal with std sqrt(1 / fan_in). Pair with selu for self-normalizing networks.', 'VarianceScaling(scale=1, mode="fan_in", distribution="truncated_normal"), corrected so the result has std sqrt(1 / fan_in).'),
-  preset('lecun_uniform', 'LeCun uniform: U(-limit, limit), limit = sqrt(3 / fan_in).', 'VarianceScaling(scale=1, mode="fan_in", distribution="uniform").'),
+export const INITIALIZERS: readonly InitializerEntry[] = [
+  preset('glorot_uniform', { scale: 1, mode: 'fan_avg', distribution: 'uniform' }, 'Glorot (Xavier) uniform: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)). The Keras default for Dense and Conv2D kernels.', 'VarianceScaling(scale=1, mode="fan_avg", distribution="uniform").'),
+  preset('glorot_normal', { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' }, 'Glorot (Xavier) normal: truncated normal with std sqrt(2 / (fan_in + fan_out)).', 'VarianceScaling(scale=1, mode="fan_avg", distribution="truncated_normal"): drawn with stddev sqrt(1 / fan_avg) / 0.8796 and cut at 2 stddev, so the result has std sqrt(2 / (fan_in + fan_out)).'),
+  preset('he_normal', { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' }, 'He normal: truncated normal with std sqrt(2 / fan_in). Made for ReLU-family activations.', 'VarianceScaling(scale=2, mode="fan_in", distribution="truncated_normal"): drawn with stddev sqrt(2 / fan_in) / 0.8796 and cut at 2 stddev, so the result has std sqrt(2 / fan_in). (TensorFlow.js\'s own heNormal omits the 0.8796 correction; Model Spec draws the Keras distribution.)'),
+  preset('he_uniform', { scale: 2, mode: 'fan_in', distribution: 'uniform' }, 'He uniform: U(-limit, limit), limit = sqrt(6 / fan_in). Made for ReLU-family activations.', 'VarianceScaling(scale=2, mode="fan_in", distribution="uniform").'),
+  preset('lecun_normal', { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' }, 'LeCun normal: truncated normal with std sqrt(1 / fan_in). Pair with selu for self-normalizing networks.', 'VarianceScaling(scale=1, mode="fan_in", distribution="truncated_normal"), corrected so the result has std sqrt(1 / fan_in).'),
+  preset('lecun_uniform', { scale: 1, mode: 'fan_in', distribution: 'uniform' }, 'LeCun uniform: U(-limit, limit), limit = sqrt(3 / fan_in).', 'VarianceScaling(scale=1, mode="fan_in", distribution="uniform").'),
   {
     name: 'variance_scaling', aliases: ['VarianceScaling'], tfjs: 'varianceScaling',
     doc: 'Variance scaling: std or limit from scale / n, where n is fan_in, fan_out or their average.',

@@ -98,13 +98,13 @@ function pooling(name: string, doc: string): LayerEntry {
 export const LAYERS: readonly LayerEntry[] = [
   {
     name: 'Input', doc: 'Declares the shape of one input example (no weights). Not listed in the summary, as in Keras.',
-    defaultName: 'input_layer', inSummary: false, shapeArg: 'shape',
+    defaultName: 'input_layer', inSummary: false, shapeArg: 'shape', fusedKernel: {},
     args: [{ name: 'shape', type: { kind: 'shape' }, required: true, doc: 'Shape of one example without the batch dimension, e.g. `[28, 28]`.' }],
     infer: (input) => ok(input),
   },
   {
     name: 'Flatten', doc: 'Flattens each example into one dimension: (None, 28, 28) -> (None, 784). No weights.',
-    defaultName: 'flatten', inSummary: true, args: [],
+    defaultName: 'flatten', inSummary: true, passThrough: true, fusedKernel: {}, args: [],
     infer(input) {
       if (input.length < 2) return fail('Flatten needs an input with at least one dimension besides the batch.');
       const rest = input.slice(1);
@@ -114,7 +114,7 @@ export const LAYERS: readonly LayerEntry[] = [
   },
   {
     name: 'Dense', doc: 'Fully connected layer: output = activation(input · kernel + bias).',
-    defaultName: 'dense', inSummary: true, activationArg: 'activation', kernelInitializerArg: 'kernel_initializer', unitsArg: 'units',
+    defaultName: 'dense', inSummary: true, fusedKernel: {}, activationArg: 'activation', kernelInitializerArg: 'kernel_initializer', unitsArg: 'units',
     args: [
       { name: 'units', type: { kind: 'int', min: 1 }, required: true, doc: 'Number of output units (neurons).' },
       ...WEIGHTED_ARGS,
@@ -134,11 +134,11 @@ export const LAYERS: readonly LayerEntry[] = [
   },
   {
     name: 'Dropout', doc: 'Randomly sets a fraction `rate` of inputs to 0 during training (scaling the rest by 1 / (1 - rate)).',
-    defaultName: 'dropout', inSummary: true, args: [rate, seed], infer: (input) => ok(input),
+    defaultName: 'dropout', inSummary: true, passThrough: true, args: [rate, seed], infer: (input) => ok(input),
   },
   {
     name: 'AlphaDropout', doc: 'Dropout that keeps the self-normalizing property of selu networks.',
-    defaultName: 'alpha_dropout', inSummary: true, args: [rate, seed], infer: (input) => ok(input),
+    defaultName: 'alpha_dropout', inSummary: true, passThrough: true, args: [rate, seed], infer: (input) => ok(input),
   },
   {
     name: 'BatchNormalization', doc: 'Normalizes activations per feature with batch statistics; keeps moving mean and variance (non-trainable).',
@@ -172,19 +172,19 @@ export const LAYERS: readonly LayerEntry[] = [
   },
   {
     name: 'Activation', doc: 'Applies an activation function to its input.',
-    defaultName: 'activation', inSummary: true, activationArg: 'activation',
+    defaultName: 'activation', inSummary: true, fusedKernel: {}, activationArg: 'activation',
     args: [{ ...activation(null, 'The activation function to apply.'), required: true, default: undefined }],
     infer: (input) => ok(input),
   },
   {
     name: 'LeakyReLU', doc: 'Leaky ReLU: x if x > 0 else negative_slope * x.',
-    defaultName: 'leaky_re_lu', inSummary: true,
+    defaultName: 'leaky_re_lu', inSummary: true, fusedKernel: { activationCode: 7 },
     args: [{ name: 'negative_slope', type: { kind: 'number', min: 0 }, default: 0.3, doc: 'Slope for x < 0 (Keras 2 called it `alpha`).', deprecatedAlias: 'alpha' }],
     infer: (input) => ok(input),
   },
   {
     name: 'Reshape', doc: 'Reshapes each example to `target_shape` (one dimension may be -1 to infer it).',
-    defaultName: 'reshape', inSummary: true,
+    defaultName: 'reshape', inSummary: true, passThrough: true,
     args: [{ name: 'target_shape', type: { kind: 'shape', inferOne: true }, required: true, doc: 'Shape of one example after reshaping, e.g. `[28, 28, 1]`; one entry may be -1.' }],
     infer(input, args) {
       const target = Array.isArray(args.target_shape) ? (args.target_shape as number[]) : [];

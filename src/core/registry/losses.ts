@@ -1,4 +1,4 @@
-import type { Field, NamedEntry } from './types';
+import type { Direction, Field, FusedKernelCode, NamedEntry } from './types';
 import { toClassName } from './names';
 
 const fromLogits: Field = { name: 'from_logits', type: { kind: 'bool' }, default: false, doc: 'Whether predictions are logits (no softmax/sigmoid applied) rather than probabilities.' };
@@ -12,18 +12,21 @@ export type LossFamily = 'sparse' | 'categorical' | 'binary' | 'regression';
 
 export interface LossEntry extends NamedEntry {
   family: LossFamily;
+  /** Training minimizes every loss (`cosine_similarity` is the negated similarity). */
+  direction: Direction;
+  fusedKernel?: FusedKernelCode;
 }
 
-function loss(name: string, family: LossFamily, tfjs: string, doc: string, extra: string[] = [], args: Field[] = []): LossEntry {
-  return { name, aliases: [toClassName(name), ...extra], tfjs, doc, args, family };
+function loss(name: string, family: LossFamily, tfjs: string, doc: string, extra: string[] = [], args: Field[] = [], kernel?: number): LossEntry {
+  return { name, aliases: [toClassName(name), ...extra], tfjs, doc, args, family, direction: 'min', ...(kernel === undefined ? {} : { fusedKernel: { code: kernel } }) };
 }
 
 /** Losses under their Keras names (`sparse_categorical_crossentropy` or `SparseCategoricalCrossentropy`). */
 export const LOSSES: readonly LossEntry[] = [
-  loss('sparse_categorical_crossentropy', 'sparse', 'sparseCategoricalCrossentropy', 'Cross-entropy between integer class labels and predicted class probabilities (one output unit per class).', [], [fromLogits]),
-  loss('categorical_crossentropy', 'categorical', 'categoricalCrossentropy', 'Cross-entropy between one-hot labels and predicted class probabilities.', [], [fromLogits]),
-  loss('binary_crossentropy', 'binary', 'binaryCrossentropy', 'Cross-entropy for 0/1 targets and sigmoid outputs.', [], [fromLogits]),
-  loss('mean_squared_error', 'regression', 'meanSquaredError', 'Mean of squared differences.', ['mse']),
+  loss('sparse_categorical_crossentropy', 'sparse', 'sparseCategoricalCrossentropy', 'Cross-entropy between integer class labels and predicted class probabilities (one output unit per class).', [], [fromLogits], 0),
+  loss('categorical_crossentropy', 'categorical', 'categoricalCrossentropy', 'Cross-entropy between one-hot labels and predicted class probabilities.', [], [fromLogits], 1),
+  loss('binary_crossentropy', 'binary', 'binaryCrossentropy', 'Cross-entropy for 0/1 targets and sigmoid outputs.', [], [fromLogits], 2),
+  loss('mean_squared_error', 'regression', 'meanSquaredError', 'Mean of squared differences.', ['mse'], [], 3),
   loss('mean_absolute_error', 'regression', 'meanAbsoluteError', 'Mean of absolute differences.', ['mae']),
   loss('mean_absolute_percentage_error', 'regression', 'meanAbsolutePercentageError', 'Mean absolute percentage error.', ['mape']),
   loss('mean_squared_logarithmic_error', 'regression', 'meanSquaredLogarithmicError', 'Mean squared difference of log(1 + x).', ['msle']),

@@ -1,4 +1,4 @@
-import type { Field, NamedEntry } from './types';
+import type { Field, OptimizerEntry } from './types';
 
 const lr = (d: number): Field => ({
   name: 'learning_rate',
@@ -11,9 +11,10 @@ const beta1: Field = { name: 'beta_1', type: { kind: 'number', min: 0, max: 1, e
 const beta2: Field = { name: 'beta_2', type: { kind: 'number', min: 0, max: 1, exclusiveMax: true }, default: 0.999, doc: 'Decay rate of the second-moment estimates.' };
 
 /** Optimizers under their Keras names (`SGD` or `sgd`); a string or `{ "type": "SGD", ...args }`. */
-export const OPTIMIZERS: readonly NamedEntry[] = [
+export const OPTIMIZERS: readonly OptimizerEntry[] = [
   {
-    name: 'SGD', aliases: ['sgd'], tfjs: 'sgd', doc: 'Stochastic gradient descent, with optional momentum and Nesterov momentum.',
+    name: 'SGD', aliases: ['sgd'], tfjs: 'sgd', slots: 0, slotArgs: ['momentum'], fusedKernel: { code: 0, momentumCode: 1 },
+    doc: 'Stochastic gradient descent, with optional momentum and Nesterov momentum.',
     args: [
       lr(0.01),
       { name: 'momentum', type: { kind: 'number', min: 0 }, default: 0, doc: 'Momentum (0 = plain SGD).' },
@@ -21,7 +22,8 @@ export const OPTIMIZERS: readonly NamedEntry[] = [
     ],
   },
   {
-    name: 'RMSprop', aliases: ['rmsprop'], tfjs: 'rmsprop', doc: 'RMSprop: divides the gradient by a running average of its magnitude.',
+    name: 'RMSprop', aliases: ['rmsprop'], tfjs: 'rmsprop', slots: 1, slotArgs: ['momentum', 'centered'], fusedKernel: { code: 3 },
+    doc: 'RMSprop: divides the gradient by a running average of its magnitude.',
     args: [
       lr(0.001),
       { name: 'rho', type: { kind: 'number', min: 0, max: 1 }, default: 0.9, doc: 'Discounting factor for the gradient history.' },
@@ -30,14 +32,14 @@ export const OPTIMIZERS: readonly NamedEntry[] = [
       { name: 'centered', type: { kind: 'bool' }, default: false, doc: 'Normalize by the estimated variance of the gradient.' },
     ],
   },
-  { name: 'Adam', aliases: ['adam'], tfjs: 'adam', doc: 'Adam: adaptive moment estimation.', args: [lr(0.001), beta1, beta2, eps] },
-  { name: 'Adamax', aliases: ['adamax'], tfjs: 'adamax', doc: 'Adamax: Adam with the infinity norm.', args: [lr(0.001), beta1, beta2, eps] },
+  { name: 'Adam', aliases: ['adam'], tfjs: 'adam', slots: 2, slotArgs: [], fusedKernel: { code: 2 }, doc: 'Adam: adaptive moment estimation.', args: [lr(0.001), beta1, beta2, eps] },
+  { name: 'Adamax', aliases: ['adamax'], tfjs: 'adamax', slots: 2, slotArgs: [], doc: 'Adamax: Adam with the infinity norm.', args: [lr(0.001), beta1, beta2, eps] },
   {
-    name: 'Adagrad', aliases: ['adagrad'], tfjs: 'adagrad', doc: 'Adagrad: per-parameter rates adapted to how often each is updated.',
+    name: 'Adagrad', aliases: ['adagrad'], tfjs: 'adagrad', slots: 1, slotArgs: [], doc: 'Adagrad: per-parameter rates adapted to how often each is updated.',
     args: [lr(0.001), { name: 'initial_accumulator_value', type: { kind: 'number', min: 0 }, default: 0.1, doc: 'Starting value of the accumulators.' }, eps],
   },
   {
-    name: 'Adadelta', aliases: ['adadelta'], tfjs: 'adadelta', doc: 'Adadelta: adaptive learning rate from a moving window of updates.',
+    name: 'Adadelta', aliases: ['adadelta'], tfjs: 'adadelta', slots: 2, slotArgs: [], doc: 'Adadelta: adaptive learning rate from a moving window of updates.',
     args: [lr(0.001), { name: 'rho', type: { kind: 'number', min: 0, max: 1 }, default: 0.95, doc: 'Decay rate.' }, eps],
   },
 ];

@@ -90,6 +90,58 @@ export interface NamedEntry {
   tfjs?: string;
 }
 
+/** Whether a smaller (`min`) or a larger (`max`) value of a logged quantity is better. */
+export type Direction = 'min' | 'max';
+
+/** A metric: which way is better, for callbacks in `auto` mode, best epochs and comparisons. */
+export interface MetricEntry extends NamedEntry {
+  direction: Direction;
+  /** The fused kernel computes it (it picks the binary, categorical or sparse accuracy itself). */
+  fusedKernel?: boolean;
+}
+
+/** How the fused WebAssembly kernel (src/kernel/dense.c) encodes an entry; absent when it cannot train it. */
+export interface FusedKernelCode {
+  /** The value of the matching dense.c enum constant (a test compares them). */
+  code: number;
+}
+
+/**
+ * An activation's family, for initializer advice: `relu` (rectifiers, paired with He), `selu`
+ * (self-normalizing, paired with LeCun normal), `saturating` (sigmoid and tanh: He's variance
+ * pushes them into saturation; paired with Glorot), `other` (paired with Glorot).
+ */
+export type ActivationFamily = 'relu' | 'selu' | 'saturating' | 'other';
+
+/** An activation function. */
+export interface ActivationEntry extends NamedEntry {
+  family: ActivationFamily;
+  fusedKernel?: FusedKernelCode;
+}
+
+/** An optimizer, with the state it keeps per weight. */
+export interface OptimizerEntry extends NamedEntry {
+  /** Extra float32 values per weight (momentum, moments, ...) with the default arguments. */
+  slots: number;
+  /** Arguments that each add one slot when set (a positive number or true): SGD `momentum`. */
+  slotArgs: readonly string[];
+  /** `momentumCode`: the kernel's code for SGD with momentum. */
+  fusedKernel?: FusedKernelCode & { momentumCode?: number };
+}
+
+/** Keras VarianceScaling arguments of an initializer preset (`he_normal` is scale 2, fan_in, truncated_normal). */
+export interface VarianceScalingPreset {
+  scale: number;
+  mode: 'fan_in' | 'fan_out' | 'fan_avg';
+  distribution: 'truncated_normal' | 'untruncated_normal' | 'uniform';
+}
+
+/** A weight initializer. */
+export interface InitializerEntry extends NamedEntry {
+  /** Set for the VarianceScaling presets (Glorot, He, LeCun). */
+  varianceScaling?: VarianceScalingPreset;
+}
+
 /** A shape including the batch dimension (null = unknown, as Keras prints `None`). */
 export type Shape = readonly (number | null)[];
 
@@ -126,6 +178,10 @@ export interface LayerEntry {
   shapeArg?: string;
   /** False for layers Keras leaves out of `model.summary()` (the Input layer). */
   inSummary: boolean;
+  /** The layer changes no values at inference (Dropout, Flatten, Reshape): the output activation is before it. */
+  passThrough?: boolean;
+  /** The fused kernel trains this layer type; `activationCode` when it is an activation of its own (LeakyReLU). */
+  fusedKernel?: { activationCode?: number };
   /**
    * Output shape and parameter count from the input shape and the fully-defaulted arguments.
    * Must not throw on any argument values that passed validation.

@@ -5,13 +5,16 @@ import { compareCodePoints } from './monitor';
 import { pyRepr } from './pyFormat';
 import type { Callback, Logs } from './types';
 
-/** CSVLogger options, all resolved (defaults are Keras's, applied by the registry). */
+/**
+ * CSVLogger options, all resolved: Keras's defaults come from the registry's callback entry, whose
+ * arguments these are (test/registryLists.test.ts checks the names).
+ */
 export interface CSVLoggerOptions {
   /** CSV file to write, e.g. `<run>/training.log`. Required in Keras (no default). */
   filename: string;
-  /** One-character field separator. Keras default `","`. */
+  /** One-character field separator. */
   separator: string;
-  /** Append to an existing file (no second header when it already has one) instead of overwriting. Keras default `false`. */
+  /** Append to an existing file (no second header when it already has one) instead of overwriting. */
   append: boolean;
 }
 

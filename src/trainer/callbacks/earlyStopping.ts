@@ -3,23 +3,26 @@
 import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolveDirection, sortedKeys } from './monitor';
 import type { Callback, Logs, TrainingControl } from './types';
 
-/** EarlyStopping options, all resolved (defaults are Keras's, applied by the registry). */
+/**
+ * EarlyStopping options, all resolved: Keras's defaults come from the registry's callback entry, whose
+ * arguments these are (test/registryLists.test.ts checks the names).
+ */
 export interface EarlyStoppingOptions {
-  /** Quantity to monitor. Keras default `"val_loss"`. */
+  /** Quantity to monitor. */
   monitor: string;
-  /** Minimum change that counts as an improvement; its absolute value is used. Keras default `0`. */
+  /** Minimum change that counts as an improvement; its absolute value is used. */
   min_delta: number;
-  /** Epochs without improvement after which training stops. Keras default `0`. */
+  /** Epochs without improvement after which training stops. */
   patience: number;
-  /** 0 silent, 1 prints when the callback acts. Keras default `0`. */
+  /** 0 silent, 1 prints when the callback acts. */
   verbose: number;
-  /** `"auto"`, `"min"` or `"max"`; `auto` follows the metric's direction. Keras default `"auto"`. */
+  /** `"auto"`, `"min"` or `"max"`; `auto` follows the metric's direction. */
   mode: MonitorMode;
-  /** Value the monitor must beat for `wait` to reset; null for none. Keras default `None` (null). */
+  /** Value the monitor must beat for `wait` to reset; null for none. */
   baseline: number | null;
-  /** Put back the best epoch's weights at the end of training. Keras default `false`. */
+  /** Put back the best epoch's weights at the end of training. */
   restore_best_weights: boolean;
-  /** Epochs (0-based count) to wait before monitoring starts. Keras default `0`. */
+  /** Epochs (0-based count) to wait before monitoring starts. */
   start_from_epoch: number;
 }
 

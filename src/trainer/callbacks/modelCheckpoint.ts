@@ -5,7 +5,10 @@ import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolv
 import { pyFormatNumber } from './pyFormat';
 import type { Callback, Logs, TrainingControl } from './types';
 
-/** ModelCheckpoint options, all resolved (defaults are Keras's, applied by the registry). */
+/**
+ * ModelCheckpoint options, all resolved: Keras's defaults come from the registry's callback entry, whose
+ * arguments these are (test/registryLists.test.ts checks the names).
+ */
 export interface ModelCheckpointOptions {
   /**
    * Path template inside the run folder, Python format fields filled with `epoch` (1-based) and
@@ -13,19 +16,19 @@ export interface ModelCheckpointOptions {
    * Keras's `.keras`/`.weights.h5` suffix rule is not applied: the loop writes TF.js layers format.
    */
   filepath: string;
-  /** Quantity to monitor. Keras default `"val_loss"`. */
+  /** Quantity to monitor. */
   monitor: string;
-  /** 0 silent, 1 prints when the callback acts. Keras default `0`. */
+  /** 0 silent, 1 prints when the callback acts. */
   verbose: number;
-  /** Save only when the monitored quantity improves on the best so far. Keras default `false`. */
+  /** Save only when the monitored quantity improves on the best so far. */
   save_best_only: boolean;
-  /** Save only the weights instead of the whole model. Keras default `false`. */
+  /** Save only the weights instead of the whole model. */
   save_weights_only: boolean;
-  /** `"auto"`, `"min"` or `"max"`; `auto` follows the metric's direction. Keras default `"auto"`. */
+  /** `"auto"`, `"min"` or `"max"`; `auto` follows the metric's direction. */
   mode: MonitorMode;
-  /** `"epoch"`; Keras also takes an integer batch count, which is not supported yet. Keras default `"epoch"`. */
+  /** `"epoch"`; Keras also takes an integer batch count, which is not supported yet. */
   save_freq: 'epoch' | number;
-  /** Initial "best" value for save_best_only; null for none (the first value then always saves). Keras default `None` (null). */
+  /** Initial "best" value for save_best_only; null for none (the first value then always saves). */
   initial_value_threshold: number | null;
 }
 

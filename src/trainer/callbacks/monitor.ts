@@ -3,97 +3,27 @@
  * the base of EarlyStopping, ModelCheckpoint and ReduceLROnPlateau.
  */
 
+import { kerasMetricDirection, type Direction } from '../../core/registry';
 import type { TrainingControl } from './types';
 
 /** The `mode` option of the monitoring callbacks. */
 export type MonitorMode = 'auto' | 'min' | 'max';
 
 /** Whether a smaller or a larger value of the monitored quantity is better. */
-export type MonitorDirection = 'min' | 'max';
-
-/** Keras metric classes whose `_direction` is "up" (better when larger). */
-const UP_CLASSES = [
-  'Accuracy',
-  'BinaryAccuracy',
-  'CategoricalAccuracy',
-  'SparseCategoricalAccuracy',
-  'TopKCategoricalAccuracy',
-  'SparseTopKCategoricalAccuracy',
-  'Precision',
-  'Recall',
-  'PrecisionAtRecall',
-  'RecallAtPrecision',
-  'SensitivityAtSpecificity',
-  'SpecificityAtSensitivity',
-  'AUC',
-  'PearsonCorrelation',
-  'ConcordanceCorrelation',
-  'FBetaScore',
-  'F1Score',
-  'IoU',
-  'BinaryIoU',
-  'MeanIoU',
-  'OneHotIoU',
-  'OneHotMeanIoU',
-  'CosineSimilarity',
-  'R2Score',
-];
-
-/** Keras metric classes whose `_direction` is "down", set directly or because they wrap a Keras loss. */
-const DOWN_CLASSES = [
-  'Hinge',
-  'SquaredHinge',
-  'CategoricalHinge',
-  'BinaryCrossentropy',
-  'CategoricalCrossentropy',
-  'SparseCategoricalCrossentropy',
-  'KLDivergence',
-  'Poisson',
-  'MeanSquaredError',
-  'MeanAbsoluteError',
-  'MeanAbsolutePercentageError',
-  'MeanSquaredLogarithmicError',
-  'RootMeanSquaredError',
-  'LogCoshError',
-];
-
-/** Short aliases of keras.metrics.get (case-sensitive, as in Keras). */
-const DOWN_ALIASES = ['bce', 'BCE', 'mse', 'MSE', 'mae', 'MAE', 'mape', 'MAPE', 'msle', 'MSLE'];
-
-/** keras.src.utils.naming.to_snake_case. */
-function toSnakeCase(name: string): string {
-  return name
-    .replace(/\W+/g, '')
-    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toLowerCase();
-}
-
-const DIRECTIONS: ReadonlyMap<string, MonitorDirection> = new Map<string, MonitorDirection>([
-  ...UP_CLASSES.flatMap((c): [string, MonitorDirection][] => [
-    [c, 'max'],
-    [toSnakeCase(c), 'max'],
-  ]),
-  ...DOWN_CLASSES.flatMap((c): [string, MonitorDirection][] => [
-    [c, 'min'],
-    [toSnakeCase(c), 'min'],
-  ]),
-  ...DOWN_ALIASES.map((a): [string, MonitorDirection] => [a, 'min']),
-]);
+export type MonitorDirection = Direction;
 
 /**
  * The direction Keras 3 gives a compiled metric named `metricName` (without `val_`), or undefined
- * when it has none (e.g. `true_positives`, `mean`, custom names).
+ * when it has none (e.g. `true_positives`, `mean`, custom names): the registry's metric entries,
+ * then Keras's own table for metrics the registry lacks (`auc`, `f1_score`).
  *
- * Keras 3 does not look at substrings such as "acc": it finds the compiled metric of that name
- * and reads its `_direction`. A string metric is named exactly as written in `compile()`, and
- * `accuracy`/`acc` in any case become an accuracy metric, so the name alone decides.
+ * Unlike `metricDirection` in core/bestEpoch.ts, registry losses are not consulted: Keras's
+ * `metrics.get` does not know the loss aliases `kld`, `log_cosh` or `logcosh`, so `auto` mode
+ * stays undecided for them and raises Keras's error, although the registry minimizes them.
  */
 export function metricDirection(metricName: string): MonitorDirection | undefined {
   if (metricName === 'loss') return 'min';
-  const lower = metricName.toLowerCase();
-  if (lower === 'accuracy' || lower === 'acc') return 'max';
-  return DIRECTIONS.get(metricName);
+  return kerasMetricDirection(metricName);
 }
 
 /**

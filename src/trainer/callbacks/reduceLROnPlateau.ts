@@ -4,23 +4,26 @@ import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolv
 import { pyRepr } from './pyFormat';
 import type { Callback, Logs, TrainingControl } from './types';
 
-/** ReduceLROnPlateau options, all resolved (defaults are Keras's, applied by the registry). */
+/**
+ * ReduceLROnPlateau options, all resolved: Keras's defaults come from the registry's callback entry, whose
+ * arguments these are (test/registryLists.test.ts checks the names).
+ */
 export interface ReduceLROnPlateauOptions {
-  /** Quantity to monitor. Keras default `"val_loss"`. */
+  /** Quantity to monitor. */
   monitor: string;
-  /** New lr = lr * factor; must be < 1. Keras default `0.1`. */
+  /** New lr = lr * factor; must be < 1. */
   factor: number;
-  /** Epochs without improvement after which the lr is reduced. Keras default `10`. */
+  /** Epochs without improvement after which the lr is reduced. */
   patience: number;
-  /** 0 quiet, 1 prints each reduction. Keras default `0`. */
+  /** 0 quiet, 1 prints each reduction. */
   verbose: number;
-  /** `"auto"`, `"min"` or `"max"`; `auto` follows the metric's direction. Keras default `"auto"`. */
+  /** `"auto"`, `"min"` or `"max"`; `auto` follows the metric's direction. */
   mode: MonitorMode;
-  /** Minimum change that counts as an improvement (absolute value used). Keras default `1e-4`. */
+  /** Minimum change that counts as an improvement (absolute value used). */
   min_delta: number;
-  /** Epochs to wait after a reduction before counting again. Keras default `0`. */
+  /** Epochs to wait after a reduction before counting again. */
   cooldown: number;
-  /** Lower bound on the learning rate. Keras default `0`. */
+  /** Lower bound on the learning rate. */
   min_lr: number;
 }
 
