@@ -8,7 +8,7 @@ import { resolveSpec, type ResolvedSpec } from '../src/core/resolve';
 import { initBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/buildModel';
 import { compileModel } from '../src/trainer/compileModel';
-import { DenseKernel, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type KernelPlan } from '../src/trainer/fastPath';
+import { DenseKernel, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type KernelPlan } from '../src/trainer/engines/denseKernel';
 import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
 import { splitTensors } from '../src/trainer/splitTensors';
 import { train } from '../src/trainer/train';

@@ -14,7 +14,7 @@ import { checkLabelsFit, loadDataset, type LoadedData } from '../core/data/load'
 import { initBackend } from './backend';
 import { buildModel } from './buildModel';
 import { compileModel, getLearningRate, setLearningRate } from './compileModel';
-import { chooseKernel, defaultKernelThreads, DenseKernel, KERNEL_ENGINE, type KernelPlan } from './fastPath';
+import { chooseKernel, defaultKernelThreads, DenseKernel, KERNEL_ENGINE, type KernelPlan } from './engines/denseKernel';
 import { CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, metricDirection, type Callback, type Logs, type TrainingControl } from './callbacks';
 import { saveModel } from './modelFiles';
 import { formatEpochHeader, formatEpochSummaryLine } from './progress';

@@ -10,9 +10,9 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Split } from '../core/data/load';
-import type { ResolvedSpec } from '../core/resolve';
-import type { EngineChoice } from './protocol';
+import type { Split } from '../../core/data/load';
+import type { ResolvedSpec } from '../../core/resolve';
+import type { EngineChoice } from '../protocol';
 
 /** The engine names runs report. */
 export const KERNEL_ENGINE = 'wasm-simd fused kernel';
@@ -160,7 +160,7 @@ export function defaultKernelThreads(): number {
 
 /** dist/kernel.wasm beside the trainer bundle, or from a checkout (tests and benches run from out/). */
 export function kernelWasmPath(): string | undefined {
-  const candidates = [path.join(__dirname, 'kernel.wasm'), path.resolve(__dirname, '..', '..', '..', 'dist', 'kernel.wasm'), path.resolve(__dirname, '..', '..', 'dist', 'kernel.wasm')];
+  const candidates = [path.join(__dirname, 'kernel.wasm'), path.resolve(__dirname, '..', '..', '..', '..', 'dist', 'kernel.wasm'), path.resolve(__dirname, '..', '..', '..', 'dist', 'kernel.wasm')];
   return candidates.find((p) => fs.existsSync(p));
 }
 
