@@ -68,7 +68,7 @@ describe('trainer: training loop on real MNIST', function () {
     const events = fs.readFileSync(path.join(d.runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.strictEqual(events[0].type, 'started');
     assert.strictEqual(events[events.length - 1].type, 'done');
-    assert.ok(msgs.some((m) => m.type === 'log' && m.text === 'Epoch 1/2'));
+    assert.ok(msgs.some((m) => m.type === 'epochBegin' && m.epoch === 0 && m.epochs === 2));
 
     // The confusion matrix agrees with the test accuracy; mistakes come most confident first, with images.
     const ev = msgs.find((m): m is Extract<FromTrainer, { type: 'evaluation' }> => m.type === 'evaluation');
