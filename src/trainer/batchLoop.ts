@@ -107,13 +107,13 @@ export const DEFAULT_BATCH_INTERVAL_MS = 250;
 
 /** Throttles `batch` messages: each epoch's first and last batch, and at most one per interval between. */
 export class BatchThrottle {
-  private last = 0;
+  private last = -Infinity;
 
   constructor(private readonly intervalMs = DEFAULT_BATCH_INTERVAL_MS) {}
 
   /** Starts an epoch: its first batch is sent. */
   reset(): void {
-    this.last = 0;
+    this.last = -Infinity;
   }
 
   /** Whether the batch that ended at `now` (ms) gets a message; `lastOfEpoch` always does. */
@@ -131,11 +131,11 @@ export class BatchThrottle {
  */
 export class EventLoopTurns {
   static readonly INTERVAL_MS = 20;
-  private last = 0;
+  private last = -Infinity;
 
   /** Starts an epoch: its first batch yields. */
   reset(): void {
-    this.last = 0;
+    this.last = -Infinity;
   }
 
   due(now: number): boolean {
