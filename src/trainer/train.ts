@@ -20,9 +20,10 @@ export interface TrainHooks {
   cancelled(): boolean;
 }
 
-/** What the set-up found: the spec to train, its data, the backend and the engine. */
+/** What the set-up found: the spec to train (and its Keras summary), its data, the backend and the engine. */
 interface Prepared {
   spec: ResolvedSpec;
+  summary: string;
   data: LoadedData;
   backend: BackendInfo;
   engine: EngineSelection;
@@ -38,12 +39,12 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
   };
   try {
     const prepared = await prepare(start);
-    run = openRunFolder(start, prepared.spec);
+    run = openRunFolder(start, prepared);
     result = initialResult(start, prepared);
     run.result(result);
     emit(startedMessage(prepared, run));
     await fit({
-      spec: prepared.spec, data: prepared.data, run, result, emit, cancelled: hooks.cancelled,
+      spec: prepared.spec, data: prepared.data, run, result, emit, cancelled: () => hooks.cancelled(),
       engine: prepared.engine, batchIntervalMs: start.batchIntervalMs,
     });
   } catch (e) {
@@ -69,7 +70,7 @@ async function prepare(start: StartMessage): Promise<Prepared> {
   const data = await loadDataset(dataSpec, { baseDir: path.dirname(start.specPath), cacheDir: start.cacheDir, allowDownload: start.allowDownload });
   checkLabels(spec, data);
   const engine = selectEngine({ engine: start.engine ?? 'auto', backendChoice: start.backend, backendName: backend.name, threads: start.threads }, spec, data.train);
-  return { spec, data, backend, engine };
+  return { spec, summary: summaryText(spec), data, backend, engine };
 }
 
 /** The spec (or variant) of `start`, resolved, with the host's epoch override. */
@@ -96,10 +97,10 @@ function checkLabels(spec: ResolvedSpec, data: LoadedData): void {
 }
 
 /** A new run folder with the resolved spec and its summary. */
-function openRunFolder(start: StartMessage, spec: ResolvedSpec): RunFolder {
+function openRunFolder(start: StartMessage, { spec, summary }: Prepared): RunFolder {
   const run = new RunFolder(start.runsDir, spec.name, spec.variant);
   run.write('spec.json', JSON.stringify(spec, null, 2) + '\n');
-  run.write('summary.txt', summaryText(spec));
+  run.write('summary.txt', summary);
   return run;
 }
 
@@ -114,12 +115,12 @@ function initialResult(start: StartMessage, { spec, backend, engine }: Prepared)
 }
 
 /** The `started` message: backend, engine, run folder, model summary and data sizes. */
-function startedMessage({ spec, data, backend, engine }: Prepared, run: RunFolder): StartedMessage {
+function startedMessage({ spec, summary, data, backend, engine }: Prepared, run: RunFolder): StartedMessage {
   const sj = summaryJson(spec) as { layers: StartedMessage['layers'] };
   const batchSize = spec.fit.batch_size;
   return {
     type: 'started', spec: spec.name, ...(spec.variant === undefined ? {} : { variant: spec.variant }), runDir: run.dir,
-    backend: backend.name, backendReason: backend.reason, engine: engine.name, engineReason: engine.reason, summary: summaryText(spec), layers: sj.layers,
+    backend: backend.name, backendReason: backend.reason, engine: engine.name, engineReason: engine.reason, summary, layers: sj.layers,
     totalParams: spec.totalParams, trainableParams: spec.trainableParams, nonTrainableParams: spec.nonTrainableParams,
     epochs: spec.fit.epochs, batchSize, stepsPerEpoch: Math.ceil(data.train.count / batchSize), trainCount: data.train.count,
     validationCount: data.validation?.count ?? 0, testCount: data.test?.count ?? 0, dataSources: data.sources,
