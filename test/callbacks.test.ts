@@ -5,6 +5,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
+  CallbackList,
+  callbackList,
   CSVLogger,
   CsvFormatter,
   EarlyStopping,
@@ -19,6 +21,7 @@ import {
   pyFormatNumber,
   pyRepr,
   resolveDirection,
+  TerminateOnNaN,
 } from '../src/trainer/callbacks';
 import { resolveRef } from '../src/core/resolve';
 import type { Callback, CallbackEvent, Logs, TrainingControl } from '../src/trainer/callbacks';
@@ -580,5 +583,61 @@ describe('CSVLogger (Keras 3)', () => {
     const logs: Logs = { loss: 1, val_loss: 1 };
     rlr({}).onEpochEnd(0, logs, ctl);
     assert.deepStrictEqual(f.formatEpoch(0, logs, true), ['epoch,learning_rate,loss,val_loss', '0,0.5,1.0,1.0']);
+  });
+});
+
+describe('CallbackList and TerminateOnNaN', () => {
+  /** A callback that records each hook it gets. */
+  const recorder = (name: string, calls: string[]): Callback => ({
+    onTrainBegin: () => { calls.push(`${name} trainBegin`); },
+    onEpochBegin: (e) => { calls.push(`${name} epochBegin ${e}`); },
+    onBatchEnd: (b, logs) => { calls.push(`${name} batchEnd ${b} ${logs.loss}`); },
+    onEpochEnd: (e, logs) => { calls.push(`${name} epochEnd ${e} ${Object.keys(logs).join(',')}`); },
+    onTrainEnd: () => { calls.push(`${name} trainEnd`); },
+  });
+
+  it('calls every hook of every callback in list order, awaiting each, with the shared logs', async () => {
+    const calls: string[] = [];
+    const slow: Callback = {
+      onBatchEnd: async (b) => { await new Promise((r) => setTimeout(r, 5)); calls.push(`slow batchEnd ${b}`); },
+      onEpochEnd: (_e, logs) => { logs.learning_rate = 0.5; },
+    };
+    const list = new CallbackList([recorder('a', calls), slow, recorder('b', calls)], new FakeControl());
+    await list.onTrainBegin();
+    await list.onEpochBegin(0);
+    await list.onBatchEnd(0, { loss: 2 });
+    await list.onEpochEnd(0, { loss: 1 });
+    await list.onTrainEnd();
+    assert.deepStrictEqual(calls, [
+      'a trainBegin', 'b trainBegin', 'a epochBegin 0', 'b epochBegin 0',
+      'a batchEnd 0 2', 'slow batchEnd 0', 'b batchEnd 0 2',
+      'a epochEnd 0 loss', 'b epochEnd 0 loss,learning_rate', 'a trainEnd', 'b trainEnd',
+    ]);
+    assert.strictEqual(new CallbackList([recorder('a', [])], new FakeControl()).onBatchEnd(0, { loss: 1 }), undefined, 'synchronous hooks: nothing to await');
+  });
+
+  it('TerminateOnNaN stops at the first batch whose running loss is NaN or infinite, and says where', () => {
+    const ctl = new FakeControl();
+    const seen: Array<[number, number]> = [];
+    const t = new TerminateOnNaN((epoch, batch) => seen.push([epoch, batch]));
+    t.onEpochBegin(2);
+    t.onBatchEnd(0, { loss: 1.5 }, ctl);
+    t.onBatchEnd(1, {}, ctl);
+    assert.strictEqual(ctl.stopTraining, false);
+    t.onBatchEnd(2, { loss: Infinity }, ctl);
+    assert.strictEqual(ctl.stopTraining, true);
+    t.onBatchEnd(3, { loss: NaN }, ctl);
+    assert.deepStrictEqual(seen, [[2, 2], [2, 3]]);
+  });
+
+  it('builds the spec callbacks in order, always ending with TerminateOnNaN, and refuses unknown ones', () => {
+    const options = { inside: (p: string) => path.join(os.tmpdir(), p), onInvalidLoss: () => undefined };
+    const list = callbackList([
+      { type: 'TerminateOnNaN' },
+      { type: 'EarlyStopping', monitor: 'val_loss', min_delta: 0, patience: 0, verbose: 0, mode: 'auto', baseline: null, restore_best_weights: false, start_from_epoch: 0 },
+      { type: 'CSVLogger', filename: 'log.csv', separator: ',', append: false },
+    ], new FakeControl(), options);
+    assert.deepStrictEqual(list.callbacks.map((c) => c.constructor.name), ['EarlyStopping', 'CSVLogger', 'TerminateOnNaN']);
+    assert.throws(() => callbackList([{ type: 'BackupAndRestore' }], new FakeControl(), options), /Callback BackupAndRestore is not supported by the trainer yet/);
   });
 });

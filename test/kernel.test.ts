@@ -8,7 +8,8 @@ import { resolveSpec, type ResolvedSpec } from '../src/core/resolve';
 import { initBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/buildModel';
 import { compileModel } from '../src/trainer/compileModel';
-import { DenseKernel, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type KernelPlan } from '../src/trainer/fastPath';
+import { DenseKernel, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type KernelPlan } from '../src/trainer/engines/denseKernel';
+import { selectEngine, SplitEvaluator } from '../src/trainer/engines';
 import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
 import { splitTensors } from '../src/trainer/splitTensors';
 import { train } from '../src/trainer/train';
@@ -196,6 +197,51 @@ describe('fused training kernel', function () {
       for (const batch of [6, 32]) assertClose(await compare(spec, split, batch, 4, threads), `${threads} threads, batch ${batch}`);
     });
   }
+
+  it('behind the Engine seam: trains as the tfjs engine does, moves weights only when needed, evaluates like tfjs', async () => {
+    const spec = denseSpec(16, [{ type: 'Dense', units: 11, activation: 'relu' }, { type: 'Dense', units: 4, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD', learning_rate: 0.1 });
+    const train = randomSplit(48, 16, 4, 'sparse_categorical_crossentropy', 5);
+    const data = { train, validation: randomSplit(20, 16, 4, 'sparse_categorical_crossentropy', 6), sources: [] } as never;
+    const open = (engine: 'kernel' | 'tfjs') => {
+      const model = buildModel(spec);
+      const optimizer = compileModel(model, spec);
+      const selected = selectEngine({ engine, backendChoice: 'auto', backendName: 'cpu', threads: 1 }, spec, train);
+      return { model, selected, engine: selected.create({ spec, model, optimizer, data }) };
+    };
+    const fused = open('kernel');
+    const stock = open('tfjs');
+    assert.deepStrictEqual([fused.selected.name, stock.selected.name], [KERNEL_ENGINE, 'tfjs (cpu)']);
+    assert.match(stock.selected.reason, /engine tfjs requested/);
+    stock.model.setWeights(fused.model.getWeights());
+    const before = Array.from(fused.model.getWeights()[0].dataSync());
+    for (let s = 0; s < 3; s++) {
+      const rows = Int32Array.from({ length: 8 }, (_, i) => (s * 8 + i * 5) % train.count);
+      const a = [...(fused.engine.trainBatch(rows, 0.1) as number[])];
+      const b = await stock.engine.trainBatch(rows, 0.1);
+      assert.ok(Math.abs(a[0] - b[0]) < 1e-5 && a[1] === b[1], `step ${s}: ${a} vs ${b}`);
+    }
+    assert.deepStrictEqual(Array.from(fused.model.getWeights()[0].dataSync()), before, 'training leaves the tfjs model alone');
+    fused.engine.storeWeights();
+    assert.notDeepStrictEqual(Array.from(fused.model.getWeights()[0].dataSync()), before, 'storeWeights puts the trained weights there');
+    const val = (data as { validation: Split }).validation;
+    const reference = new SplitEvaluator(stock.model, spec);
+    const [fv, sv, rv] = [await fused.engine.evaluate(val), await stock.engine.evaluate(val), await reference.evaluate(val)];
+    reference.dispose();
+    assert.deepStrictEqual(Object.keys(fv), ['loss', 'accuracy']);
+    assert.deepStrictEqual(sv, rv);
+    assert.ok(Math.abs(fv.loss - sv.loss) < 1e-5 && fv.accuracy === sv.accuracy, `${JSON.stringify(fv)} vs ${JSON.stringify(sv)}`);
+    // Zero weights put into the model (as a callback restoring a snapshot does): the next batch starts from them.
+    fused.model.setWeights(fused.model.getWeights().map((w) => tf.zerosLike(w)));
+    fused.engine.loadWeights();
+    fused.engine.storeWeights();
+    assert.ok(fused.model.getWeights().every((w) => w.dataSync().every((v) => v === 0)), 'nothing trained since: the model keeps what was put there');
+    const [loss] = fused.engine.trainBatch(Int32Array.from([0, 1, 2, 3]), 0.1) as number[];
+    assert.ok(Math.abs(loss - Math.log(4)) < 1e-6, `uniform softmax from zero weights: loss ${loss}, want ln 4`);
+    for (const o of [fused, stock]) {
+      o.engine.dispose();
+      o.model.dispose();
+    }
+  });
 
   it('says why a spec is not eligible', () => {
     const reason = (layers: object[], loss = 'sparse_categorical_crossentropy', optimizer: object = { type: 'SGD' }): string => {

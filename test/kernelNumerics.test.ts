@@ -8,7 +8,7 @@ import { resolveSpec } from '../src/core/resolve';
 import { initBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/buildModel';
 import { compileModel } from '../src/trainer/compileModel';
-import { DenseKernel, kernelPlan, kernelWasmPath } from '../src/trainer/fastPath';
+import { DenseKernel, kernelPlan, kernelWasmPath } from '../src/trainer/engines/denseKernel';
 import type { FromTrainer, RunResult } from '../src/trainer/protocol';
 import { splitTensors } from '../src/trainer/splitTensors';
 import { train } from '../src/trainer/train';

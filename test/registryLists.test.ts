@@ -11,7 +11,7 @@ import { BACKENDS, ENGINES, choiceNames } from '../src/core/registry/training';
 import { BUILTIN_FILES } from '../src/core/data/builtin';
 import { resolveRef, resolveSpec } from '../src/core/resolve';
 import { KERAS_INITIALIZER_NAMES, kerasInitializer } from '../src/trainer/initializers';
-import { kernelPlan } from '../src/trainer/fastPath';
+import { kernelPlan } from '../src/trainer/engines/denseKernel';
 import { CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau } from '../src/trainer/callbacks';
 import type { CSVLoggerOptions, EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions } from '../src/trainer/callbacks';
 

@@ -68,7 +68,7 @@ describe('trainer: training loop on real MNIST', function () {
     const events = fs.readFileSync(path.join(d.runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.strictEqual(events[0].type, 'started');
     assert.strictEqual(events[events.length - 1].type, 'done');
-    assert.ok(msgs.some((m) => m.type === 'log' && m.text === 'Epoch 1/2'));
+    assert.ok(msgs.some((m) => m.type === 'epochBegin' && m.epoch === 0 && m.epochs === 2));
 
     // The confusion matrix agrees with the test accuracy; mistakes come most confident first, with images.
     const ev = msgs.find((m): m is Extract<FromTrainer, { type: 'evaluation' }> => m.type === 'evaluation');
@@ -141,6 +141,36 @@ describe('trainer: training loop on real MNIST', function () {
     assert.strictEqual(d.result.epochsRun, 2);
     assert.strictEqual(d.result.stoppedEarly, true);
     assert.ok(msgs.some((m) => m.type === 'log' && m.text === 'Epoch 2: early stopping'));
+  });
+
+  it('sends batch messages as often as batchIntervalMs says: 0 every batch, a long interval the first and last', async () => {
+    const steps = (msgs: FromTrainer[]) => msgs.filter((m): m is Extract<FromTrainer, { type: 'batch' }> => m.type === 'batch').map((m) => `${m.epoch}:${m.step}`);
+    const every = await run(smallSpec(), { batchIntervalMs: 0 });
+    assert.deepStrictEqual(steps(every), [0, 1].flatMap((e) => Array.from({ length: 16 }, (_, i) => `${e}:${i + 1}`)));
+    const rare = await run(smallSpec(), { batchIntervalMs: 1e9 });
+    assert.deepStrictEqual(steps(rare), ['0:1', '0:16', '1:1', '1:16']);
+    const epochs = rare.filter((m): m is Extract<FromTrainer, { type: 'epoch' }> => m.type === 'epoch');
+    assert.deepStrictEqual(epochs.map((m) => [m.steps, m.stepsDone]), [[16, 16], [16, 16]]);
+    assert.deepStrictEqual(done(every)?.result.history, done(rare)?.result.history, 'messages do not change the training');
+  });
+
+  it('stops at the first invalid loss and says which batch, as TerminateOnNaN', async () => {
+    // A regression head at a learning rate that diverges in the second epoch.
+    const diverging = smallSpec('', 1).replace('"activation": "softmax"', '"activation": "linear"')
+      .replace('"sparse_categorical_crossentropy"', '"mean_squared_error"').replace('"learning_rate": 0.1', '"learning_rate": 3');
+    const msgs = await run(diverging, { epochs: 4, batchIntervalMs: 0 });
+    const bad = msgs.filter((m): m is Extract<FromTrainer, { type: 'invalidLoss' }> => m.type === 'invalidLoss');
+    assert.strictEqual(bad.length, 1, JSON.stringify(msgs.filter((m) => m.type === 'error')));
+    const i = msgs.indexOf(bad[0]);
+    const batch = msgs.slice(0, i).reverse().find((m): m is Extract<FromTrainer, { type: 'batch' }> => m.type === 'batch');
+    assert.ok(batch && batch.epoch === bad[0].epoch && batch.step === bad[0].batch + 1 && !Number.isFinite(batch.metrics.loss), 'the batch message of the bad batch comes first');
+    const epoch = msgs.slice(i).find((m): m is Extract<FromTrainer, { type: 'epoch' }> => m.type === 'epoch');
+    assert.deepStrictEqual([epoch?.epoch, epoch?.stepsDone, epoch?.steps], [bad[0].epoch, bad[0].batch + 1, 16]);
+    const d = done(msgs);
+    assert.ok(d);
+    assert.strictEqual(d.status, 'completed');
+    assert.strictEqual(d.result.stoppedEarly, true);
+    assert.strictEqual(d.result.epochsRun, bad[0].epoch + 1);
   });
 
   it('modelspec evaluate and export --run use the trained model of a run folder', async () => {

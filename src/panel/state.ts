@@ -79,6 +79,8 @@ export function newRun(id: RunId, spec: string, variant: string | null): RunView
 export function reduceRun(run: RunView, message: FromTrainer): void {
   switch (message.type) {
     case 'ready':
+    case 'epochBegin':
+    case 'invalidLoss':
       return;
     case 'started':
       run.spec = message.spec;

@@ -4,15 +4,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '../core/atomicWrite';
 import { loadDataset } from '../core/data/load';
 import type { ResolvedSpec } from '../core/resolve';
 import { initBackend, type BackendChoice } from './backend';
 import { classify } from './classification';
 import { compileModel } from './compileModel';
+import { SplitEvaluator } from './engines';
 import { loadModel } from './modelFiles';
-import { splitTensors } from './splitTensors';
 import type { Classification, Metrics, RunResult } from './protocol';
 
 export interface RunEvaluation {
@@ -50,17 +49,12 @@ export async function evaluateRun(runDir: string, opts: { backend: BackendChoice
   const model = await loadModel(path.join(runDir, 'model'));
   try {
     compileModel(model, spec);
-    const keys = ['loss', ...spec.compile.metrics.map((m) => m.name)];
     const test = data.test;
-    const { x, y } = splitTensors(test, spec);
-    const ev = model.evaluate(x, y, { batchSize: Math.max(spec.fit.batch_size, 256) });
-    const vs = Array.isArray(ev) ? ev : [ev];
-    const got = await Promise.all(vs.map((v) => v.data()));
-    tf.dispose([...vs, x, y]);
+    const evaluator = new SplitEvaluator(model, spec);
+    const metrics = await evaluator.evaluate(test).finally(() => evaluator.dispose());
     const classification = classify(model, test, spec);
     return {
-      runDir, backend: backend.name, backendReason: backend.reason, testCount: test.count,
-      metrics: Object.fromEntries(keys.map((k, i) => [k, got[i][0]])),
+      runDir, backend: backend.name, backendReason: backend.reason, testCount: test.count, metrics,
       ...(classification ? { classification } : {}),
     };
   } finally {

@@ -96,6 +96,22 @@ export interface LogMessage {
   text: string;
 }
 
+/** An epoch begins (Keras prints `Epoch 3/10`). */
+export interface EpochBeginMessage {
+  type: 'epochBegin';
+  /** 0-based epoch. */
+  epoch: number;
+  epochs: number;
+}
+
+/** A batch's loss was NaN or infinite, so training stops (Keras: `Batch 12: Invalid loss, terminating training`). */
+export interface InvalidLossMessage {
+  type: 'invalidLoss';
+  /** 0-based epoch, and the 0-based batch within it. */
+  epoch: number;
+  batch: number;
+}
+
 /** Progress within an epoch; metrics are running means over the epoch so far, as in Keras. */
 export interface BatchMessage {
   type: 'batch';
@@ -118,6 +134,9 @@ export interface EpochMessage {
   metrics: Metrics;
   seconds: number;
   samplesPerSecond: number;
+  /** Batches per epoch, and how many of them ran (fewer when cancelled mid-epoch). */
+  steps: number;
+  stepsDone: number;
 }
 
 /** A callback acted: early stop, checkpoint saved, learning rate changed. Epochs 1-based, as Keras prints. */
@@ -171,7 +190,7 @@ export interface ErrorMessage {
 }
 
 export type FromTrainer =
-  | ReadyMessage | StartedMessage | LogMessage | BatchMessage | EpochMessage | CallbackMessage
+  | ReadyMessage | StartedMessage | LogMessage | EpochBeginMessage | BatchMessage | InvalidLossMessage | EpochMessage | CallbackMessage
   | EvaluationMessage | DoneMessage | ErrorMessage;
 
 /** `result.json` of a run folder. */

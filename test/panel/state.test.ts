@@ -125,7 +125,7 @@ describe('panel state', () => {
     const state = replay([...syntheticRun(o)].slice(0, 2));
     const runId = o.runDir;
     applyAction(state, { type: 'trainer', runId, message: { type: 'batch', epoch: 0, step: 2, steps: 2, metrics: { loss: NaN, accuracy: 0.5 }, elapsedSeconds: 1, etaSeconds: 0 } });
-    applyAction(state, { type: 'trainer', runId, message: { type: 'epoch', epoch: 0, epochs: 1, metrics: { loss: Infinity, val_loss: 1 }, seconds: 1, samplesPerSecond: 1 } });
+    applyAction(state, { type: 'trainer', runId, message: { type: 'epoch', epoch: 0, epochs: 1, metrics: { loss: Infinity, val_loss: 1 }, seconds: 1, samplesPerSecond: 1, steps: 2, stepsDone: 2 } });
     const run = state.runs[runId];
     assert.deepStrictEqual(run.batches.values.loss.slice(-1), [null]);
     assert.deepStrictEqual(run.history.loss, [null]);

@@ -93,7 +93,7 @@ export function* syntheticRun(o: SyntheticRunOptions): Generator<FromTrainer> {
     for (const [k, v] of Object.entries(metrics)) history[k].push(v);
     const seconds = o.stepsPerEpoch * secondsPerStep + 0.4;
     yield { type: 'log', level: 'info', text: `${o.stepsPerEpoch}/${o.stepsPerEpoch} - ${Math.round(seconds)}s - loss: ${loss.toFixed(4)} - accuracy: ${accuracy.toFixed(4)} - val_loss: ${valLoss.toFixed(4)} - val_accuracy: ${valAccuracy.toFixed(4)}` };
-    yield { type: 'epoch', epoch, epochs: o.epochs, metrics, seconds, samplesPerSecond: trainCount / seconds };
+    yield { type: 'epoch', epoch, epochs: o.epochs, metrics, seconds, samplesPerSecond: trainCount / seconds, steps: o.stepsPerEpoch, stepsDone: o.stepsPerEpoch };
     if (valLoss < best) {
       yield { type: 'checkpoint', epoch: epoch + 1, path: 'checkpoints/best', monitor: 'val_loss', previous: Number.isFinite(best) ? best : null, current: valLoss };
       best = valLoss;

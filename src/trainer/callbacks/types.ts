@@ -74,6 +74,13 @@ export interface TrainingControl {
 export interface Callback {
   /** Called once before the first epoch. */
   onTrainBegin?(ctl: TrainingControl): void | Promise<void>;
+  /** Called before each epoch's first batch; `epoch` is 0-based. */
+  onEpochBegin?(epoch: number, ctl: TrainingControl): void | Promise<void>;
+  /**
+   * Called after each batch with the epoch's running means so far (Keras's batch logs); `batch`
+   * is 0-based within the epoch. The logs object is reused for the next batch: copy what you keep.
+   */
+  onBatchEnd?(batch: number, logs: Logs, ctl: TrainingControl): void | Promise<void>;
   /** Called after each epoch (after validation) with the epoch's logs; `epoch` is 0-based. */
   onEpochEnd?(epoch: number, logs: Logs, ctl: TrainingControl): void | Promise<void>;
   /** Called once after the last epoch, also after an early stop. */

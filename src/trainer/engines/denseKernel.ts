@@ -1,8 +1,9 @@
 /**
  * The fused training kernel (src/kernel/dense.c, built to dist/kernel.wasm): which specs it can
  * train, and a typed wrapper that holds the training set and the weights in its memory and runs
- * one whole training step per call. Everything else (validation, callbacks, checkpoints, test
- * evaluation, export) keeps using the TensorFlow.js model, which the trainer syncs from the kernel.
+ * one whole training step per call. The fused engine (fusedEngine.ts) drives it; everything else
+ * (validation, callbacks, checkpoints, test evaluation, export) reads the TensorFlow.js model,
+ * which that engine syncs from the kernel.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,10 +11,9 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Split } from '../core/data/load';
-import type { ResolvedSpec } from '../core/resolve';
-import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from '../core/registry';
-import type { EngineChoice } from './protocol';
+import type { Split } from '../../core/data/load';
+import type { ResolvedSpec } from '../../core/resolve';
+import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from '../../core/registry';
 
 /** The engine names runs report. */
 export const KERNEL_ENGINE = 'wasm-simd fused kernel';
@@ -184,7 +184,7 @@ export function defaultKernelThreads(): number {
 
 /** dist/kernel.wasm beside the trainer bundle, or from a checkout (tests and benches run from out/). */
 export function kernelWasmPath(): string | undefined {
-  const candidates = [path.join(__dirname, 'kernel.wasm'), path.resolve(__dirname, '..', '..', '..', 'dist', 'kernel.wasm'), path.resolve(__dirname, '..', '..', 'dist', 'kernel.wasm')];
+  const candidates = [path.join(__dirname, 'kernel.wasm'), path.resolve(__dirname, '..', '..', '..', '..', 'dist', 'kernel.wasm'), path.resolve(__dirname, '..', '..', '..', 'dist', 'kernel.wasm')];
   return candidates.find((p) => fs.existsSync(p));
 }
 
@@ -280,22 +280,4 @@ export class DenseKernel {
     const loss = this.k.k_train_batch(this.idx, rows.length);
     return [loss, this.k.k_batch_accuracy()];
   }
-}
-
-/**
- * The kernel plan when the kernel should train this run, else why not. `--backend` other than
- * auto asks for a TensorFlow.js backend, so it means the stock path; engine "kernel" insists.
- */
-export function chooseKernel(engine: EngineChoice, backend: string, spec: ResolvedSpec, train: Split): { plan: KernelPlan } | { reason: string } {
-  if (engine === 'tfjs') return { reason: 'engine tfjs requested' };
-  if (engine === 'auto' && backend !== 'auto') return { reason: `--backend ${backend} selects the stock TensorFlow.js path` };
-  const planned = kernelPlan(spec);
-  const fail = (reason: string): { reason: string } => {
-    if (engine === 'kernel') throw new Error(`The fused kernel cannot train this spec: ${reason}.`);
-    return { reason: `the fused kernel does not support ${reason}` };
-  };
-  if ('reason' in planned) return fail(planned.reason);
-  if (train.y.length !== train.count * planned.plan.labelWidth) return fail(`labels of shape [${train.labelShape.join(', ')}] for this loss`);
-  if (!kernelWasmPath()) return fail('this build: dist/kernel.wasm is missing (npm run build compiles it with clang)');
-  return planned;
 }

@@ -1,0 +1,51 @@
+/**
+ * The seam between the training loop and what runs the training steps: the stock TensorFlow.js
+ * path (tfjsEngine.ts) or the fused WebAssembly kernel (fusedEngine.ts). The loop only trains
+ * batches, evaluates splits and asks for the weights to be in the TensorFlow.js model when
+ * something there reads them (callbacks, checkpoints, the classification report, saving).
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { LoadedData, Split } from '../../core/data/load';
+import type { ResolvedSpec } from '../../core/resolve';
+import type { Metrics } from '../protocol';
+
+/** What an engine trains: the compiled TensorFlow.js model (the reference copy of the weights) and its data. */
+export interface EngineSetup {
+  spec: ResolvedSpec;
+  model: tfl.LayersModel;
+  optimizer: tf.Optimizer;
+  data: LoadedData;
+}
+
+/** Trains and evaluates one model; created per run by `EngineSelection.create`. */
+export interface Engine {
+  /**
+   * One training step on `rows` of the training set at `learningRate`: the batch's loss and
+   * metrics in log-key order (`loss`, then the spec's metrics). The array may be reused by the
+   * next call. Synchronous where the engine is, so the hot loop awaits only when it must.
+   */
+  trainBatch(rows: Int32Array, learningRate: number): readonly number[] | Promise<readonly number[]>;
+  /** Loss and metrics on `split`, forward only in inference mode, keyed by Keras names. */
+  evaluate(split: Split): Promise<Metrics>;
+  /** The TensorFlow.js model's weights were changed (a callback restored a snapshot): train from them next. */
+  loadWeights(): void;
+  /** Puts the engine's current weights into the TensorFlow.js model, when they differ, before anything reads them there. */
+  storeWeights(): void;
+  /** Frees what the engine holds (tensors, kernel threads); the model stays the caller's. */
+  dispose(): void;
+}
+
+/** The engine chosen for a run: its name and reason (reported before training starts), and how to make it. */
+export interface EngineSelection {
+  /** What runs the training steps: "wasm-simd fused kernel" or "tfjs (<backend>)". */
+  name: string;
+  /** Why that engine. */
+  reason: string;
+  create(setup: EngineSetup): Engine;
+}
+
+/** Keras's log keys for `[loss, ...metrics]`, in the order engines return values. */
+export function logKeys(spec: ResolvedSpec): string[] {
+  return ['loss', ...spec.compile.metrics.map((m) => m.name)];
+}

@@ -1,0 +1,58 @@
+/**
+ * The one place that decides what trains a run: the fused WebAssembly kernel when the spec fits
+ * it (and the host allows it), else the stock TensorFlow.js path.
+ */
+import type { Split } from '../../core/data/load';
+import type { ResolvedSpec } from '../../core/resolve';
+import type { EngineChoice } from '../protocol';
+import { defaultKernelThreads, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type KernelPlan } from './denseKernel';
+import type { EngineSelection } from './engine';
+import { FusedEngine } from './fusedEngine';
+import { TfjsEngine } from './tfjsEngine';
+
+export type { Engine, EngineSelection, EngineSetup } from './engine';
+export { logKeys } from './engine';
+export { SplitEvaluator } from './splitEvaluator';
+
+/** What the host asked for, and the TensorFlow.js backend that runs. */
+export interface EngineRequest {
+  engine: EngineChoice;
+  /** The `--backend` the host asked for (auto, or a named TensorFlow.js backend). */
+  backendChoice: string;
+  /** The backend that was initialised, e.g. `wasm`. */
+  backendName: string;
+  /** Kernel threads; default: every core, at most 4. */
+  threads?: number;
+}
+
+/** The engine for this run; throws when engine "kernel" is asked for a spec the kernel cannot train. */
+export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: Split): EngineSelection {
+  const chosen = chooseKernel(request.engine, request.backendChoice, spec, train);
+  if ('reason' in chosen) {
+    return { name: `tfjs (${request.backendName})`, reason: chosen.reason, create: (setup) => new TfjsEngine(setup) };
+  }
+  const threads = request.threads ?? defaultKernelThreads();
+  return {
+    name: KERNEL_ENGINE,
+    reason: `a Sequential Dense stack: one WebAssembly SIMD call per batch on ${threads} thread${threads === 1 ? '' : 's'}, weights synced to TensorFlow.js each epoch`,
+    create: (setup) => new FusedEngine(setup, chosen.plan, threads),
+  };
+}
+
+/**
+ * The kernel plan when the kernel should train this run, else why not. `--backend` other than
+ * auto asks for a TensorFlow.js backend, so it means the stock path; engine "kernel" insists.
+ */
+function chooseKernel(engine: EngineChoice, backend: string, spec: ResolvedSpec, train: Split): { plan: KernelPlan } | { reason: string } {
+  if (engine === 'tfjs') return { reason: 'engine tfjs requested' };
+  if (engine === 'auto' && backend !== 'auto') return { reason: `--backend ${backend} selects the stock TensorFlow.js path` };
+  const planned = kernelPlan(spec);
+  const fail = (reason: string): { reason: string } => {
+    if (engine === 'kernel') throw new Error(`The fused kernel cannot train this spec: ${reason}.`);
+    return { reason: `the fused kernel does not support ${reason}` };
+  };
+  if ('reason' in planned) return fail(planned.reason);
+  if (train.y.length !== train.count * planned.plan.labelWidth) return fail(`labels of shape [${train.labelShape.join(', ')}] for this loss`);
+  if (!kernelWasmPath()) return fail('this build: dist/kernel.wasm is missing (npm run build compiles it with clang)');
+  return planned;
+}

@@ -1,0 +1,45 @@
+/**
+ * Evaluation of the TensorFlow.js model on a data split, the notebook's `model.evaluate(x, y)`:
+ * one place for validation at each epoch end, the test split after fitting, and
+ * `modelspec evaluate`. Each split becomes tensors once and stays so until `dispose`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Split } from '../../core/data/load';
+import type { ResolvedSpec } from '../../core/resolve';
+import type { Metrics } from '../protocol';
+import { splitTensors } from '../splitTensors';
+import { logKeys } from './engine';
+
+export class SplitEvaluator {
+  private readonly tensors = new Map<Split, { x: tf.Tensor; y: tf.Tensor }>();
+
+  constructor(private readonly model: tfl.LayersModel, private readonly spec: ResolvedSpec) {}
+
+  /** `split` as tensors shaped for the model, made on first use. */
+  tensorsOf(split: Split): { x: tf.Tensor; y: tf.Tensor } {
+    let t = this.tensors.get(split);
+    if (!t) {
+      t = splitTensors(split, this.spec);
+      this.tensors.set(split, t);
+    }
+    return t;
+  }
+
+  /** Loss and metrics of the model on `split` (inference mode), keyed by Keras names. */
+  async evaluate(split: Split): Promise<Metrics> {
+    const { x, y } = this.tensorsOf(split);
+    // Larger batches than training: evaluation holds no gradients, and fewer calls are faster.
+    const ev = this.model.evaluate(x, y, { batchSize: Math.max(this.spec.fit.batch_size, 256) });
+    const vs = Array.isArray(ev) ? ev : [ev];
+    const got = await Promise.all(vs.map((t) => t.data()));
+    tf.dispose(vs);
+    return Object.fromEntries(logKeys(this.spec).map((k, i) => [k, got[i][0]]));
+  }
+
+  /** Frees every split's tensors. */
+  dispose(): void {
+    for (const t of this.tensors.values()) tf.dispose([t.x, t.y]);
+    this.tensors.clear();
+  }
+}
