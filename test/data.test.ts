@@ -569,7 +569,7 @@ describe('data: loadDataset', () => {
     d = await loadDataset({ train, validation: { split: 0.3 } }, { baseDir: dir });
     assert.strictEqual(d.train.count, 7);
     await assertRejects(loadDataset({ train, validation: { split: 0.95 } }, { baseDir: dir }), 'too few to split');
-    await assertRejects(loadDataset({ train, validation: { split: 1.5 } }, { baseDir: dir }), 'between 0 and 1');
+    await assertRejects(loadDataset({ train, validation: { split: 1.5 } }, { baseDir: dir }), 'data.validation.split', '> 0 and < 1');
   });
 
   it('limit keeps the first N training examples after the validation slice', async () => {
@@ -582,7 +582,7 @@ describe('data: loadDataset', () => {
     assert.deepStrictEqual(firstPixels(d.train.x, 4), [0, 10]);
     await assertRejects(loadDataset({ train, validation: { first: 4 }, limit: 7 }, { baseDir: dir }), 'data.limit is 7', 'only 6 training examples');
     await assertRejects(loadDataset({ train, validation: { first: 10 } }, { baseDir: dir }), 'data.validation.first is 10', 'only 10 examples');
-    await assertRejects(loadDataset({ train, limit: 0 }, { baseDir: dir }), 'data.limit', 'at least 1');
+    await assertRejects(loadDataset({ train, limit: 0 }, { baseDir: dir }), 'data.limit', 'a positive integer');
   });
 
   it('reports image/label count mismatch naming both files and counts', async () => {
@@ -639,9 +639,9 @@ describe('data: loadDataset', () => {
 
   it('reports spec mistakes and missing files clearly', async () => {
     const dir = tempDir();
-    await assertRejects(loadDataset({}, { baseDir: dir }), 'no training data');
-    await assertRejects(loadDataset({ dataset: 'mnist', npz: 'a.npz' }, { baseDir: dir }), 'only one of', '"dataset" and "npz"');
-    await assertRejects(loadDataset({ dataset: 'cifar' as never }, { baseDir: dir }), 'unknown dataset "cifar"', 'mnist, fashion_mnist');
+    await assertRejects(loadDataset({}, { baseDir: dir }), 'data: data needs a training source');
+    await assertRejects(loadDataset({ dataset: 'mnist', npz: 'a.npz' }, { baseDir: dir }), 'give only one training source', '"dataset" and "npz"');
+    await assertRejects(loadDataset({ dataset: 'cifar' as never }, { baseDir: dir }), 'data.dataset', 'must be one of "mnist", "fashion_mnist", but is "cifar"');
     await assertRejects(loadDataset({ train: { csv: 'a.csv' }, scale: 0 }, { baseDir: dir }), 'data.scale');
     await assertRejects(loadDataset({ train: { csv: 'nope.csv' } }, { baseDir: dir }), `${path.join(dir, 'nope.csv')}: file not found`, 'relative to the spec');
   });

@@ -10,7 +10,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { analyze } from '../core/analyze';
 import { resolveSpec, type ResolvedRef, type ResolvedSpec } from '../core/resolve';
 import { summaryJson, summaryText } from '../core/summary';
-import { checkLabelsFit, loadDataset, type LoadedData } from '../core/data/load';
+import { checkExamplesFit, checkLabelsFit, loadDataset, type LoadedData } from '../core/data/load';
 import { initBackend } from './backend';
 import { buildModel } from './buildModel';
 import { compileModel, getLearningRate, setLearningRate } from './compileModel';
@@ -66,7 +66,7 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
     const last = spec.layers[spec.layers.length - 1];
     const outputs = last.outputShape[last.outputShape.length - 1] as number;
     for (const split of [data.train, data.validation, data.test]) {
-      const problem = split && checkLabelsFit(split, outputs, spec.compile.loss.type);
+      const problem = split && (checkExamplesFit(split, spec.layers[0].inputShape) ?? checkLabelsFit(split, outputs, spec.compile.loss.type));
       if (problem) throw new TrainError(problem);
     }
 
