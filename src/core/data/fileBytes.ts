@@ -151,8 +151,8 @@ export function gunzipBounded(gz: Buffer, file: string, sizeFromHeader?: SizeFro
     if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw corruptGzip(file, e);
     throw new DataError(
       declared
-        ? `${file}: the gzip data inflates to more than ${formatBytes(limit)} (reading stopped there), but the header declares ` +
-            `${declared.what} (${declared.bytes} bytes in all); the file is corrupt, or its header is wrong`
+        ? `${file}: the gzip data goes on past the ${declared.bytes} bytes the header declares (${declared.what}); ` +
+            `reading stopped after ${formatBytes(limit)}; the file is corrupt, or its header is wrong`
         : `${file}: the gzip data inflates to more than ${formatBytes(MAX_DATA_BYTES)} (reading stopped there); use a smaller subset of the data`,
     );
   }
