@@ -92,8 +92,8 @@ function readEntry(buf: Buffer, info: UnzipFileInfo, crc: number | undefined, wh
   let data: Uint8Array | undefined;
   try {
     data = unzipSync(buf, { filter: (f) => f.name === info.name })[info.name];
-  } catch (e) {
-    throw corrupt(where, `deflate data unreadable: ${(e as Error).message}`);
+  } catch {
+    throw corrupt(where, `the deflate data is damaged, or inflates past the ${info.originalSize} bytes announced`);
   }
   if (!data) throw corrupt(where, 'entry unreadable');
   const out = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
