@@ -23,6 +23,8 @@ export const BENCHES: readonly Bench[] = [
   { name: 'editor', load: () => import('./editorBench') },
   { name: 'train', load: () => import('./trainBench') },
   { name: 'speed', load: () => import('./speedBench') },
+  { name: 'data', load: () => import('./dataBench') },
+  { name: 'bombs', load: () => import('./bombBench') },
 ];
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -11,7 +12,8 @@ import { parseCsv, readCsv } from '../src/core/data/csv';
 import { DataSpec } from '../src/core/data/dataSpec';
 import { downloadVerified } from '../src/core/data/download';
 import { parseIdx, readIdx } from '../src/core/data/idx';
-import { checkLabelsFit, DataError, loadDataset, LoadOptions } from '../src/core/data/load';
+import { readArrayFile } from '../src/core/data/arrayFile';
+import { checkExamplesFit, checkLabelsFit, DataError, loadDataset, LoadOptions } from '../src/core/data/load';
 import { NumericArray } from '../src/core/data/ndarray';
 import { parseNpy, readNpy } from '../src/core/data/npy';
 import { parseNpz, readKerasNpz } from '../src/core/data/npz';
@@ -569,7 +571,7 @@ describe('data: loadDataset', () => {
     d = await loadDataset({ train, validation: { split: 0.3 } }, { baseDir: dir });
     assert.strictEqual(d.train.count, 7);
     await assertRejects(loadDataset({ train, validation: { split: 0.95 } }, { baseDir: dir }), 'too few to split');
-    await assertRejects(loadDataset({ train, validation: { split: 1.5 } }, { baseDir: dir }), 'between 0 and 1');
+    await assertRejects(loadDataset({ train, validation: { split: 1.5 } }, { baseDir: dir }), 'data.validation.split', '> 0 and < 1');
   });
 
   it('limit keeps the first N training examples after the validation slice', async () => {
@@ -582,7 +584,7 @@ describe('data: loadDataset', () => {
     assert.deepStrictEqual(firstPixels(d.train.x, 4), [0, 10]);
     await assertRejects(loadDataset({ train, validation: { first: 4 }, limit: 7 }, { baseDir: dir }), 'data.limit is 7', 'only 6 training examples');
     await assertRejects(loadDataset({ train, validation: { first: 10 } }, { baseDir: dir }), 'data.validation.first is 10', 'only 10 examples');
-    await assertRejects(loadDataset({ train, limit: 0 }, { baseDir: dir }), 'data.limit', 'at least 1');
+    await assertRejects(loadDataset({ train, limit: 0 }, { baseDir: dir }), 'data.limit', 'a positive integer');
   });
 
   it('reports image/label count mismatch naming both files and counts', async () => {
@@ -639,9 +641,9 @@ describe('data: loadDataset', () => {
 
   it('reports spec mistakes and missing files clearly', async () => {
     const dir = tempDir();
-    await assertRejects(loadDataset({}, { baseDir: dir }), 'no training data');
-    await assertRejects(loadDataset({ dataset: 'mnist', npz: 'a.npz' }, { baseDir: dir }), 'only one of', '"dataset" and "npz"');
-    await assertRejects(loadDataset({ dataset: 'cifar' as never }, { baseDir: dir }), 'unknown dataset "cifar"', 'mnist, fashion_mnist');
+    await assertRejects(loadDataset({}, { baseDir: dir }), 'data: data needs a training source');
+    await assertRejects(loadDataset({ dataset: 'mnist', npz: 'a.npz' }, { baseDir: dir }), 'give only one training source', '"dataset" and "npz"');
+    await assertRejects(loadDataset({ dataset: 'cifar' as never }, { baseDir: dir }), 'data.dataset', 'must be one of "mnist", "fashion_mnist", but is "cifar"');
     await assertRejects(loadDataset({ train: { csv: 'a.csv' }, scale: 0 }, { baseDir: dir }), 'data.scale');
     await assertRejects(loadDataset({ train: { csv: 'nope.csv' } }, { baseDir: dir }), `${path.join(dir, 'nope.csv')}: file not found`, 'relative to the spec');
   });
@@ -671,5 +673,162 @@ describe('data: checkLabelsFit', () => {
     assert.strictEqual(checkLabelsFit(split([0, 1, 0, 1], [2]), 2, 'categorical_crossentropy'), undefined);
     assert.match(checkLabelsFit(split([0, 2]), 1, 'binary_crossentropy') ?? '', /label 2 is outside 0..1/);
     assert.match(checkLabelsFit(split([0, 1]), 3, 'mse') ?? '', /1 value\(s\) per example.*3 unit/);
+  });
+});
+
+// ---- Bad values and hostile files (issue 14): refused at load time, clearly, in bounded memory
+
+describe('data: bad values are refused at load time', () => {
+  const x4 = (values: number[]): Buffer => npy('<f4', [values.length / 2, 2], Float32Array.from(values));
+  const y = (n: number): Buffer => npy('|u1', [n], new Uint8Array(n));
+
+  it('NaN or infinite inputs in NPY and float IDX files, naming the file and the first bad value', async () => {
+    const dir = tempDir();
+    write(dir, 'nan.npy', x4([0, 1, 2, NaN, 4, 5]));
+    write(dir, 'inf.idx', idx('f32', [3, 2], [0, 1, 2, 3, Infinity, 5]));
+    write(dir, 'y.npy', y(3));
+    await assertRejects(loadDataset({ train: { x: 'nan.npy', y: 'y.npy' } }, { baseDir: dir }), 'nan.npy: NaN at example 1, value 1', 'nan_to_num');
+    await assertRejects(loadDataset({ train: { x: 'inf.idx', y: 'y.npy' } }, { baseDir: dir }), 'inf.idx: Infinity at example 2, value 0');
+    write(dir, 'ynan.npy', npy('<f8', [3], Float64Array.from([0.5, NaN, 1])));
+    write(dir, 'ok.npy', x4([0, 1, 2, 3, 4, 5]));
+    await assertRejects(loadDataset({ train: { x: 'ok.npy', y: 'ynan.npy' } }, { baseDir: dir }), 'ynan.npy: label NaN at example 1');
+  });
+
+  it('NaN or infinite CSV cells, with line and column', () => {
+    assertDataError(() => parseCsv('label,p1\n1,Infinity\n', 'i.csv'), 'i.csv line 2, column 2 ("p1")', '"Infinity" is not a finite number');
+    assertDataError(() => parseCsv('label,p1\n1,2\n0,1e999\n', 'e.csv'), 'e.csv line 3, column 2', 'not a finite number');
+    assertDataError(() => parseCsv('label,p1\nNaN,2\n', 'n.csv'), 'n.csv line 2, column 1 ("label")', '"NaN" is not a number');
+  });
+
+  it('a scale that overflows or underflows float32', async () => {
+    const dir = tempDir();
+    write(dir, 'x.idx', idx('u8', [2, 2], [0, 255, 1, 2]));
+    write(dir, 'f.npy', x4([0, 3e30, 1, 2]));
+    write(dir, 'y.npy', y(2));
+    await assertRejects(loadDataset({ train: { x: 'x.idx', y: 'y.npy' }, scale: 1e-300 }, { baseDir: dir }), 'x.idx: 255 at example 0, value 1', 'data.scale = 1e-300 overflows');
+    await assertRejects(loadDataset({ train: { x: 'x.idx', y: 'y.npy' }, scale: 1e300 }, { baseDir: dir }), 'underflows to 0');
+    await assertRejects(loadDataset({ train: { x: 'f.npy', y: 'y.npy' }, scale: 1e-10 }, { baseDir: dir }), `f.npy: ${Math.fround(3e30)} at example 0, value 1`, 'overflows');
+    const ok = await loadDataset({ train: { x: 'f.npy', y: 'y.npy' }, scale: 1e-5 }, { baseDir: dir });
+    assert.strictEqual(ok.train.x[1], Math.fround(Math.fround(3e30) / 1e-5));
+  });
+
+  it('int64 and uint64 labels beyond int32 do not wrap (2^40 is not class 0)', async () => {
+    const dir = tempDir();
+    write(dir, 'x.npy', x4([0, 1, 2, 3]));
+    write(dir, 'big.npy', npy('<i8', [2], BigInt64Array.from([1n, 2n ** 40n])));
+    write(dir, 'ubig.npy', npy('<u8', [2], BigUint64Array.from([2n ** 63n, 0n])));
+    await assertRejects(loadDataset({ train: { x: 'x.npy', y: 'big.npy' } }, { baseDir: dir }), 'big.npy: label 1099511627776 at example 1', 'larger than 2147483647');
+    await assertRejects(loadDataset({ train: { x: 'x.npy', y: 'ubig.npy' } }, { baseDir: dir }), 'ubig.npy: label 9223372036854775808 at example 0');
+  });
+
+  it('empty IDX, NPY and CSV files (zero examples)', async () => {
+    const dir = tempDir();
+    write(dir, 'x0.idx', idx('u8', [0, 2, 2], []));
+    write(dir, 'y0.idx', idx('u8', [0], []));
+    write(dir, 'x0.npy', npy('<f4', [0, 3], new Float32Array(0)));
+    write(dir, 'y0.npy', npy('|u1', [0], new Uint8Array(0)));
+    write(dir, 'h.csv', 'label,p1\n');
+    await assertRejects(loadDataset({ train: { x: 'x0.idx', y: 'y0.idx' } }, { baseDir: dir }), 'x0.idx: holds no examples (shape 0x2x2)', 'at least one example');
+    await assertRejects(loadDataset({ train: { x: 'x0.npy', y: 'y0.npy' } }, { baseDir: dir }), 'x0.npy: holds no examples');
+    await assertRejects(loadDataset({ train: { csv: 'h.csv' } }, { baseDir: dir }), 'h.csv', 'no data rows');
+  });
+
+  it('checkExamplesFit: examples must hold as many values as the model input takes', () => {
+    const split = { exampleShape: [28, 28], source: '/data/train-images-idx3-ubyte' };
+    assert.strictEqual(checkExamplesFit(split, [null, 28, 28]), undefined);
+    assert.strictEqual(checkExamplesFit(split, [null, 784]), undefined, 'reshaped, as today');
+    const msg = checkExamplesFit({ exampleShape: [100], source: 'x.npy' }, [null, 784]);
+    assert.strictEqual(msg, 'the examples of x.npy have shape 100 (100 values each) but the model\'s input_shape [784] takes 784; set "input_shape" to [100] or use data of that shape');
+  });
+});
+
+describe('data: hostile files are refused in bounded memory', () => {
+  /** gzip of an IDX header declaring `n` 28x28 images, followed by `extra` zero bytes more than declared. */
+  function gzipBomb(n: number, extra: number): Buffer {
+    const gz = zlib.createGzip();
+    const parts: Buffer[] = [];
+    gz.on('data', (c: Buffer) => parts.push(c));
+    const chunk = Buffer.alloc(1 << 20);
+    gz.write(idx('u8', [n, 28, 28], new Uint8Array(n * 784)));
+    for (let left = extra; left > 0; left -= chunk.length) gz.write(chunk.subarray(0, Math.min(left, chunk.length)));
+    gz.end();
+    return new Promise<Buffer>((resolve) => gz.on('end', () => resolve(Buffer.concat(parts)))) as unknown as Buffer;
+  }
+
+  it('a gzip IDX that inflates past its header stops after the declared size plus 1 MiB', async () => {
+    const dir = tempDir();
+    const bomb = await gzipBomb(10, 64 << 20);
+    assert.ok(bomb.length < 200_000, `small on disk (${bomb.length} bytes)`);
+    const file = write(dir, 'bomb-idx3-ubyte.gz', bomb);
+    assertDataError(() => readIdx(file), 'bomb-idx3-ubyte.gz: the gzip data goes on past the 7856 bytes the header declares (10x28x28 uint8 values); reading stopped after 1.01 MiB');
+    const small = write(dir, 'over.gz', await gzipBomb(2, 3));
+    assertDataError(() => readArrayFile(small), 'over.gz', '3 unexpected bytes after the data');
+  });
+
+  it('a raw IDX with far more bytes than declared is refused without reading them', () => {
+    const dir = tempDir();
+    const file = write(dir, 'long-idx1-ubyte', Buffer.concat([idx('u8', [2], [1, 2]), Buffer.alloc(3 << 20)]));
+    assertDataError(() => readIdx(file), `long-idx1-ubyte: ${3 << 20} unexpected bytes after the data: the header declares 2 uint8 values (10 bytes in all)`);
+  });
+
+  it('a header declaring more than 1 GiB is refused before anything is allocated', () => {
+    const dir = tempDir();
+    const header = idx('u8', [0xffffffff, 28, 28], []);
+    assertDataError(() => readIdx(write(dir, 'huge.gz', zlib.gzipSync(header))), 'huge.gz: the header declares 4294967295x28x28 uint8 values', 'more than the 1 GiB');
+    assertDataError(() => readIdx(write(dir, 'huge-raw', header)), 'huge-raw: the header declares', '1 GiB');
+  });
+
+  it('an IDX header with 255 dimensions gets a short message', () => {
+    const dir = tempDir();
+    const buf = Buffer.alloc(4 + 4 * 255, 0xff);
+    buf.writeUInt32BE(0x000008ff, 0);
+    let message = '';
+    try {
+      readIdx(write(dir, 'dims-idx', buf));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.match(message, /announces 255 dimensions; data files have at most 16/);
+    assert.ok(message.length < 300 && !message.includes('Infinity'), message);
+  });
+
+  it('an NPZ entry announcing more than 1 GiB, or inflating past what it announces, is refused', () => {
+    const dir = tempDir();
+    const entry = npy('|u1', [4], Uint8Array.from([1, 2, 3, 4]));
+    const big = zip([{ name: 'x_train.npy', data: entry, deflate: true }, { name: 'y_train.npy', data: entry }]);
+    big.writeUInt32LE(0x60000000, big.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 24); // 1.5 GiB announced
+    assertDataError(() => readKerasNpz(write(dir, 'big.npz', big)), 'big.npz (entry x_train.npy): the entry announces 1.5 GiB, more than the 1 GiB');
+    // The deflate stream holds 32 MiB; the central directory announces only the NPY header's size.
+    const real = Buffer.concat([entry, Buffer.alloc(32 << 20)]);
+    const lying = zip([{ name: 'x_train.npy', data: real, deflate: true }, { name: 'y_train.npy', data: entry }]);
+    lying.writeUInt32LE(entry.length, lying.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 24);
+    assert.ok(lying.length < 100_000);
+    assertDataError(() => readKerasNpz(write(dir, 'lying.npz', lying)), 'lying.npz (entry x_train.npy)', 'CRC-32 mismatch');
+  });
+
+  it('/dev/zero, a FIFO and a folder are never read', function () {
+    if (process.platform === 'win32') this.skip();
+    const dir = tempDir();
+    assertDataError(() => readArrayFile('/dev/zero'), '/dev/zero: is not a regular file (a device, FIFO or socket)');
+    const fifo = path.join(dir, 'fifo-idx3-ubyte');
+    execFileSync('mkfifo', [fifo]);
+    assertDataError(() => readArrayFile(fifo), `${fifo}: is not a regular file`);
+    assertDataError(() => readCsv(fifo), `${fifo}: is not a regular file`);
+    assertDataError(() => readKerasNpz(fifo), `${fifo}: is not a regular file`);
+    assertDataError(() => readArrayFile(dir), `${dir}: is a folder`);
+  });
+
+  it('a binary "CSV" does not have its raw bytes echoed', () => {
+    const dir = tempDir();
+    const file = write(dir, 'binary.csv', Buffer.concat([Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0x07, 0x00, 0x2c, 0x0d, 0x9b]), Buffer.from(Array.from({ length: 256 }, (_, i) => i).filter((b) => b !== 0x22 && b !== 0x0a && b !== 0x2c))]));
+    let message = '';
+    try {
+      readCsv(file);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.ok(message.startsWith(`${file}: no column "label"`), message);
+    assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(message), `raw control characters in: ${JSON.stringify(message)}`);
+    assert.ok(message.includes('\\x1b[2J\\x07\\x00'), message);
   });
 });

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { analyze } from '../core/analyze';
 import { resolveSpec, type ResolvedSpec } from '../core/resolve';
 import { summaryJson, summaryText } from '../core/summary';
-import { checkLabelsFit, loadDataset, type LoadedData } from '../core/data/load';
+import { checkExamplesFit, checkLabelsFit, loadDataset, type LoadedData } from '../core/data/load';
 import { initBackend, type BackendInfo } from './backend';
 import { selectEngine, type EngineSelection } from './engines';
 import { fit } from './fit';
@@ -91,7 +91,7 @@ function checkLabels(spec: ResolvedSpec, data: LoadedData): void {
   const last = spec.layers[spec.layers.length - 1];
   const outputs = last.outputShape[last.outputShape.length - 1] as number;
   for (const split of [data.train, data.validation, data.test]) {
-    const problem = split && checkLabelsFit(split, outputs, spec.compile.loss.type);
+    const problem = split && (checkExamplesFit(split, spec.layers[0].inputShape) ?? checkLabelsFit(split, outputs, spec.compile.loss.type));
     if (problem) throw new Error(problem);
   }
 }

@@ -1,8 +1,12 @@
+/**
+ * The IDX format of the MNIST files: magic `00 00 <type> <ndims>`, then ndims big-endian uint32
+ * sizes, then the values, big-endian.
+ */
 import { DataError } from './dataError';
-import { readMaybeGzip } from './fileBytes';
+import { DeclaredSize, readDeclaredFile } from './fileBytes';
 import { DType, NdArray, bytesPerElement, shapeToString, sizeOfShape, typedArrayFrom } from './ndarray';
 
-/** IDX type codes (third magic byte) and their element types. IDX data is big-endian. */
+/** IDX type codes (third magic byte) and their element types. */
 const IDX_TYPES: Record<number, DType> = {
   0x08: 'uint8',
   0x09: 'int8',
@@ -12,19 +16,25 @@ const IDX_TYPES: Record<number, DType> = {
   0x0e: 'float64',
 };
 
+/** More dimensions than any data file has (MNIST images have 3, labels 1); beyond it the file is not IDX. */
+const MAX_IDX_DIMS = 16;
+
 const EXPECTED_MAGIC = 'expected 0x00000803 for images or 0x00000801 for labels';
 
 function hex32(n: number): string {
   return '0x' + n.toString(16).padStart(8, '0');
 }
 
-/**
- * Parses an IDX file (the MNIST format) already in memory (gunzipped). `file` names it in errors.
- * The magic number is 00 00 <type> <ndims>; then ndims big-endian uint32 sizes; then the data.
- * Unsigned/signed bytes are returned as views into `buf`; wider types are converted from
- * big-endian once.
- */
-export function parseIdx(buf: Buffer, file: string): NdArray {
+/** An IDX header: element type, shape, and where the data starts and how long it is. */
+interface IdxHeader {
+  dtype: DType;
+  shape: number[];
+  headerBytes: number;
+  dataBytes: number;
+}
+
+/** Reads the IDX header at the start of `buf`; undefined when `buf` ends inside the dimensions. */
+function readIdxHeader(buf: Buffer, file: string): IdxHeader | undefined {
   if (buf.length < 4) {
     throw new DataError(`${file}: not an IDX file (only ${buf.length} bytes; an IDX header has at least 8)`);
   }
@@ -41,17 +51,39 @@ export function parseIdx(buf: Buffer, file: string): NdArray {
         'supported: 0x08 unsigned byte, 0x09 signed byte, 0x0B short, 0x0C int, 0x0D float, 0x0E double',
     );
   }
-  const headerBytes = 4 + 4 * ndims;
-  if (buf.length < headerBytes) {
+  if (ndims > MAX_IDX_DIMS) {
     throw new DataError(
-      `${file}: truncated IDX header (magic number ${hex32(magic)} announces ${ndims} dimensions, ` +
-        `which needs ${headerBytes} header bytes, but the file has ${buf.length}); download the file again`,
+      `${file}: the IDX header (magic number ${hex32(magic)}) announces ${ndims} dimensions; data files have at most ` +
+        `${MAX_IDX_DIMS} (MNIST images 3, labels 1), so the file is corrupt or not an IDX file`,
     );
   }
+  const headerBytes = 4 + 4 * ndims;
+  if (buf.length < headerBytes) return undefined;
   const shape: number[] = [];
   for (let i = 0; i < ndims; i++) shape.push(buf.readUInt32BE(4 + 4 * i));
-  const count = sizeOfShape(shape);
-  const dataBytes = count * bytesPerElement(dtype);
+  return { dtype, shape, headerBytes, dataBytes: sizeOfShape(shape) * bytesPerElement(dtype) };
+}
+
+/** The whole size an IDX file's header declares (for bounded reading), or undefined when `head` is too short. */
+export function idxDeclaredSize(head: Buffer, file: string): DeclaredSize | undefined {
+  const h = readIdxHeader(head, file);
+  return h && { bytes: h.headerBytes + h.dataBytes, what: `${shapeToString(h.shape)} ${h.dtype} values` };
+}
+
+/**
+ * Parses an IDX file already in memory (gunzipped). `file` names it in errors. Unsigned/signed
+ * bytes are returned as views into `buf`; wider types are converted from big-endian once.
+ */
+export function parseIdx(buf: Buffer, file: string): NdArray {
+  const h = readIdxHeader(buf, file);
+  if (!h) {
+    const ndims = buf[3];
+    throw new DataError(
+      `${file}: truncated IDX header (magic number ${hex32(buf.readUInt32BE(0))} announces ${ndims} dimensions, ` +
+        `which needs ${4 + 4 * ndims} header bytes, but the file has ${buf.length}); download the file again`,
+    );
+  }
+  const { dtype, shape, headerBytes, dataBytes } = h;
   const actual = buf.length - headerBytes;
   if (actual < dataBytes) {
     throw new DataError(
@@ -65,10 +97,10 @@ export function parseIdx(buf: Buffer, file: string): NdArray {
         `(${dataBytes} bytes) but ${actual} bytes follow the header; the file is corrupt or its dimensions are wrong`,
     );
   }
-  return { dtype, shape, data: typedArrayFrom(buf, headerBytes, count, dtype, false) };
+  return { dtype, shape, data: typedArrayFrom(buf, headerBytes, sizeOfShape(shape), dtype, false) };
 }
 
-/** Reads an IDX file, raw or gzipped (detected by the gzip magic bytes, not the extension). */
-export function readIdx(file: string): NdArray {
-  return parseIdx(readMaybeGzip(file), file);
+/** Reads an IDX file, raw or gzipped, reading no further than its header declares. */
+export function readIdx(file: string, hint?: string): NdArray {
+  return parseIdx(readDeclaredFile(file, (head) => idxDeclaredSize(head, file), hint), file);
 }

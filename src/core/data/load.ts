@@ -1,12 +1,20 @@
+/**
+ * Loading a spec's data section into float32 splits, in steps: check the section with the
+ * validator's rules, read the sources, take the validation slice, apply the limit, check the
+ * values and shapes, then scale and convert.
+ */
 import * as path from 'path';
 import { ArrayPair, BuiltinOptions, loadBuiltin } from './builtin';
+import { checkDataSpec } from './checkDataSpec';
 import { readCsv } from './csv';
-import { BUILTIN_DATASETS, BUILTIN_DATASET_NAMES, DataSource, DataSpec } from './dataSpec';
+import { DataSource, DataSpec, ValidationSpec } from './dataSpec';
 import { DataError } from './dataError';
 import { readArrayFile } from './arrayFile';
 import { NdArray, NumericArray, isIntegerDType, shapeToString, sizeOfShape, toFloat32 } from './ndarray';
 import { readKerasNpz } from './npz';
+import { MAX_CLASS_ID, checkInputValues, checkLabelValues } from './values';
 
+export { checkExamplesFit } from './examples';
 export { checkLabelsFit } from './labels';
 export { DataError } from './dataError';
 
@@ -58,39 +66,20 @@ interface Slice {
   source: string;
 }
 
-function describeValue(v: unknown): string {
-  return typeof v === 'string' ? `"${v}"` : JSON.stringify(v);
-}
-
-function requireCount(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new DataError(`${where} must be a whole number of examples, at least 1 (got ${describeValue(value)})`);
-  }
-  return value;
-}
-
-function loadSource(src: DataSource, opts: LoadOptions, where: string): RawPair {
+/** Reads one local source (IDX/NPY pair or CSV); paths are relative to the spec's folder. */
+function readSource(src: DataSource, opts: LoadOptions): RawPair {
   const hint = `paths in the data section are relative to the spec's folder ${opts.baseDir}`;
-  const resolve = (p: unknown, key: string): string => {
-    if (typeof p !== 'string' || p === '') throw new DataError(`${where}.${key} must be a file path (got ${describeValue(p)})`);
-    return path.resolve(opts.baseDir, p);
-  };
-  if (src && typeof src === 'object' && 'csv' in src) {
-    const file = resolve(src.csv, 'csv');
-    const labelColumn = src.label_column ?? 'label';
-    if (typeof labelColumn !== 'string') throw new DataError(`${where}.label_column must be a column name (got ${describeValue(labelColumn)})`);
-    const csv = readCsv(file, labelColumn, hint);
+  if ('csv' in src) {
+    const file = path.resolve(opts.baseDir, src.csv);
+    const csv = readCsv(file, src.label_column ?? 'label', hint);
     return { x: csv.x, y: csv.y, xFile: file, yFile: file, source: file };
   }
-  if (src && typeof src === 'object' && 'x' in src && 'y' in src) {
-    const xFile = resolve(src.x, 'x');
-    const yFile = resolve(src.y, 'y');
-    return { x: readArrayFile(xFile, hint), y: readArrayFile(yFile, hint), xFile, yFile, source: `${xFile} + ${yFile}` };
-  }
-  throw new DataError(`${where} must be { "x": inputs file, "y": labels file } or { "csv": file, "label_column": name } (got ${describeValue(src)})`);
+  const xFile = path.resolve(opts.baseDir, src.x);
+  const yFile = path.resolve(opts.baseDir, src.y);
+  return { x: readArrayFile(xFile, hint), y: readArrayFile(yFile, hint), xFile, yFile, source: `${xFile} + ${yFile}` };
 }
 
-/** Checks that inputs and labels pair up: both have an example axis of the same length. */
+/** Checks that inputs and labels pair up: an example axis of the same, non-zero length. */
 function checkPair(pair: RawPair, role: string): void {
   if (pair.x.shape.length < 1 || pair.y.shape.length < 1) {
     const bad = pair.x.shape.length < 1 ? pair.xFile : pair.yFile;
@@ -104,12 +93,87 @@ function checkPair(pair: RawPair, role: string): void {
         'use the inputs and labels of the same dataset and split',
     );
   }
+  if (nx === 0) {
+    throw new DataError(`${pair.xFile}: holds no examples (shape ${shapeToString(pair.x.shape)}); ${role} data needs at least one example`);
+  }
   if (pair.y.shape.length > 2 && pair.x.shape.length <= 2) {
     throw new DataError(
       `${role}: the labels ${pair.yFile} have shape ${shapeToString(pair.y.shape)} but the inputs ${pair.xFile} have shape ` +
         `${shapeToString(pair.x.shape)}; are x and y swapped?`,
     );
   }
+}
+
+/** The raw training and test pairs, from a built-in dataset, a Keras-layout npz or files. */
+async function readTrainingSources(data: DataSpec, opts: LoadOptions, note: (line: string) => void): Promise<{ train: RawPair; test?: RawPair }> {
+  let train: RawPair;
+  let test: RawPair | undefined;
+  if (data.dataset !== undefined) {
+    const b = await loadBuiltin(data.dataset, opts);
+    note(b.source);
+    train = { ...b.train, source: `${data.dataset} training set` };
+    test = { ...b.test, source: `${data.dataset} test set` };
+  } else if (data.npz !== undefined) {
+    const file = path.resolve(opts.baseDir, data.npz);
+    const npz = readKerasNpz(file, `paths in the data section are relative to the spec's folder ${opts.baseDir}`);
+    const f = (k: string): string => `${file} (array ${k})`;
+    train = { ...npz.train, xFile: f('x_train'), yFile: f('y_train'), source: `${file} (x_train, y_train)` };
+    if (npz.test) test = { ...npz.test, xFile: f('x_test'), yFile: f('y_test'), source: `${file} (x_test, y_test)` };
+    note(`npz: ${file}`);
+  } else {
+    train = readSource(data.train as DataSource, opts);
+    note(`train: ${train.source}`);
+  }
+  if (data.test !== undefined) {
+    test = readSource(data.test, opts);
+    note(`test: ${test.source}`);
+  }
+  return { train, test };
+}
+
+/** The validation slice (or source) and what it leaves of the training examples. */
+function takeValidation(train: RawPair, v: ValidationSpec | undefined, opts: LoadOptions, note: (line: string) => void): { validation?: Slice; start: number; end: number } {
+  const n = train.x.shape[0];
+  if (v === undefined) return { start: 0, end: n };
+  if ('first' in v) {
+    if (v.first >= n) {
+      throw new DataError(
+        `data.validation.first is ${v.first} but the training data (${train.source}) has only ${n} examples; ` +
+          'it must leave some for training',
+      );
+    }
+    note(`validation: the first ${v.first} training examples`);
+    return { validation: { pair: train, start: 0, end: v.first, source: `first ${v.first} examples of ${train.source}` }, start: v.first, end: n };
+  }
+  if ('split' in v) {
+    // Keras: split_at = int(floor(n * (1 - validation_split))); the tail is validation.
+    const splitAt = Math.floor(n * (1 - v.split));
+    if (splitAt === 0 || splitAt === n) {
+      throw new DataError(
+        `data.validation.split: the training data has ${n} examples, too few to split with validation.split = ${v.split}; ` +
+          'use more data or another fraction',
+      );
+    }
+    note(`validation: the last ${n - splitAt} training examples (split ${v.split})`);
+    return { validation: { pair: train, start: splitAt, end: n, source: `last ${n - splitAt} examples of ${train.source}` }, start: 0, end: splitAt };
+  }
+  const pair = readSource(v, opts);
+  checkPair(pair, 'validation');
+  note(`validation: ${pair.source}`);
+  return { validation: { pair, start: 0, end: pair.x.shape[0], source: pair.source }, start: 0, end: n };
+}
+
+/** Keeps the first `limit` of the training examples [start, end) left after validation. */
+function applyLimit(limit: number, start: number, end: number, n: number): number {
+  const available = end - start;
+  if (limit > available) {
+    throw new DataError(
+      `data.limit is ${limit} but only ${available} training examples are available` +
+        (available < n ? ` (${n} minus the ${n - available} taken for validation)` : '') +
+        '; lower the limit or remove it',
+    );
+  }
+  return start + limit;
 }
 
 /** Labels per example after dropping a trailing axis of 1 (Keras accepts class ids as (n, 1)). */
@@ -120,8 +184,9 @@ function classLabelShape(y: NdArray): number[] {
 
 /**
  * Whether these labels are class ids: one non-negative whole number per example. Integer
- * labels must be (a negative one is an error); float labels that are all whole numbers count
- * too (CSV labels are read as numbers), others are regression targets.
+ * labels must be (a negative one, or one too large for an int32, is an error); float labels
+ * that are all whole numbers in range count too (CSV labels are read as numbers), others are
+ * regression targets.
  */
 function areClassIds(pair: RawPair, role: string): boolean {
   if (classLabelShape(pair.y).length !== 0) return false;
@@ -129,10 +194,13 @@ function areClassIds(pair: RawPair, role: string): boolean {
   const integer = isIntegerDType(pair.y.dtype);
   for (let i = 0; i < data.length; i++) {
     const v = Number(data[i]);
-    if (v < 0 && integer) {
-      throw new DataError(`${pair.yFile}: label ${v} at example ${i} is negative; ${role} class labels must be 0, 1, 2, …`);
+    if (integer && (v < 0 || v > MAX_CLASS_ID)) {
+      throw new DataError(
+        `${pair.yFile}: label ${data[i]} at example ${i} is ${v < 0 ? 'negative' : `larger than ${MAX_CLASS_ID}, the largest class id`}; ` +
+          `${role} class labels must be 0, 1, 2, …`,
+      );
     }
-    if (!integer && (v < 0 || !Number.isInteger(v))) return false;
+    if (!integer && (v < 0 || v > MAX_CLASS_ID || !Number.isInteger(v))) return false;
   }
   return true;
 }
@@ -166,9 +234,27 @@ function sameShape(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** Every split's examples (`x`) or labels (`y`) must have the shape of the training ones. */
+function checkSplitShapes(slices: { role: string; slice: Slice }[], of: 'x' | 'y'): void {
+  const train = slices[0].slice.pair;
+  const want = train[of].shape.slice(1);
+  for (const { role, slice } of slices.slice(1)) {
+    const shape = slice.pair[of].shape.slice(1);
+    if (sameShape(shape, want)) continue;
+    throw new DataError(
+      of === 'x'
+        ? `${role} examples (${slice.pair.xFile}) have shape ${shapeToString(shape)} but training examples (${train.xFile}) ` +
+            `have shape ${shapeToString(want)}; every split needs the same input shape`
+        : `${role} labels (${slice.pair.yFile}) have shape ${shapeToString(shape)} per example but training labels ` +
+            `(${train.yFile}) have ${shapeToString(want)}`,
+    );
+  }
+}
+
 /**
  * Loads the data section of a spec into float32 splits ready to train on.
  *
+ * - The section is first checked with the validator's rules ({@link checkDataSpec}).
  * - Training data: exactly one of `dataset` (built-in, see `resolveBuiltin`), `npz` (Keras
  *   layout, its test arrays become the test split) or `train` (files); `test` replaces the
  *   built-in/npz test split.
@@ -176,159 +262,53 @@ function sameShape(a: number[], b: number[]): boolean {
  *   `X_train_full[:5000]`); `{ split: f }` the last ones from index floor(n * (1 - f)) as Keras's
  *   `validation_split` does; or a source of its own.
  * - `limit` keeps the first N training examples left after the validation slice.
- * - `scale` divides the inputs of every split.
+ * - `scale` divides the inputs of every split; inputs must be finite and stay so.
  *
  * Labels that are class ids become Int32Array with labelShape [] and set `numClasses`.
  * Errors are DataErrors naming the file or setting and how to fix it.
  */
 export async function loadDataset(data: DataSpec, opts: LoadOptions): Promise<LoadedData> {
-  if (!data || typeof data !== 'object') throw new DataError('the data section must be an object');
-  const log = opts.log ?? ((): void => undefined);
+  checkDataSpec(data);
   const sources: string[] = [];
   const note = (line: string): void => {
     sources.push(line);
-    log(line);
+    opts.log?.(line);
   };
-
-  const given = (['dataset', 'npz', 'train'] as const).filter((k) => data[k] !== undefined);
-  if (given.length !== 1) {
-    throw new DataError(
-      given.length === 0
-        ? `data: no training data; give one of "dataset" (${BUILTIN_DATASET_NAMES.join(' or ')}), "npz" (a Keras-layout .npz file) or "train" (files)`
-        : `data: give only one of "dataset", "npz" or "train" (found ${given.map((k) => `"${k}"`).join(' and ')})`,
-    );
-  }
-
   const scale = data.scale ?? 1;
-  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) {
-    throw new DataError(`data.scale must be a positive number, e.g. 255 to bring 0-255 pixels to 0-1 (got ${describeValue(scale)})`);
-  }
-
-  let train: RawPair;
-  let test: RawPair | undefined;
-  if (data.dataset !== undefined) {
-    if (!(data.dataset in BUILTIN_DATASETS)) {
-      throw new DataError(`data.dataset: unknown dataset ${describeValue(data.dataset)}; built-in datasets: ${Object.keys(BUILTIN_DATASETS).join(', ')}`);
-    }
-    const b = await loadBuiltin(data.dataset, { ...opts, log });
-    note(b.source);
-    train = { ...b.train, source: `${data.dataset} training set` };
-    test = { ...b.test, source: `${data.dataset} test set` };
-  } else if (data.npz !== undefined) {
-    if (typeof data.npz !== 'string' || data.npz === '') throw new DataError(`data.npz must be a file path (got ${describeValue(data.npz)})`);
-    const file = path.resolve(opts.baseDir, data.npz);
-    const npz = readKerasNpz(file, `paths in the data section are relative to the spec's folder ${opts.baseDir}`);
-    const f = (k: string): string => `${file} (array ${k})`;
-    train = { ...npz.train, xFile: f('x_train'), yFile: f('y_train'), source: `${file} (x_train, y_train)` };
-    if (npz.test) test = { ...npz.test, xFile: f('x_test'), yFile: f('y_test'), source: `${file} (x_test, y_test)` };
-    note(`npz: ${file}`);
-  } else {
-    train = loadSource(data.train as DataSource, opts, 'data.train');
-    note(`train: ${train.source}`);
-  }
+  const { train, test } = await readTrainingSources(data, opts, note);
   checkPair(train, 'training');
-  if (data.test !== undefined) {
-    test = loadSource(data.test, opts, 'data.test');
-    note(`test: ${test.source}`);
-  }
   if (test) checkPair(test, 'test');
 
-  // Slice validation off the training examples, then apply the limit to what is left.
   const n = train.x.shape[0];
-  let trainStart = 0;
-  let trainEnd = n;
-  let validation: Slice | undefined;
-  const v = data.validation;
-  if (v !== undefined) {
-    if (v && typeof v === 'object' && 'first' in v) {
-      const first = requireCount(v.first, 'data.validation.first');
-      if (first >= n) {
-        throw new DataError(
-          `data.validation.first is ${first} but the training data (${train.source}) has only ${n} examples; ` +
-            'it must leave some for training',
-        );
-      }
-      validation = { pair: train, start: 0, end: first, source: `first ${first} examples of ${train.source}` };
-      trainStart = first;
-      note(`validation: the first ${first} training examples`);
-    } else if (v && typeof v === 'object' && 'split' in v) {
-      const f = v.split;
-      if (typeof f !== 'number' || !(f > 0 && f < 1)) {
-        throw new DataError(`data.validation.split must be a fraction between 0 and 1, e.g. 0.1 (got ${describeValue(f)})`);
-      }
-      // Keras: split_at = int(floor(n * (1 - validation_split))); the tail is validation.
-      const splitAt = Math.floor(n * (1 - f));
-      if (splitAt === 0 || splitAt === n) {
-        throw new DataError(
-          `data.validation.split: the training data has ${n} examples, too few to split with validation.split = ${f}; ` +
-            'use more data or another fraction',
-        );
-      }
-      validation = { pair: train, start: splitAt, end: n, source: `last ${n - splitAt} examples of ${train.source}` };
-      trainEnd = splitAt;
-      note(`validation: the last ${n - splitAt} training examples (split ${f})`);
-    } else {
-      const pair = loadSource(v as DataSource, opts, 'data.validation');
-      checkPair(pair, 'validation');
-      validation = { pair, start: 0, end: pair.x.shape[0], source: pair.source };
-      note(`validation: ${pair.source}`);
-    }
-  }
+  const { validation, start, end: split } = takeValidation(train, data.validation, opts, note);
+  let end = split;
   if (data.limit !== undefined) {
-    const limit = requireCount(data.limit, 'data.limit');
-    const available = trainEnd - trainStart;
-    if (limit > available) {
-      throw new DataError(
-        `data.limit is ${limit} but only ${available} training examples are available` +
-          (available < n ? ` (${n} minus the ${n - available} taken for validation)` : '') +
-          '; lower the limit or remove it',
-      );
-    }
-    trainEnd = trainStart + limit;
-    note(`train: limited to the first ${limit} training examples`);
+    end = applyLimit(data.limit, start, end, n);
+    note(`train: limited to the first ${data.limit} training examples`);
   }
 
-  const slices: { role: string; slice: Slice }[] = [{ role: 'training', slice: { pair: train, start: trainStart, end: trainEnd, source: train.source } }];
+  const slices: { role: string; slice: Slice }[] = [{ role: 'training', slice: { pair: train, start, end, source: train.source } }];
   if (validation) slices.push({ role: 'validation', slice: validation });
   if (test) slices.push({ role: 'test', slice: { pair: test, start: 0, end: test.x.shape[0], source: test.source } });
-
-  // Every split must look like the training data.
-  const trainExample = train.x.shape.slice(1);
-  for (const { role, slice } of slices.slice(1)) {
-    const shape = slice.pair.x.shape.slice(1);
-    if (!sameShape(shape, trainExample)) {
-      throw new DataError(
-        `${role} examples (${slice.pair.xFile}) have shape ${shapeToString(shape)} but training examples (${train.xFile}) ` +
-          `have shape ${shapeToString(trainExample)}; every split needs the same input shape`,
-      );
-    }
+  checkSplitShapes(slices, 'x');
+  for (const pair of new Set(slices.map((s) => s.slice.pair))) {
+    checkInputValues(pair.x, pair.xFile, scale);
+    checkLabelValues(pair.y, pair.yFile);
   }
-
   // Class ids only if every split's labels are (so all splits have the same label type).
   const classIds = slices.every(({ role, slice }) => areClassIds(slice.pair, role));
-  if (!classIds) {
-    const trainLabels = train.y.shape.slice(1);
-    for (const { role, slice } of slices.slice(1)) {
-      const shape = slice.pair.y.shape.slice(1);
-      if (!sameShape(shape, trainLabels)) {
-        throw new DataError(
-          `${role} labels (${slice.pair.yFile}) have shape ${shapeToString(shape)} per example but training labels ` +
-            `(${train.yFile}) have ${shapeToString(trainLabels)}`,
-        );
-      }
-    }
-  }
+  if (!classIds) checkSplitShapes(slices, 'y');
 
   const splits = slices.map(({ slice }) => makeSplit(slice, scale, classIds));
-  let numClasses: number | undefined;
-  if (classIds) {
-    let max = -1;
-    for (const s of splits) for (let i = 0; i < s.y.length; i++) if (s.y[i] > max) max = s.y[i];
-    numClasses = max + 1;
-  }
-  const result: LoadedData = { train: splits[0], numClasses, sources };
+  const result: LoadedData = { train: splits[0], numClasses: classIds ? maxLabel(splits) + 1 : undefined, sources };
   let k = 1;
   if (validation) result.validation = splits[k++];
   if (test) result.test = splits[k++];
   return result;
+}
+
+function maxLabel(splits: Split[]): number {
+  let max = -1;
+  for (const s of splits) for (let i = 0; i < s.y.length; i++) if (s.y[i] > max) max = s.y[i];
+  return max;
 }

@@ -1,5 +1,6 @@
-import { DataError } from './dataError';
-import { readMaybeGzip } from './fileBytes';
+/** The NPY format of numpy.save: magic, version, a Python-literal header, then the raw values. */
+import { DataError, fileText } from './dataError';
+import { DeclaredSize, readDeclaredFile } from './fileBytes';
 import { DType, NdArray, bytesPerElement, shapeToString, sizeOfShape, typedArrayFrom } from './ndarray';
 
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -25,75 +26,99 @@ export function isNpy(buf: Uint8Array): boolean {
   return NPY_MAGIC.every((b, i) => buf[i] === b);
 }
 
-/**
- * Parses an NPY file (format versions 1, 2 and 3) already in memory. `file` names it in errors.
- * The data is returned as a view into `buf` when aligned and little-endian (numpy pads the
- * header so that it is), otherwise copied once.
- */
-export function parseNpy(buf: Buffer, file: string): NdArray {
+/** Longest NPY header accepted: numpy writes well under 1 KiB; a larger one is a corrupt length field. */
+const MAX_NPY_HEADER = 64 * 1024;
+
+/** An NPY header: element type, shape, byte order, and where the data starts and how long it is. */
+interface NpyHeader {
+  dtype: DType;
+  shape: number[];
+  littleEndian: boolean;
+  dataStart: number;
+  dataBytes: number;
+}
+
+/** Where the header text starts and how long it is, from the bytes after the magic string. */
+function headerExtent(buf: Buffer, file: string): { major: number; headerStart: number; headerLen: number } {
   if (!isNpy(buf)) {
     throw new DataError(`${file}: not an NPY file (it does not start with \\x93NUMPY); save arrays with numpy.save`);
   }
   if (buf.length < 10) throw new DataError(`${file}: truncated NPY header; save the file again`);
   const major = buf[6];
-  let headerLen: number;
-  let headerStart: number;
-  if (major === 1) {
-    headerLen = buf.readUInt16LE(8);
-    headerStart = 10;
-  } else if (major === 2 || major === 3) {
-    if (buf.length < 12) throw new DataError(`${file}: truncated NPY header; save the file again`);
-    headerLen = buf.readUInt32LE(8);
-    headerStart = 12;
-  } else {
+  if (major === 1) return { major, headerStart: 10, headerLen: buf.readUInt16LE(8) };
+  if (major !== 2 && major !== 3) {
     throw new DataError(`${file}: unsupported NPY format version ${major}.${buf[7]} (supported: 1.0, 2.0, 3.0)`);
   }
-  const dataStart = headerStart + headerLen;
-  if (buf.length < dataStart) {
-    throw new DataError(
-      `${file}: truncated NPY header (${headerLen} header bytes announced, ${buf.length - headerStart} present); save the file again`,
-    );
+  if (buf.length < 12) throw new DataError(`${file}: truncated NPY header; save the file again`);
+  const headerLen = buf.readUInt32LE(8);
+  if (headerLen > MAX_NPY_HEADER) {
+    throw new DataError(`${file}: the NPY header announces ${headerLen} bytes of header text (numpy writes a few hundred); the file is corrupt`);
   }
+  return { major, headerStart: 12, headerLen };
+}
+
+/** Reads the NPY header at the start of `buf`; undefined when `buf` ends inside it. */
+function readNpyHeader(buf: Buffer, file: string): NpyHeader | undefined {
+  const { major, headerStart, headerLen } = headerExtent(buf, file);
+  const dataStart = headerStart + headerLen;
+  if (buf.length < dataStart) return undefined;
   // Versions 1 and 2 store the header in latin1, version 3 in utf8.
   const headerText = buf.toString(major === 3 ? 'utf8' : 'latin1', headerStart, dataStart);
+  const quoted = fileText(headerText.trim(), 200);
   let header: PyValue;
   try {
     header = parsePyLiteral(headerText);
   } catch (e) {
-    throw new DataError(`${file}: unreadable NPY header ${JSON.stringify(headerText.trim())} (${(e as Error).message})`);
+    throw new DataError(`${file}: unreadable NPY header "${quoted}" (${(e as Error).message})`);
   }
-  if (!isDict(header)) throw new DataError(`${file}: the NPY header is not a dict: ${headerText.trim()}`);
+  if (!isDict(header)) throw new DataError(`${file}: the NPY header is not a dict: ${quoted}`);
   const descr = header.get('descr');
-  const fortran = header.get('fortran_order');
   const shapeValue = header.get('shape');
   if (typeof descr !== 'string') {
-    throw new DataError(
-      `${file}: unsupported NPY dtype (a structured or record array, or no descr): ${headerText.trim()}; ` +
-        'save a plain numeric array',
-    );
+    throw new DataError(`${file}: unsupported NPY dtype (a structured or record array, or no descr): ${quoted}; save a plain numeric array`);
   }
-  if (fortran !== false) {
+  if (header.get('fortran_order') !== false) {
     throw new DataError(
       `${file}: fortran_order is True (column-major data), which is not supported; ` +
         'save it in C order with numpy.save(path, numpy.ascontiguousarray(a))',
     );
   }
   if (!Array.isArray(shapeValue) || !shapeValue.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
-    throw new DataError(`${file}: the NPY header has no valid shape: ${headerText.trim()}`);
+    throw new DataError(`${file}: the NPY header has no valid shape: ${quoted}`);
   }
   const shape = shapeValue as number[];
   const m = /^([<>|=])([a-zA-Z]\d+)$/.exec(descr);
   const dtype = m ? DESCR_TYPES[m[2]] : undefined;
   if (!m || dtype === undefined) {
     throw new DataError(
-      `${file}: unsupported NPY dtype '${descr}' (supported: bool, uint8/16/32/64, int8/16/32/64, float32, float64); ` +
+      `${file}: unsupported NPY dtype '${fileText(descr)}' (supported: bool, uint8/16/32/64, int8/16/32/64, float32, float64); ` +
         "convert it with a.astype('float32') before saving",
     );
   }
   // '|' (byte order irrelevant, 1-byte types) and '=' (native: every host we run on) read as '<'.
-  const littleEndian = m[1] !== '>';
-  const count = sizeOfShape(shape);
-  const dataBytes = count * bytesPerElement(dtype);
+  return { dtype, shape, littleEndian: m[1] !== '>', dataStart, dataBytes: sizeOfShape(shape) * bytesPerElement(dtype) };
+}
+
+/** The whole size an NPY file's header declares (for bounded reading), or undefined when `head` is too short. */
+export function npyDeclaredSize(head: Buffer, file: string): DeclaredSize | undefined {
+  const h = readNpyHeader(head, file);
+  return h && { bytes: h.dataStart + h.dataBytes, what: `${shapeToString(h.shape)} ${h.dtype} values` };
+}
+
+/**
+ * Parses an NPY file (format versions 1, 2 and 3) already in memory. `file` names it in errors.
+ * The data is returned as a view into `buf` when aligned and little-endian (numpy pads the
+ * header so that it is), otherwise copied once.
+ */
+export function parseNpy(buf: Buffer, file: string): NdArray {
+  const h = readNpyHeader(buf, file);
+  if (!h) {
+    const { headerStart, headerLen } = headerExtent(buf, file);
+    throw new DataError(
+      `${file}: truncated NPY header (${headerLen} header bytes announced, ${buf.length - headerStart} present); save the file again`,
+    );
+  }
+  const { dtype, shape, dataStart, dataBytes } = h;
   const actual = buf.length - dataStart;
   if (actual < dataBytes) {
     throw new DataError(
@@ -107,12 +132,12 @@ export function parseNpy(buf: Buffer, file: string): NdArray {
         'the file is corrupt; save it again with numpy.save',
     );
   }
-  return { dtype, shape, data: typedArrayFrom(buf, dataStart, count, dtype, littleEndian) };
+  return { dtype, shape, data: typedArrayFrom(buf, dataStart, sizeOfShape(shape), dtype, h.littleEndian) };
 }
 
-/** Reads an NPY file, raw or gzipped (detected by the gzip magic bytes). */
-export function readNpy(file: string): NdArray {
-  return parseNpy(readMaybeGzip(file), file);
+/** Reads an NPY file, raw or gzipped, reading no further than its header declares. */
+export function readNpy(file: string, hint?: string): NdArray {
+  return parseNpy(readDeclaredFile(file, (head) => npyDeclaredSize(head, file), hint), file);
 }
 
 // --- A tiny parser for the Python literal in the NPY header ---------------------------------
