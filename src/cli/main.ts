@@ -12,6 +12,7 @@ import { summaryJson, summaryText } from '../core/summary';
 import { parseArgs, UsageError } from './args';
 import type { Command, Io } from './command';
 import { evaluate } from './evaluateCommand';
+import { importCommand } from './importCommand';
 import { train } from './trainCommand';
 
 export type { Command, Io } from './command';
@@ -137,6 +138,7 @@ const COMMANDS: Record<string, Command> = {
   },
   evaluate,
   train,
+  import: importCommand,
 };
 
 function mainHelp(): string {

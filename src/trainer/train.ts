@@ -13,6 +13,7 @@ import { summaryJson, summaryText } from '../core/summary';
 import { checkLabelsFit, loadDataset, type LoadedData } from '../core/data/load';
 import { initBackend } from './backend';
 import { buildModel } from './buildModel';
+import { prepareInitialWeights } from './initialWeights';
 import { compileModel, getLearningRate, setLearningRate } from './compileModel';
 import { chooseKernel, defaultKernelThreads, DenseKernel, KERNEL_ENGINE, type KernelPlan } from './fastPath';
 import { CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, metricDirection, type Callback, type Logs, type TrainingControl } from './callbacks';
@@ -63,6 +64,7 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
 
     const backend = await initBackend(start.backend, start.threads ? { wasmThreads: start.threads } : {});
     const data = await loadDataset(dataSpec, { baseDir: path.dirname(start.specPath), cacheDir: start.cacheDir, allowDownload: start.allowDownload });
+    await prepareInitialWeights(spec, path.dirname(start.specPath));
     const last = spec.layers[spec.layers.length - 1];
     const outputs = last.outputShape[last.outputShape.length - 1] as number;
     for (const split of [data.train, data.validation, data.test]) {

@@ -1,0 +1,60 @@
+/**
+ * A spec's `initial_weights`: the weights of a Keras `.keras` / `.h5` file, read before the model
+ * is built and set on it in place of its initializers, so a Keras model can be evaluated or
+ * fine-tuned here.
+ */
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { KerasFileError, readStoredWeights, type StoredWeight } from '../core/keras/kerasFiles';
+import type { ResolvedSpec } from '../core/resolve';
+
+const loaded = new WeakMap<ResolvedSpec, StoredWeight[][]>();
+
+const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/**
+ * Reads the spec's initial weights (relative to `baseDir`, the spec's folder) and checks that
+ * the file has one weighted layer per weighted layer of the spec, with the same parameter
+ * counts. Throws an Error whose message names the file and the layer that differs.
+ */
+export async function prepareInitialWeights(spec: ResolvedSpec, baseDir: string): Promise<void> {
+  if (!spec.initialWeights) return;
+  const file = path.resolve(baseDir, spec.initialWeights);
+  let stored: StoredWeight[][];
+  try {
+    stored = await readStoredWeights(file, spec.layers.map((l) => l.type));
+  } catch (e) {
+    if (e instanceof KerasFileError) throw new Error(`initial_weights ${spec.initialWeights}: ${e.message}`);
+    throw e;
+  }
+  const weighted = spec.layers.filter((l) => l.params.trainable + l.params.nonTrainable > 0);
+  if (stored.length !== weighted.length) {
+    throw new Error(`initial_weights ${spec.initialWeights}: the file has ${stored.length} layer(s) with weights, the spec ${weighted.length}; import the spec from this file again, or remove "initial_weights".`);
+  }
+  weighted.forEach((layer, i) => {
+    const count = stored[i].reduce((n, w) => n + w.data.length, 0);
+    const expected = layer.params.trainable + layer.params.nonTrainable;
+    if (count !== expected) {
+      throw new Error(`initial_weights ${spec.initialWeights}: layer ${layer.name} has ${expected.toLocaleString('en-US')} parameters in the spec but ${count.toLocaleString('en-US')} in the file (shapes ${stored[i].map((w) => shapeText(w.shape)).join(', ')}).`);
+    }
+  });
+  loaded.set(spec, stored);
+}
+
+/** Sets the prepared initial weights on a freshly built model (no-op when the spec has none). */
+export function applyInitialWeights(model: tfl.Sequential, spec: ResolvedSpec): void {
+  if (!spec.initialWeights) return;
+  const stored = loaded.get(spec);
+  if (!stored) throw new Error(`initial_weights ${spec.initialWeights} was not read before the model was built.`);
+  const layers = model.layers.filter((l) => l.getWeights().length > 0);
+  layers.forEach((layer, i) => {
+    const current = layer.getWeights();
+    const given = stored[i];
+    if (given.length !== current.length || given.some((w, j) => shapeText(w.shape) !== shapeText(current[j].shape))) {
+      throw new Error(`initial_weights ${spec.initialWeights}: layer ${layer.name} has weights ${current.map((w) => shapeText(w.shape)).join(', ')} but the file ${given.map((w) => shapeText(w.shape)).join(', ')}.`);
+    }
+    layer.setWeights(given.map((w) => tf.tensor(w.data, w.shape, 'float32')));
+    current.forEach((t) => t.dispose());
+  });
+}
