@@ -54,7 +54,9 @@ export function applyInitialWeights(model: tfl.Sequential, spec: ResolvedSpec): 
     if (given.length !== current.length || given.some((w, j) => shapeText(w.shape) !== shapeText(current[j].shape))) {
       throw new Error(`initial_weights ${spec.initialWeights}: layer ${layer.name} has weights ${current.map((w) => shapeText(w.shape)).join(', ')} but the file ${given.map((w) => shapeText(w.shape)).join(', ')}.`);
     }
-    layer.setWeights(given.map((w) => tf.tensor(w.data, w.shape, 'float32')));
-    current.forEach((t) => t.dispose());
+    // getWeights hands out the variables themselves; setWeights copies, so only the new tensors are freed.
+    const tensors = given.map((w) => tf.tensor(w.data, w.shape, 'float32'));
+    layer.setWeights(tensors);
+    tensors.forEach((t) => t.dispose());
   });
 }

@@ -155,7 +155,8 @@ export function argsFromKeras(fields: readonly Field[], given: Obj, what: string
 
 function valueFromKeras(field: Field, value: Json, what: string, report: Report, line?: number): Json | undefined {
   const t = field.type;
-  if (value === null) return null;
+  // Keras writes null for "not set" (a seed); the spec then leaves the argument out.
+  if (value === null) return field.default === null ? null : undefined;
   if (t.kind === 'ref') return refFromKeras(t.ref, value, what, report, line);
   if (t.kind === 'oneOf' && isObj(value)) {
     const ref = t.options.find((o) => o.kind === 'ref');

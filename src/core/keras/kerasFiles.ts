@@ -34,6 +34,7 @@ export async function withH5<T>(bytes: Uint8Array, use: (f: H5.File) => T): Prom
   const lib = await h5wasm();
   const name = `/modelspec-import-${process.pid}-${tempCounter++}.h5`;
   const FS = lib.FS;
+  if (truncatedHdf5(bytes)) throw new KerasFileError('its HDF5 data is cut short (the file is truncated); copy or save it again from Keras.');
   FS.writeFile(name, bytes);
   let file: H5.File | undefined;
   try {
@@ -42,7 +43,13 @@ export async function withH5<T>(bytes: Uint8Array, use: (f: H5.File) => T): Prom
     } catch {
       throw new KerasFileError('it is not a readable HDF5 file (truncated or damaged?). Save it again from Keras.');
     }
-    return use(file);
+    try {
+      return use(file);
+    } catch (e) {
+      // A file cut short opens, then fails where its objects should be.
+      if (e instanceof KerasFileError) throw e;
+      throw new KerasFileError('it is not a readable HDF5 file (truncated or damaged?). Save it again from Keras.');
+    }
   } finally {
     file?.close();
     FS.unlink(name);
@@ -51,6 +58,21 @@ export async function withH5<T>(bytes: Uint8Array, use: (f: H5.File) => T): Prom
 
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const isHdf5 = (b: Uint8Array): boolean => HDF5_MAGIC.every((v, i) => b[i] === v);
+
+/**
+ * Whether HDF5 bytes end before the end-of-file address their superblock records (a file cut
+ * short in a copy or download). Checked up front so HDF5's own error dump never reaches a user.
+ */
+function truncatedHdf5(b: Uint8Array): boolean {
+  if (b.length < 16) return true;
+  const version = b[8];
+  const sizeOffsets = version >= 2 ? b[9] : b[13];
+  const eofAt = version >= 2 ? 12 + 2 * sizeOffsets : 24 + 2 * sizeOffsets + (version === 1 ? 4 : 0);
+  if (eofAt + sizeOffsets > b.length) return true;
+  let eof = 0;
+  for (let i = sizeOffsets - 1; i >= 0; i--) eof = eof * 256 + b[eofAt + i];
+  return eof > b.length;
+}
 
 /** Reads a file's bytes with the size cap and a clear message instead of raw errno text. */
 export function readBytes(file: string): Uint8Array {
