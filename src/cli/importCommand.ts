@@ -1,15 +1,9 @@
 /** `modelspec import <file>`: a spec from a Keras file, config, script or notebook. */
 import * as fs from 'fs';
-import * as path from 'path';
 import { writeFileAtomic } from '../core/atomicWrite';
-import { IMPORT_EXTENSIONS, ImportFileError, importFile } from '../core/keras/importFile';
+import { IMPORT_EXTENSIONS, ImportFileError, defaultSpecPath, importFile } from '../core/keras/importFile';
 import { UsageError } from './args';
 import type { Command } from './command';
-
-/** `model.py` -> `model.model.json` beside it. */
-export function defaultSpecPath(source: string): string {
-  return path.join(path.dirname(source), `${path.basename(source).replace(/\.[^.]+$/, '')}.model.json`);
-}
 
 export const importCommand: Command = {
   usage: 'modelspec import <file> [--out SPEC] [--force]',

@@ -71,20 +71,15 @@ function ordered(spec: Obj): Obj {
   return Object.fromEntries(Object.entries(spec).sort(([a], [b]) => rank(a) - rank(b)));
 }
 
-/**
- * Imports `file` as the spec to be written at `outFile` (paths in the spec are relative to it).
- * Throws ImportFileError, with the file named, when there is nothing to import.
- */
-export async function importFile(file: string, outFile: string): Promise<ImportedSpec> {
-  const name = path.basename(file).replace(/\.[^.]+$/, '').replace(/\.model$/, '') || 'model';
-  let imported: { result: ImportResult; weights: boolean };
-  try {
-    imported = await importSource(file, name, (b) => decode(b, file));
-  } catch (e) {
-    if (e instanceof ImportError || e instanceof KerasFileError || e instanceof NotebookError) throw new ImportFileError(`${file}: ${e.message}`);
-    throw e;
-  }
-  const { result, weights } = imported;
+/** `model.py` -> `model.model.json` beside it: where an import writes by default. */
+export function defaultSpecPath(source: string): string {
+  return path.join(path.dirname(source), `${path.basename(source).replace(/\.[^.]+$/, '')}.model.json`);
+}
+
+const specName = (file: string): string => path.basename(file).replace(/\.[^.]+$/, '').replace(/\.model$/, '') || 'model';
+
+/** The result as spec text: `initial_weights` relative to `outFile`, keys in order, problems as `file:line: message`. */
+function finish(result: ImportResult, weights: boolean, file: string, outFile: string): ImportedSpec {
   const spec = { ...result.spec };
   if (weights) spec.initial_weights = path.relative(path.dirname(path.resolve(outFile)), path.resolve(file)).split(path.sep).join('/');
   const header = [`Imported from ${path.basename(file)} by "modelspec import".`];
@@ -93,4 +88,30 @@ export async function importFile(file: string, outFile: string): Promise<Importe
   const out = specText(ordered(spec), header);
   const problems = result.problems.map((p) => `${file}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}`);
   return { text: out.text, problems, models: result.models, errors: out.errors, warnings: out.warnings, diagnostics: out.diagnostics, weights };
+}
+
+const known = (e: unknown): boolean => e instanceof ImportError || e instanceof KerasFileError || e instanceof NotebookError;
+
+/**
+ * Imports `file` as the spec to be written at `outFile` (paths in the spec are relative to it).
+ * Throws ImportFileError, with the file named, when there is nothing to import.
+ */
+export async function importFile(file: string, outFile: string): Promise<ImportedSpec> {
+  try {
+    const { result, weights } = await importSource(file, specName(file), (b) => decode(b, file));
+    return finish(result, weights, file, outFile);
+  } catch (e) {
+    if (known(e)) throw new ImportFileError(`${file}: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
+/** Imports Python text (an editor's unsaved code or its selection) that `file` names. */
+export function importPythonText(code: string, file: string, outFile: string): ImportedSpec {
+  try {
+    return finish(importPython(pythonFile(code), specName(file)), false, file, outFile);
+  } catch (e) {
+    if (known(e)) throw new ImportFileError(`${file}: ${(e as Error).message}`);
+    throw e;
+  }
 }
