@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
+import { checkInitialWeights } from '../core/keras/initialWeightsCheck';
 import { LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames, type ResolvedSpec } from '../core/resolve';
 import { summaryJson, summaryText } from '../core/summary';
@@ -68,7 +69,8 @@ const COMMANDS: Record<string, Command> = {
     flags: { values: [], booleans: ['json'] },
     async run(a) {
       const { file, text } = readSpec(a.positionals[0]);
-      const { diagnostics } = analyze(text);
+      const analysis = analyze(text);
+      const diagnostics = [...analysis.diagnostics, ...await checkInitialWeights(analysis, file)];
       const lines = new LineIndex(text);
       if (a.booleans.has('json')) {
         const out = diagnostics.map((d) => ({

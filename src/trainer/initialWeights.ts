@@ -3,10 +3,10 @@
  * is built and set on it in place of its initializers, so a Keras model can be evaluated or
  * fine-tuned here.
  */
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { KerasFileError, readStoredWeights, type StoredWeight } from '../core/keras/kerasFiles';
+import { KerasFileError, type StoredWeight } from '../core/keras/kerasFiles';
+import { readInitialWeights } from '../core/keras/initialWeightsCheck';
 import type { ResolvedSpec } from '../core/resolve';
 
 const loaded = new WeakMap<ResolvedSpec, StoredWeight[][]>();
@@ -14,32 +14,17 @@ const loaded = new WeakMap<ResolvedSpec, StoredWeight[][]>();
 const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /**
- * Reads the spec's initial weights (relative to `baseDir`, the spec's folder) and checks that
- * the file has one weighted layer per weighted layer of the spec, with the same parameter
- * counts. Throws an Error whose message names the file and the layer that differs.
+ * Reads the spec's initial weights (relative to `baseDir`, the spec's folder), checked against
+ * its layers. Throws an Error whose message names the file and what differs.
  */
 export async function prepareInitialWeights(spec: ResolvedSpec, baseDir: string): Promise<void> {
   if (!spec.initialWeights) return;
-  const file = path.resolve(baseDir, spec.initialWeights);
-  let stored: StoredWeight[][];
   try {
-    stored = await readStoredWeights(file, spec.layers.map((l) => l.type));
+    loaded.set(spec, await readInitialWeights(spec.initialWeights, baseDir, spec.layers));
   } catch (e) {
     if (e instanceof KerasFileError) throw new Error(`initial_weights ${spec.initialWeights}: ${e.message}`);
     throw e;
   }
-  const weighted = spec.layers.filter((l) => l.params.trainable + l.params.nonTrainable > 0);
-  if (stored.length !== weighted.length) {
-    throw new Error(`initial_weights ${spec.initialWeights}: the file has ${stored.length} layer(s) with weights, the spec ${weighted.length}; import the spec from this file again, or remove "initial_weights".`);
-  }
-  weighted.forEach((layer, i) => {
-    const count = stored[i].reduce((n, w) => n + w.data.length, 0);
-    const expected = layer.params.trainable + layer.params.nonTrainable;
-    if (count !== expected) {
-      throw new Error(`initial_weights ${spec.initialWeights}: layer ${layer.name} has ${expected.toLocaleString('en-US')} parameters in the spec but ${count.toLocaleString('en-US')} in the file (shapes ${stored[i].map((w) => shapeText(w.shape)).join(', ')}).`);
-    }
-  });
-  loaded.set(spec, stored);
 }
 
 /** Sets the prepared initial weights on a freshly built model (no-op when the spec has none). */
