@@ -332,7 +332,7 @@ describe('Keras import: .keras and .h5 files with their weights', () => {
     fs.writeFileSync(specFile, text.replace('{"initial_weights"', '{\n"initial_weights"'));
     const res = await run('validate', specFile);
     assert.strictEqual(res.code, 1);
-    assert.match(res.out, /wide\.model\.json:2:20: error \[initial-weights\] initial_weights mlp\.h5: layer dense has 25 parameters/);
+    assert.match(res.out, /wide\.model\.json:2:19: error \[initial-weights\] initial_weights mlp\.h5: layer dense has 25 parameters/);
     fs.writeFileSync(specFile, text.replace('mlp.h5', 'gone.h5'));
     assert.match((await run('validate', specFile)).out, /error \[initial-weights\] initial_weights gone\.h5: no such file\./);
   });
