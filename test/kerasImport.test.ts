@@ -57,7 +57,8 @@ const keras2Layers = (): Obj[] => [
   { class_name: 'Dense', config: { name: 'dense_1', trainable: true, dtype: 'float32', units: 2, activation: 'softmax', use_bias: true, kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } }, bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null } },
 ];
 const KERAS2_TRAINING: Obj = {
-  loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'], weighted_metrics: null, loss_weights: null,
+  loss: 'sparse_categorical_crossentropy', weighted_metrics: null, loss_weights: null,
+  metrics: [[{ class_name: 'MeanMetricWrapper', config: { name: 'accuracy', dtype: 'float32', fn: 'sparse_categorical_accuracy' } }]],
   optimizer_config: { class_name: 'SGD', config: { name: 'SGD', learning_rate: 0.02, decay: 0.0, momentum: 0.9, nesterov: false } },
 };
 
@@ -133,7 +134,7 @@ describe('Keras import: Python', () => {
       'model.add(Flatten(input_shape=(28, 28)))',
       'model.add(Dense(UNITS * 2, activation="relu", kernel_initializer=keras.initializers.HeNormal(seed=7)))',
       'model.add(Drop(RATE))',
-      'model.add(Dense(10, activation="softmax"))',
+      'model.add(Dense(10, activation=keras.activations.softmax))',
       'model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), loss="sparse_categorical_crossentropy", metrics=["acc"])',
       'stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)',
       'model.fit(x, y, epochs=5, callbacks=[stop])',

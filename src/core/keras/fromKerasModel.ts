@@ -3,7 +3,7 @@
  * layers, compile and fit through the registry. Pure: no file access.
  */
 import { lookupLayer, type Json } from '../registry';
-import { argsFromKeras, isNeutral, isObj, positionalArgs, refFromKeras, show, type KerasObject, type Report } from './fromKerasObjects';
+import { argsFromKeras, asKerasObject, isNeutral, isObj, positionalArgs, refFromKeras, show, type KerasObject, type Report } from './fromKerasObjects';
 
 type Obj = { [key: string]: Json };
 
@@ -99,6 +99,9 @@ function metricsFromKeras(value: Json, report: Report, line?: number): Json[] {
   // Keras 3's compile_config may nest the list per output: [["accuracy"]].
   const list = Array.isArray(value) ? value.flatMap((m) => (Array.isArray(m) ? m : [m])) : [value];
   return list.flatMap((m) => {
+    // tf.keras 2 saved compiled metrics as wrappers named after the metric.
+    const wrapped = asKerasObject(m);
+    if (wrapped?.class_name === 'MeanMetricWrapper' && typeof wrapped.config.name === 'string') m = wrapped.config.name;
     const ref = refFromKeras('metric', m, 'metrics', report, line);
     // A metric object with arguments has no spec form; its name alone would change nothing it computes.
     return ref === undefined ? [] : [isObj(ref) ? (ref.type as string) : ref];

@@ -108,6 +108,9 @@ export function refFromKeras(kind: RefKind, value: Json, what: string, report: R
     report(`${what}: ${kind} "${value}" is not supported here; left out.`, line);
     return undefined;
   }
+  // Code may name the function itself: activation=tf.nn.relu, keras.activations.softmax.
+  const fn = isObj(value) && typeof value.$path === 'string' ? /(?:^|\.)(?:activations|nn)\.([a-z_0-9]+)$/.exec(value.$path) : null;
+  if (kind === 'activation' && fn && lookup('activation', fn[1])) return fn[1];
   const ko = asKerasObject(value);
   if (!ko) {
     report(`${what}: ${show(value)} is not a constant ${kind}; left out.`, line);
@@ -143,7 +146,8 @@ export function argsFromKeras(fields: readonly Field[], given: Obj, what: string
       if (!isNeutral(key, value)) report(`${what}: argument ${key}=${show(value)} is not supported; left out.`, line);
       continue;
     }
-    if (hasPython(value)) {
+    const named = field.type.kind === 'ref' && isObj(value) && typeof value.$path === 'string';
+    if (hasPython(value) && !named) {
       report(`${what}: ${key}=${show(value)} is not a constant the import can read; left out. Write the value itself.`, line);
       continue;
     }
