@@ -162,7 +162,13 @@ describe('Keras import: Python', () => {
     assert.match(text, /^4: syntax error/m);
   });
 
-  it('bounds a huge embedded array instead of evaluating it', () => {
+  it('a functional model or a file of syntax errors says so, with the line', () => {
+    const functional = 'import keras\ninputs = keras.Input(shape=(4,))\noutputs = keras.layers.Dense(2)(inputs)\nmodel = keras.Model(inputs=inputs, outputs=outputs)\n';
+    assert.throws(() => importPython(pythonFile(functional), 'f'), /no Keras Sequential model found.*line 4: a functional model \(keras\.Model\(inputs, outputs\)\) is not imported/);
+    assert.throws(() => importPython(pythonFile('def (:\n  model = = 3\n'), 'f'), /no Keras Sequential model found.*line 1: syntax error/);
+  });
+
+    it('bounds a huge embedded array instead of evaluating it', () => {
     const huge = `[${Array.from({ length: 200_000 }, (_, i) => i % 10).join(', ')}]`;
     const code = `import keras\nweights = ${huge}\nmodel = keras.Sequential([keras.layers.Dense(10, kernel_initializer=weights)])\nmodel.compile(loss="mse")\n`;
     const r = importPython(pythonFile(code), 'm');

@@ -56,8 +56,9 @@ export function importPython(src: PythonSource, name: string): ImportResult {
   };
   const models = modelsFromPython(src.code, report);
   if (!models.length) {
-    const hint = problems.length ? ` (${problems.length} problem${problems.length === 1 ? '' : 's'} found while reading it)` : '';
-    throw new ImportError(`no Keras Sequential model found${hint}: the import looks for keras.Sequential([...]) or Sequential() with model.add(...).`);
+    const found = problems.slice(0, 3).map((p) => `${p.line === undefined ? '' : `line ${p.line}: `}${p.message}`);
+    const hint = found.length ? ` Found while reading it: ${found.join(' ')}` : '';
+    throw new ImportError(`no Keras Sequential model found: the import looks for keras.Sequential([...]) or Sequential() with model.add(...).${hint}`);
   }
   const specs = models.map((m) => ({
     name: m.name,
