@@ -152,6 +152,16 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     assert.strictEqual(m.layers[2].args.activation, 'softmax');
   });
 
+  it('reports an initial_weights file that is missing, on its value (checked with the file system, after analyze)', async () => {
+    const { marked } = await import('./helpers');
+    const { checkInitialWeights } = await import('../src/core/keras/initialWeightsCheck');
+    const { text, offset, length } = marked(spec(MLP, '"initial_weights": ⟦"no-such-model.keras"⟧'));
+    const [d] = await checkInitialWeights(analyze(text), '/nonexistent/dir/mlp.model.json');
+    assert.deepStrictEqual([d.code, d.offset, d.length], [Code.InitialWeights, offset, length]);
+    assert.match(d.message, /initial_weights no-such-model\.keras: no such file\./);
+    tested.add(Code.InitialWeights);
+  });
+
   it('covers every diagnostic code', () => {
     const missing = Object.values(Code).filter((c) => !tested.has(c));
     assert.deepStrictEqual(missing, []);

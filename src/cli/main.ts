@@ -6,12 +6,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
+import { checkInitialWeights } from '../core/keras/initialWeightsCheck';
 import { LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames, type ResolvedSpec } from '../core/resolve';
 import { summaryJson, summaryText } from '../core/summary';
 import { parseArgs, UsageError } from './args';
 import type { Command, Io } from './command';
 import { evaluate } from './evaluateCommand';
+import { importCommand } from './importCommand';
 import { train } from './trainCommand';
 
 export type { Command, Io } from './command';
@@ -67,7 +69,8 @@ const COMMANDS: Record<string, Command> = {
     flags: { values: [], booleans: ['json'] },
     async run(a) {
       const { file, text } = readSpec(a.positionals[0]);
-      const { diagnostics } = analyze(text);
+      const analysis = analyze(text);
+      const diagnostics = [...analysis.diagnostics, ...await checkInitialWeights(analysis, file)];
       const lines = new LineIndex(text);
       if (a.booleans.has('json')) {
         const out = diagnostics.map((d) => ({
@@ -137,6 +140,7 @@ const COMMANDS: Record<string, Command> = {
   },
   evaluate,
   train,
+  import: importCommand,
 };
 
 function mainHelp(): string {

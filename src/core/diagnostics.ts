@@ -25,6 +25,8 @@ export enum Code {
   NoValidationData = 'no-validation-data',
   PathOutsideRun = 'path-outside-run',
   KerasFileFormat = 'keras-file-format',
+  /** The `initial_weights` file is missing, unreadable, or does not fit the layers. */
+  InitialWeights = 'initial-weights',
   SeluInitializer = 'selu-initializer',
   HeInitializerSaturating = 'he-initializer-saturating',
   DeepSigmoid = 'deep-sigmoid',

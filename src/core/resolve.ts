@@ -41,6 +41,8 @@ export interface ResolvedSpec {
   variant?: string;
   seed?: number;
   data?: DataSpec;
+  /** `initial_weights` as written (relative to the spec): a Keras file the model's weights come from. */
+  initialWeights?: string;
   layers: ResolvedLayer[];
   compile: { loss: ResolvedRef; optimizer: ResolvedRef; metrics: ResolvedMetric[] };
   fit: { epochs: number; batch_size: number; shuffle: boolean; verbose: number; callbacks: ResolvedRef[] };
@@ -130,6 +132,7 @@ export function resolveSpec(textOrAnalysis: string | Analysis, variant?: string,
     ...(variant === undefined ? {} : { variant }),
     ...(typeof seed === 'number' ? { seed } : {}),
     ...(value('data') ? { data: value('data') as unknown as DataSpec } : {}),
+    ...(typeof value('initial_weights') === 'string' ? { initialWeights: value('initial_weights') as string } : {}),
     layers: model.layers.map((l) => {
       const entry = l.entry!;
       return {

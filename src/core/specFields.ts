@@ -70,6 +70,7 @@ export const SPEC_FIELDS: readonly Field[] = [
   { name: 'description', type: { kind: 'string' }, doc: 'Free text.' },
   { name: 'seed', type: { kind: 'int', min: 0, max: 4294967295 }, doc: 'Random seed: the same spec, seed and backend give the same training history.' },
   { name: 'data', type: { kind: 'object', fields: DATA_FIELDS }, doc: 'Where the training, validation and test data come from, and how inputs are scaled.' },
+  { name: 'initial_weights', type: { kind: 'path' }, doc: 'A Keras `.keras` or `.h5` file (relative to the spec) whose weights the model starts from instead of its initializers, e.g. the file `modelspec import` read. Its layers must match the spec\'s.' },
   { name: 'layer_defaults', type: { kind: 'layerDefaults' }, doc: 'Arguments per layer type, e.g. `{ "Dense": { "activation": "relu" } }`; a layer\'s own arguments win.' },
   { name: 'layers', type: { kind: 'layers' }, required: true, doc: 'The layers of the Sequential model, in order.' },
   { name: 'compile', type: { kind: 'object', fields: COMPILE_FIELDS }, required: true, doc: 'Loss, optimizer and metrics, as in `model.compile(...)`.' },

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { DiagnosticsController } from './diagnostics';
+import { registerImportFromKeras } from './importKeras';
 import { registerProviders } from './providers';
 import { registerTraining } from './training';
 import { registerTrainingPanel } from './trainingPanel';
@@ -16,6 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(output, new DiagnosticsController());
   registerProviders(context);
   registerCommands(context);
+  registerImportFromKeras(context, output);
   // Cheap to register: the trainer is a separate process, started only when training.
   registerTrainingPanel(context, registerTraining(context, output));
   // Startup cost in plain sight (the budget is 300 ms; the e2e test checks VS Code's own measure).

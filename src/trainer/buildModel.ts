@@ -7,6 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { lookup, type Json } from '../core/registry';
 import type { ResolvedLayer, ResolvedRef, ResolvedSpec } from '../core/resolve';
 import { deriveSeed, kerasInitializer } from './initializers';
+import { applyInitialWeights } from './initialWeights';
 
 type LayerArgs = Record<string, Json>;
 type AnyLayer = Parameters<tfl.Sequential['add']>[0];
@@ -87,7 +88,8 @@ export const LAYER_BUILDERS: Record<string, (a: LayerArgs, ctx: Ctx, base: Base)
 
 /**
  * The spec's model, uncompiled. Layer names are the Keras names of the spec; weights are drawn
- * with the Keras initializers, seeded from the spec seed so a seeded spec always starts alike.
+ * with the Keras initializers, seeded from the spec seed so a seeded spec always starts alike,
+ * or come from the spec's `initial_weights` file.
  */
 export function buildModel(spec: ResolvedSpec): tfl.Sequential {
   const model = tfl.sequential({ name: spec.name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'sequential' });
@@ -98,5 +100,7 @@ export function buildModel(spec: ResolvedSpec): tfl.Sequential {
     if (index === 0) base.inputShape = layer.inputShape.slice(1) as number[];
     model.add(build(layer.args, { seed: spec.seed, layer, index }, base));
   });
+  // `initial_weights` (read by prepareInitialWeights) replaces what the initializers drew.
+  applyInitialWeights(model, spec);
   return model;
 }

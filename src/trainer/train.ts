@@ -11,6 +11,7 @@ import { checkExamplesFit, checkLabelsFit, loadDataset, type LoadedData } from '
 import { initBackend, type BackendInfo } from './backend';
 import { selectEngine, type EngineSelection } from './engines';
 import { fit } from './fit';
+import { prepareInitialWeights } from './initialWeights';
 import type { FromTrainer, RunResult, StartedMessage, StartMessage } from './protocol';
 import { RunFolder } from './runFolder';
 
@@ -68,6 +69,7 @@ async function prepare(start: StartMessage): Promise<Prepared> {
   const dataSpec = { ...spec.data, ...(start.limit !== undefined ? { limit: start.limit } : {}) };
   const backend = await initBackend(start.backend, start.threads ? { wasmThreads: start.threads } : {});
   const data = await loadDataset(dataSpec, { baseDir: path.dirname(start.specPath), cacheDir: start.cacheDir, allowDownload: start.allowDownload });
+  await prepareInitialWeights(spec, path.dirname(start.specPath));
   checkLabels(spec, data);
   const engine = selectEngine({ engine: start.engine ?? 'auto', backendChoice: start.backend, backendName: backend.name, threads: start.threads }, spec, data.train);
   return { spec, summary: summaryText(spec), data, backend, engine };
