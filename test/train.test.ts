@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../src/cli/main';
+import { kerasLogLines } from '../src/host/kerasLog';
 import { train } from '../src/trainer/train';
 import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
 import { ROOT } from './helpers';
@@ -68,7 +69,7 @@ describe('trainer: training loop on real MNIST', function () {
     const events = fs.readFileSync(path.join(d.runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.strictEqual(events[0].type, 'started');
     assert.strictEqual(events[events.length - 1].type, 'done');
-    assert.ok(msgs.some((m) => m.type === 'log' && m.text === 'Epoch 1/2'));
+    assert.ok(msgs.some((m) => kerasLogLines(m).some((l) => l.text === 'Epoch 1/2')));
 
     // The confusion matrix agrees with the test accuracy; mistakes come most confident first, with images.
     const ev = msgs.find((m): m is Extract<FromTrainer, { type: 'evaluation' }> => m.type === 'evaluation');
@@ -140,7 +141,7 @@ describe('trainer: training loop on real MNIST', function () {
     assert.ok(d);
     assert.strictEqual(d.result.epochsRun, 2);
     assert.strictEqual(d.result.stoppedEarly, true);
-    assert.ok(msgs.some((m) => m.type === 'log' && m.text === 'Epoch 2: early stopping'));
+    assert.ok(msgs.some((m) => kerasLogLines(m).some((l) => l.text === 'Epoch 2: early stopping')));
   });
 
   it('modelspec evaluate and export --run use the trained model of a run folder', async () => {

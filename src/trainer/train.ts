@@ -17,7 +17,6 @@ import { compileModel, getLearningRate, setLearningRate } from './compileModel';
 import { chooseKernel, defaultKernelThreads, DenseKernel, KERNEL_ENGINE, type KernelPlan } from './fastPath';
 import { CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, metricDirection, type Callback, type Logs, type TrainingControl } from './callbacks';
 import { saveModel } from './modelFiles';
-import { formatEpochHeader, formatEpochSummaryLine } from './progress';
 import type { FromTrainer, Metrics, RunResult, StartMessage } from './protocol';
 import { deriveSeed, randomSeed, Rng } from './random';
 import { RunFolder } from './runFolder';
@@ -62,7 +61,7 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
     const dataSpec = { ...spec.data, ...(start.limit !== undefined ? { limit: start.limit } : {}) };
 
     const backend = await initBackend(start.backend, start.threads ? { wasmThreads: start.threads } : {});
-    const data = await loadDataset(dataSpec, { baseDir: path.dirname(start.specPath), cacheDir: start.cacheDir, allowDownload: start.allowDownload });
+    const data = await loadDataset(dataSpec, { baseDir: path.dirname(start.specPath) });
     const last = spec.layers[spec.layers.length - 1];
     const outputs = last.outputShape[last.outputShape.length - 1] as number;
     for (const split of [data.train, data.validation, data.test]) {
@@ -149,8 +148,7 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
     save: async (p, weightsOnly) => {
       await saveModel(model, run.inside(p.replace(/\.(h5|hdf5|keras)$/i, '')), { weightsOnly });
     },
-    log: (text) => emit({ type: 'log', level: 'info', text }),
-    event: (e) => emit(e.type === 'earlyStopping' ? { ...e, bestEpoch: e.bestEpoch ?? null } : e),
+    event: emit,
   };
   const callbacks = makeCallbacks(spec.fit.callbacks, run);
   const schedule = scheduleOf(spec.compile.optimizer.learning_rate);
@@ -162,7 +160,7 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
   for (const cb of callbacks) await cb.onTrainBegin?.(ctl);
 
   for (let epoch = 0; epoch < epochs && !cancelled; epoch++) {
-    emit({ type: 'log', level: 'info', text: formatEpochHeader(epoch, epochs) });
+    emit({ type: 'epochBegin', epoch, epochs });
     const order = new Int32Array(n).map((_, i) => i);
     if (spec.fit.shuffle) {
       const rng = new Rng(deriveSeed(shuffleSeed, 'shuffle', epoch));
@@ -209,7 +207,7 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
         });
       }
       if (!Number.isFinite(values[0])) {
-        emit({ type: 'log', level: 'warning', text: `Batch ${step}: Invalid loss, terminating training` });
+        emit({ type: 'invalidLoss', epoch, batch: step });
         ctl.stopTraining = true;
         break;
       }
@@ -240,11 +238,7 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
     for (const [k, v] of Object.entries(metrics)) (result.history[k] ??= []).push(v);
     result.epochsRun = epoch + 1;
     run.epoch(epoch, metrics);
-    emit({
-      type: 'log', level: 'info',
-      text: formatEpochSummaryLine({ target: steps, current: cancelled ? Math.ceil(seen / batchSize) : steps, elapsedSeconds: seconds, values: Object.entries(metrics).filter(([k]) => k !== 'learning_rate') }),
-    });
-    emit({ type: 'epoch', epoch, epochs, metrics, seconds, samplesPerSecond: round4(seen / Math.max(seconds, 1e-9)) });
+    emit({ type: 'epoch', epoch, epochs, metrics, seconds, samplesPerSecond: round4(seen / Math.max(seconds, 1e-9)), steps, stepsDone: cancelled ? Math.ceil(seen / batchSize) : steps });
     result.durationSeconds = (Date.now() - t0) / 1000;
     result.samplesPerSecond = round4(samples / Math.max(result.durationSeconds, 1e-9));
     run.result(result);
@@ -272,7 +266,6 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
     const classification = classify(model, data.test, spec);
     if (classification) result.classification = classification;
     emit({ type: 'evaluation', metrics: result.test, ...(classification ? { classification } : {}) });
-    emit({ type: 'log', level: 'info', text: `Test: ${keys.map((k) => `${k}: ${(result.test as Metrics)[k].toFixed(4)}`).join(' - ')}` });
   }
   kernel?.dispose();
   await saveModel(model as tfl.LayersModel, path.join(run.dir, 'model'));

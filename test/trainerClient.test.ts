@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as path from 'path';
-import { TrainerProcess } from '../src/trainer/trainerProcess';
+import { TrainerClient } from '../src/host/trainerClient';
 import type { FromTrainer, StartMessage } from '../src/trainer/protocol';
 import { ROOT } from './helpers';
 
@@ -8,13 +8,13 @@ const FAKE = path.join(ROOT, 'test', 'fixtures', 'fakeTrainer.js');
 const START: StartMessage = { type: 'start', specPath: path.join(ROOT, 'examples', 'mnist-initializers.model.json'), specText: '{}', runsDir: '/nonexistent', backend: 'wasm' };
 
 /** Runs the fake trainer in `mode`; `onMessage` may act (e.g. cancel) on each message. */
-async function withMode(mode: string, onMessage?: (m: FromTrainer, p: TrainerProcess) => void) {
+async function withMode(mode: string, onMessage?: (m: FromTrainer, p: TrainerClient) => void) {
   const prev = process.env.FAKE_TRAINER_MODE;
   process.env.FAKE_TRAINER_MODE = mode;
   const msgs: FromTrainer[] = [];
   let output = '';
   try {
-    const p: TrainerProcess = new TrainerProcess(FAKE, START, { onMessage: (m) => { msgs.push(m); onMessage?.(m, p); }, onOutput: (s) => { output += s; }, exitGraceMs: 2000 });
+    const p: TrainerClient = new TrainerClient(FAKE, START, { onMessage: (m) => { msgs.push(m); onMessage?.(m, p); }, onOutput: (s) => { output += s; }, exitGraceMs: 2000 });
     return { outcome: await p.done, msgs, output };
   } finally {
     if (prev === undefined) delete process.env.FAKE_TRAINER_MODE;
@@ -22,7 +22,7 @@ async function withMode(mode: string, onMessage?: (m: FromTrainer, p: TrainerPro
   }
 }
 
-describe('TrainerProcess (the host side of the trainer protocol)', function () {
+describe('TrainerClient (the host side of the trainer protocol, for the CLI and the extension)', function () {
   this.timeout(30000);
 
   it('forwards every message in order and ends with the done outcome', async () => {
@@ -52,7 +52,7 @@ describe('TrainerProcess (the host side of the trainer protocol)', function () {
   });
 
   it('a missing trainer is a clear failure, not a throw', async () => {
-    const p = new TrainerProcess('/no/such/trainer.js', START, { onMessage: () => undefined });
+    const p = new TrainerClient('/no/such/trainer.js', START, { onMessage: () => undefined });
     const o = await p.done;
     assert.strictEqual(o.status, 'failed');
     assert.match(o.error ?? '', /The trainer is missing: \/no\/such\/trainer\.js/);
