@@ -213,4 +213,25 @@ describe('trainer: child process over IPC', function () {
     assert.strictEqual(status, 'cancelled');
     assert.ok(types.filter((t) => t === 'epoch').length < 3);
   });
+
+  it('a trainer whose host disappears stops after the batch, saves what it learned and marks the run cancelled', async () => {
+    const dir = tmp();
+    const specPath = path.join(dir, 'small.model.json');
+    fs.writeFileSync(specPath, smallSpec());
+    const child = cp.fork(path.join(ROOT, 'dist', 'trainer.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let runDir = '';
+    child.on('message', (m: FromTrainer) => {
+      if (m.type === 'ready') child.send({ type: 'start', specPath, specText: smallSpec(), runsDir: path.join(dir, 'runs'), backend: 'wasm', limit: 600, epochs: 50 } satisfies StartMessage);
+      if (m.type === 'started') runDir = m.runDir;
+      // As when the host is killed (kill -9 of the CLI): the IPC channel closes, nobody says cancel.
+      if (m.type === 'batch' && child.connected) child.disconnect();
+    });
+    assert.strictEqual(await exit, 0);
+    const result: RunResult = JSON.parse(fs.readFileSync(path.join(runDir, 'result.json'), 'utf8'));
+    assert.strictEqual(result.status, 'cancelled');
+    assert.ok(result.epochsRun < 50, `stopped early, not after ${result.epochsRun} epochs`);
+    assert.ok(result.finishedAt);
+    assert.ok(fs.existsSync(path.join(runDir, 'model', 'model.json')), 'what was learned is saved');
+  });
 });

@@ -227,6 +227,19 @@ describe('modelspec train', () => {
     assert.match(table, /\nglorot_uniform .* cancelled\n$/);
   });
 
+  for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${signal} (a kill, closing the terminal) stops like Ctrl-C: the run keeps what it learned, exit ${exitCode}`, async () => {
+      const cli = new CliProcess({ ...base(), FAKE_TRAINER_MODE: 'slow' }, ['train', SPEC, '--variant', 'he_normal', '--runs-dir', runsDir, '--json']);
+      await cli.waitFor(() => cli.out.includes('"type":"epoch"'), 'the first epoch');
+      cli.child.kill(signal);
+      const { code } = await cli.exited;
+      assert.strictEqual(code, exitCode, cli.err);
+      assert.ok(cli.err.includes('Stopping after the current batch'), cli.err);
+      const last = JSON.parse(cli.out.trimEnd().split('\n').pop()!);
+      assert.strictEqual(last.runs[0].status, 'cancelled');
+    });
+  }
+
   it('a second Ctrl-C kills a trainer that does not stop, exit 130', async () => {
     const cli = new CliProcess({ ...base(), FAKE_TRAINER_MODE: 'stubborn' }, ['train', SPEC, '--variant', 'he_normal', '--runs-dir', runsDir, '--json']);
     await cli.waitFor(() => cli.out.includes('"type":"epoch"'), 'the first epoch');

@@ -305,7 +305,8 @@ export class TrainingController implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const r of this.active.values()) r.client.kill('the window closed');
+    // Closing or reloading the window: each run stops after its batch and keeps what it learned.
+    for (const r of this.active.values()) r.client.detach();
     this.statusItem.dispose();
   }
 }

@@ -95,6 +95,18 @@ export class TrainerClient {
     killGroup(child);
   }
 
+  /**
+   * Lets the trainer finish without this host (which is going away, e.g. the window reloads): it
+   * loses its parent, so it stops after the current batch, saves, marks the run cancelled and exits.
+   */
+  detach(): void {
+    const child = this.child;
+    if (!child) return;
+    live.delete(child);
+    if (child.connected) child.disconnect();
+    child.unref();
+  }
+
   /** Sends over IPC; false when the channel is gone (the trainer is exiting). */
   private send(child: ChildProcess, m: ToTrainer): boolean {
     if (!child.connected) return false;
