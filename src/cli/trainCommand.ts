@@ -133,7 +133,7 @@ export function comparisonTable(runs: readonly (RunRecord & Partial<Pick<RunStat
  * terminal the live progress bar, drawn in place from `batch` messages, where a log has the
  * epoch's line.
  */
-export class TerminalLog {
+class TerminalLog {
   /** A `\r` progress line is on screen without its newline. */
   private progressWidth = 0;
   private progressActive = false;

@@ -28,9 +28,14 @@ export function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** Whether a log key is the learning rate (`lr` in Keras 2 histories), which progress lines and charts leave out. */
+export function isLearningRate(key: string): boolean {
+  return key === 'learning_rate' || key === 'lr';
+}
+
 /** Metrics as progress lines show them: the learning rate stays in the history, not on the line. */
 export function shownMetrics(metrics: Metrics): MetricPairs {
-  return Object.entries(metrics).filter(([k]) => k !== 'learning_rate');
+  return Object.entries(metrics).filter(([k]) => !isLearningRate(k));
 }
 
 /** `.4f`, or `-` when missing. */
@@ -39,7 +44,7 @@ export function f4(x: number | null | undefined): string {
 }
 
 /** `Test: loss 0.0712 - accuracy 0.9781`. */
-export function formatTestLine(metrics: Metrics): string {
+function formatTestLine(metrics: Metrics): string {
   return `Test: ${Object.entries(metrics).map(([k, v]) => `${k} ${f4(v)}`).join(' - ')}`;
 }
 
