@@ -18,7 +18,7 @@ const HISTORY = {
 /** The panel's best epoch after live epoch messages and a checkpoint monitoring `monitor`. */
 function panelBest(history: Record<string, number[]>, monitor: string | null): { epoch: number | null; monitor: string | null } {
   const run = newRun('run', 'spec', null);
-  if (monitor) reduceRun(run, { type: 'checkpoint', epoch: 1, path: 'best', monitor, previous: null, current: null });
+  if (monitor) reduceRun(run, { type: 'checkpoint', epoch: 1, path: 'best', monitor, previous: null, current: null, saveBestOnly: true, verbose: 0 });
   const epochs = history.loss.length;
   for (let epoch = 0; epoch < epochs; epoch++) {
     const metrics = Object.fromEntries(Object.entries(history).map(([k, v]) => [k, v[epoch]]));

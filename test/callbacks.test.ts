@@ -25,14 +25,18 @@ import {
 } from '../src/trainer/callbacks';
 import { resolveRef } from '../src/core/resolve';
 import type { Callback, CallbackEvent, Logs, TrainingControl } from '../src/trainer/callbacks';
+import { kerasLogLines } from '../src/host/kerasLog';
+
+/** The messages the panel draws as markers (the others are for the log only). */
+const MARKER_TYPES = new Set(['earlyStopping', 'checkpoint', 'learningRate']);
 
 /** A training run whose "weights" are a number: 100 + the epoch that produced them. */
 class FakeControl implements TrainingControl {
   stopTraining = false;
   weights = 0;
   lr: number;
-  lines: string[] = [];
-  events: CallbackEvent[] = [];
+  /** Everything the callback reported, in order. */
+  messages: CallbackEvent[] = [];
   saves: Array<[string, boolean]> = [];
 
   constructor(lr = 0.001) {
@@ -53,11 +57,15 @@ class FakeControl implements TrainingControl {
   async save(p: string, weightsOnly: boolean): Promise<void> {
     this.saves.push([p, weightsOnly]);
   }
-  log(line: string): void {
-    this.lines.push(line);
-  }
   event(e: CallbackEvent): void {
-    this.events.push(e);
+    this.messages.push(e);
+  }
+  /** The Keras-style lines the host prints for the messages. */
+  get lines(): string[] {
+    return this.messages.flatMap((m) => kerasLogLines(m).map((l) => l.text));
+  }
+  get events(): CallbackEvent[] {
+    return this.messages.filter((m) => MARKER_TYPES.has(m.type));
   }
 }
 
@@ -94,7 +102,7 @@ describe('EarlyStopping (Keras 3)', () => {
     const ran = await run(es({ min_delta: 0.01, patience: 2 }), vl(0.5, 0.4, 0.395, 0.392, 0.38, 0.3), ctl);
     assert.strictEqual(ran, 4);
     assert.deepStrictEqual(ctl.lines, ['Epoch 4: early stopping']);
-    assert.deepStrictEqual(ctl.events, [{ type: 'earlyStopping', epoch: 4, bestEpoch: 2, restored: false }]);
+    assert.deepStrictEqual(ctl.events, [{ type: 'earlyStopping', epoch: 4, bestEpoch: 2, restored: false, verbose: 1 }]);
   });
 
   it('takes the absolute value of a negative min_delta', async () => {
@@ -119,7 +127,7 @@ describe('EarlyStopping (Keras 3)', () => {
       'Epoch 3: early stopping',
       'Restoring model weights from the end of the best epoch: 2.',
     ]);
-    assert.deepStrictEqual(ctl.events, [{ type: 'earlyStopping', epoch: 3, bestEpoch: 2, restored: true }]);
+    assert.deepStrictEqual(ctl.events, [{ type: 'earlyStopping', epoch: 3, bestEpoch: 2, restored: true, verbose: 1 }]);
   });
 
   it('restores the best weights even when training runs to the end', async () => {
@@ -128,7 +136,7 @@ describe('EarlyStopping (Keras 3)', () => {
     assert.strictEqual(ran, 3);
     assert.strictEqual(ctl.weights, 101);
     assert.deepStrictEqual(ctl.lines, ['Restoring model weights from the end of the best epoch: 2.']);
-    assert.deepStrictEqual(ctl.events, [{ type: 'earlyStopping', epoch: null, bestEpoch: 2, restored: true }]);
+    assert.deepStrictEqual(ctl.events, [{ type: 'earlyStopping', epoch: null, bestEpoch: 2, restored: true, verbose: 1 }]);
   });
 
   it('verbose 0 is silent but still stops and emits the event', async () => {
@@ -173,7 +181,7 @@ describe('EarlyStopping (Keras 3)', () => {
     const logs = [0.8, 0.85, 0.84, 0.9].map((a) => ({ val_accuracy: a }));
     const ctl = new FakeControl();
     assert.strictEqual(await run(es({ monitor: 'val_accuracy', patience: 1 }), logs, ctl), 3);
-    assert.deepStrictEqual(ctl.events, [{ type: 'earlyStopping', epoch: 3, bestEpoch: 2, restored: false }]);
+    assert.deepStrictEqual(ctl.events, [{ type: 'earlyStopping', epoch: 3, bestEpoch: 2, restored: false, verbose: 1 }]);
     // In min mode the rise at index 1 is already no improvement.
     const ctl2 = new FakeControl();
     assert.strictEqual(await run(es({ monitor: 'val_accuracy', patience: 1, mode: 'min' }), logs, ctl2), 2);
@@ -265,9 +273,9 @@ describe('ModelCheckpoint (Keras 3)', () => {
       'Epoch 4: finished saving model to ckpt-04-0.25',
     ]);
     assert.deepStrictEqual(ctl.events, [
-      { type: 'checkpoint', epoch: 1, path: 'ckpt-01-0.50', monitor: 'val_loss', previous: null, current: 0.5 },
-      { type: 'checkpoint', epoch: 2, path: 'ckpt-02-0.30', monitor: 'val_loss', previous: 0.5, current: 0.3 },
-      { type: 'checkpoint', epoch: 4, path: 'ckpt-04-0.25', monitor: 'val_loss', previous: 0.3, current: 0.25 },
+      { type: 'checkpoint', epoch: 1, path: 'ckpt-01-0.50', monitor: 'val_loss', saveBestOnly: true, previous: null, current: 0.5, verbose: 1 },
+      { type: 'checkpoint', epoch: 2, path: 'ckpt-02-0.30', monitor: 'val_loss', saveBestOnly: true, previous: 0.5, current: 0.3, verbose: 1 },
+      { type: 'checkpoint', epoch: 4, path: 'ckpt-04-0.25', monitor: 'val_loss', saveBestOnly: true, previous: 0.3, current: 0.25, verbose: 1 },
     ]);
   });
 
@@ -298,7 +306,7 @@ describe('ModelCheckpoint (Keras 3)', () => {
       'Epoch 3: val_accuracy did not improve from 0.92000',
     ]);
     assert.deepStrictEqual(ctl.events, [
-      { type: 'checkpoint', epoch: 2, path: 'best', monitor: 'val_accuracy', previous: 0.9, current: 0.92 },
+      { type: 'checkpoint', epoch: 2, path: 'best', monitor: 'val_accuracy', saveBestOnly: true, previous: 0.9, current: 0.92, verbose: 1 },
     ]);
   });
 
@@ -345,8 +353,10 @@ describe('ModelCheckpoint (Keras 3)', () => {
       epoch: 1,
       path: 'ckpt',
       monitor: 'val_loss',
+      saveBestOnly: true,
       previous: null,
       current: null,
+      verbose: 0,
     });
   });
 
@@ -465,9 +475,9 @@ describe('ReduceLROnPlateau (Keras 3)', () => {
       'Epoch 6: ReduceLROnPlateau reducing learning rate to 0.1.',
     ]);
     assert.deepStrictEqual(ctl.events, [
-      { type: 'learningRate', epoch: 2, from: 0.5, to: 0.25 },
-      { type: 'learningRate', epoch: 4, from: 0.25, to: 0.125 },
-      { type: 'learningRate', epoch: 6, from: 0.125, to: 0.1 },
+      { type: 'learningRate', epoch: 2, from: 0.5, to: 0.25, verbose: 1 },
+      { type: 'learningRate', epoch: 4, from: 0.25, to: 0.125, verbose: 1 },
+      { type: 'learningRate', epoch: 6, from: 0.125, to: 0.1, verbose: 1 },
     ]);
     const f01 = Math.fround(0.1);
     assert.deepStrictEqual(

@@ -8,7 +8,7 @@ import {
   formatProgressLine,
   formatProgressValue,
   formatTimePerUnit,
-} from '../src/trainer/progress';
+} from '../src/host/progress';
 
 describe('progress: Keras 2 Progbar lines', () => {
   it('epoch header is 1-based', () => {

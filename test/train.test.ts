@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../src/cli/main';
+import { kerasLogLines } from '../src/host/kerasLog';
 import { train } from '../src/trainer/train';
 import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
 import { ROOT } from './helpers';
@@ -68,7 +69,7 @@ describe('trainer: training loop on real MNIST', function () {
     const events = fs.readFileSync(path.join(d.runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.strictEqual(events[0].type, 'started');
     assert.strictEqual(events[events.length - 1].type, 'done');
-    assert.ok(msgs.some((m) => m.type === 'epochBegin' && m.epoch === 0 && m.epochs === 2));
+    assert.ok(msgs.some((m) => kerasLogLines(m).some((l) => l.text === 'Epoch 1/2')));
 
     // The confusion matrix agrees with the test accuracy; mistakes come most confident first, with images.
     const ev = msgs.find((m): m is Extract<FromTrainer, { type: 'evaluation' }> => m.type === 'evaluation');
@@ -140,7 +141,7 @@ describe('trainer: training loop on real MNIST', function () {
     assert.ok(d);
     assert.strictEqual(d.result.epochsRun, 2);
     assert.strictEqual(d.result.stoppedEarly, true);
-    assert.ok(msgs.some((m) => m.type === 'log' && m.text === 'Epoch 2: early stopping'));
+    assert.ok(msgs.some((m) => kerasLogLines(m).some((l) => l.text === 'Epoch 2: early stopping')));
   });
 
   it('sends batch messages as often as batchIntervalMs says: 0 every batch, a long interval the first and last', async () => {
@@ -241,5 +242,26 @@ describe('trainer: child process over IPC', function () {
     // The cancel sent over IPC after the first epoch is seen between batches, not after training.
     assert.strictEqual(status, 'cancelled');
     assert.ok(types.filter((t) => t === 'epoch').length < 3);
+  });
+
+  it('a trainer whose host disappears stops after the batch, saves what it learned and marks the run cancelled', async () => {
+    const dir = tmp();
+    const specPath = path.join(dir, 'small.model.json');
+    fs.writeFileSync(specPath, smallSpec());
+    const child = cp.fork(path.join(ROOT, 'dist', 'trainer.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let runDir = '';
+    child.on('message', (m: FromTrainer) => {
+      if (m.type === 'ready') child.send({ type: 'start', specPath, specText: smallSpec(), runsDir: path.join(dir, 'runs'), backend: 'wasm', limit: 600, epochs: 50 } satisfies StartMessage);
+      if (m.type === 'started') runDir = m.runDir;
+      // As when the host is killed (kill -9 of the CLI): the IPC channel closes, nobody says cancel.
+      if (m.type === 'batch' && child.connected) child.disconnect();
+    });
+    assert.strictEqual(await exit, 0);
+    const result: RunResult = JSON.parse(fs.readFileSync(path.join(runDir, 'result.json'), 'utf8'));
+    assert.strictEqual(result.status, 'cancelled');
+    assert.ok(result.epochsRun < 50, `stopped early, not after ${result.epochsRun} epochs`);
+    assert.ok(result.finishedAt);
+    assert.ok(fs.existsSync(path.join(runDir, 'model', 'model.json')), 'what was learned is saved');
   });
 });

@@ -3,6 +3,7 @@
  * the latest running metrics, a run picker and the Stop button.
  */
 import type { PanelState, RunView } from '../src/panel/protocol';
+import { isLearningRate } from '../src/host/kerasLog';
 import { runLabel } from '../src/panel/compare';
 import { runTiming } from '../src/panel/state';
 import type { ViewContext } from './context';
@@ -120,7 +121,7 @@ function metricsText(run: RunView): string {
   const last = Object.fromEntries(Object.entries(run.history).map(([k, v]) => [k, v[v.length - 1] ?? null]));
   const values = live ? { ...live } : last;
   return Object.entries(values)
-    .filter(([k]) => k !== 'learning_rate' && k !== 'lr')
+    .filter(([k]) => !isLearningRate(k))
     .map(([k, v]) => `${k}: ${formatMetric(v)}`)
     .join('   ');
 }

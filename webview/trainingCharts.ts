@@ -4,6 +4,7 @@
  * loss, and the best epoch, early stopping and learning-rate changes marked.
  */
 import type { RunView } from '../src/panel/protocol';
+import { isLearningRate } from '../src/host/kerasLog';
 import { smooth } from '../src/panel/series';
 import { LineChart, type ChartData, type ChartMarker, type LineSeries } from './chart';
 import type { ViewContext } from './context';
@@ -13,15 +14,15 @@ import { button, checkbox, type Checkbox } from './ui';
 
 const CHART_HEIGHT = 220;
 
-/** Metrics logged per epoch that are not curves of their own (ReduceLROnPlateau's rate is marked instead). */
-const NOT_CHARTED = new Set(['learning_rate', 'lr']);
-
-/** The metrics a run has charts for: `loss` first, then the others in the order Keras logs them. */
+/**
+ * The metrics a run has charts for: `loss` first, then the others in the order Keras logs them.
+ * The learning rate is not a curve of its own (ReduceLROnPlateau's changes are marked instead).
+ */
 export function chartedMetrics(run: RunView): string[] {
   const names = new Set<string>();
   for (const key of [...Object.keys(run.history), ...Object.keys(run.batches.values)]) {
     const base = key.replace(/^val_/, '');
-    if (!NOT_CHARTED.has(base)) names.add(base);
+    if (!isLearningRate(base)) names.add(base);
   }
   return [...names].sort((a, b) => (a === 'loss' ? -1 : b === 'loss' ? 1 : 0));
 }

@@ -1,9 +1,8 @@
 /**
  * `modelspec train`: trains a spec's variants one after another, each in its own trainer child
- * process (dist/trainer.js, speaking src/trainer/protocol.ts over IPC), and prints Keras-style
- * progress, or the protocol messages as JSON Lines with --json.
+ * process (through src/host/trainerClient.ts), and prints the Keras-style log the trainer's
+ * messages render to (src/host/kerasLog.ts), or the messages as JSON Lines with --json.
  */
-import { fork, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
@@ -12,8 +11,10 @@ import { BACKENDS, ENGINES, choiceNames } from '../core/registry/training';
 import { LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames } from '../core/resolve';
 import type { BackendChoice } from '../trainer/backend';
-import { estimateStepDuration, formatEpochSummaryLine, formatProgressLine, formatProgressValue, type MetricPairs } from '../trainer/progress';
-import type { BatchMessage, EngineChoice, FromTrainer, Metrics, RunResult, StartedMessage, StartMessage } from '../trainer/protocol';
+import { f4, kerasLogLines, plural, shownMetrics, type LogContext } from '../host/kerasLog';
+import { estimateStepDuration, formatProgressLine } from '../host/progress';
+import { TrainerClient, type TrainerOutcome } from '../host/trainerClient';
+import type { BatchMessage, EngineChoice, EpochMessage, FromTrainer, Metrics, RunResult, StartMessage } from '../trainer/protocol';
 import { intFlag, UsageError, type Parsed } from './args';
 import type { Command, Io } from './command';
 
@@ -37,8 +38,8 @@ function engineFlag(a: Parsed): EngineChoice {
 /** Exit code after Ctrl-C, as shells report a SIGINT death (128 + 2). */
 export const EXIT_INTERRUPTED = 130;
 
-/** How long a trainer may linger after its `done`/`error` before it is killed. */
-const EXIT_GRACE_MS = 10_000;
+/** The signals that stop training after the current batch, and the exit code each leaves (128 + its number). */
+const INTERRUPTS: readonly (readonly [NodeJS.Signals, number])[] = [['SIGINT', EXIT_INTERRUPTED], ['SIGTERM', 143], ['SIGHUP', 129]];
 
 /** The trainer bundle: `MODELSPEC_TRAINER` if set, else `trainer.js` beside this (dist/cli.js) bundle. */
 export function trainerPath(): string {
@@ -80,38 +81,10 @@ export interface TrainOptions {
   trainer: string;
 }
 
-function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** `.4f`, or `-` when missing. */
-function f4(x: number | null | undefined): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4);
-}
-
-function pairs(metrics: Metrics): MetricPairs {
-  return Object.entries(metrics);
-}
-
 /** A path relative to the working folder when it is inside it, else absolute. */
 function shownPath(p: string): string {
   const rel = path.relative(process.cwd(), p);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
-}
-
-/** A Keras progress or per-epoch line (`1719/1719 [===...` or `1719/1719 - 5s - ...`), as the trainer logs it. */
-function isProgressLine(text: string): boolean {
-  return /^\s*\d+\/\d+ (\[|- )/.test(text);
-}
-
-/** Metrics as progress lines show them (the learning rate stays in the history, not on the line). */
-function shownPairs(metrics: Metrics): MetricPairs {
-  return Object.entries(metrics).filter(([k]) => k !== 'learning_rate');
-}
-
-/** `Test: loss 0.0712 - accuracy 0.9781`. */
-export function formatTestLine(metrics: Metrics): string {
-  return `Test: ${pairs(metrics).map(([k, v]) => `${k} ${f4(v)}`).join(' - ')}`;
 }
 
 /** The comparison of the variants that ran: best and final metrics, test metrics, speed, status. */
@@ -155,30 +128,79 @@ export function comparisonTable(runs: readonly (RunRecord & Partial<Pick<RunStat
 }
 
 /**
- * One `modelspec train` invocation: trains the variants in turn and renders what the trainers
- * send. `interrupt()` is what Ctrl-C does: the first asks the running trainer to stop after the
- * current batch and skips the remaining variants, the second kills the trainer.
+ * One run's messages on the terminal: the Keras log lines (src/host/kerasLog.ts), and on a
+ * terminal the live progress bar, drawn in place from `batch` messages, where a log has the
+ * epoch's line.
  */
-export class TrainSession {
-  private readonly records: RunState[] = [];
-  private child: ChildProcess | undefined;
-  private startSent = false;
-  private interrupts = 0;
-  private killed = false;
+class TerminalLog {
   /** A `\r` progress line is on screen without its newline. */
   private progressWidth = 0;
   private progressActive = false;
-  private started: StartedMessage | undefined;
   private lastBatch: BatchMessage | undefined;
   /** Seconds into the epoch when its first step finished (Keras's step-time estimate). */
   private firstStepElapsed: number | null = null;
-  /**
-   * Who printed the current epoch's line off a terminal: the trainer logs its own Keras
-   * verbose=2 line (before the `epoch` message); the CLI draws one only when it did not.
-   */
-  private epochLine: 'none' | 'trainer' | 'own' = 'none';
-  /** The `evaluation` was just printed: the trainer's own `Test: ...` log line would repeat it. */
-  private testPrinted = false;
+
+  constructor(private readonly io: Io, private readonly ctx: LogContext) {}
+
+  /** Prints what `m` adds to the log. */
+  message(m: FromTrainer): void {
+    if (this.io.isTTY && m.type === 'batch') return this.batch(m);
+    if (this.io.isTTY && m.type === 'epoch' && m.steps > 0) return this.epochBar(m);
+    for (const line of kerasLogLines(m, this.ctx)) this.out(line.text + '\n');
+  }
+
+  /** Ends a progress line left without its newline, before anything else is printed. */
+  endProgress(): void {
+    if (!this.progressActive) return;
+    this.io.out('\n');
+    this.progressActive = false;
+    this.progressWidth = 0;
+  }
+
+  private out(s: string): void {
+    this.endProgress();
+    this.io.out(s);
+  }
+
+  private batch(m: BatchMessage): void {
+    if (m.step === 1 || this.lastBatch?.epoch !== m.epoch) this.firstStepElapsed = m.step === 1 ? m.elapsedSeconds : null;
+    this.lastBatch = m;
+    const timePerStep = estimateStepDuration(m.step, m.elapsedSeconds, this.firstStepElapsed);
+    this.progress(formatProgressLine({
+      current: m.step, target: m.steps, elapsedSeconds: m.elapsedSeconds, timePerStep, values: shownMetrics(m.metrics),
+    }), false);
+  }
+
+  /** The epoch's last bar, in place of the log's verbose=2 line. */
+  private epochBar(m: EpochMessage): void {
+    const seen = this.lastBatch?.epoch === m.epoch;
+    const timePerStep = estimateStepDuration(m.stepsDone, m.seconds, seen ? this.firstStepElapsed : null);
+    this.progress(formatProgressLine({
+      current: m.stepsDone, target: m.steps, elapsedSeconds: m.seconds, timePerStep, values: shownMetrics(m.metrics), finalize: true,
+    }), true);
+  }
+
+  /** Draws a progress line over the previous one. */
+  private progress(line: string, final: boolean): void {
+    const pad = Math.max(0, this.progressWidth - line.length);
+    this.io.out(`\r${line}${' '.repeat(pad)}${final ? '\n' : ''}`);
+    this.progressActive = !final;
+    this.progressWidth = final ? 0 : line.length;
+  }
+}
+
+/**
+ * One `modelspec train` invocation: trains the variants in turn, each through a trainer client,
+ * and prints what the trainers send. `interrupt()` is what Ctrl-C does: the first asks the
+ * running trainer to stop after the current batch and skips the remaining variants, the second
+ * kills the trainer.
+ */
+export class TrainSession {
+  private readonly records: RunState[] = [];
+  private client: TrainerClient | undefined;
+  private log: TerminalLog | undefined;
+  private interrupts = 0;
+  private exitCode = EXIT_INTERRUPTED;
 
   constructor(private readonly opts: TrainOptions, private readonly io: Io) {}
 
@@ -191,27 +213,15 @@ export class TrainSession {
     return this.interrupts > 0;
   }
 
-  /** Ctrl-C. */
-  interrupt(): void {
+  /** Ctrl-C (or a signal that means the same, exiting with `exitCode` in the end). */
+  interrupt(exitCode = EXIT_INTERRUPTED): void {
     this.interrupts++;
-    const child = this.child;
     if (this.interrupts === 1) {
+      this.exitCode = exitCode;
       this.status('Stopping after the current batch... (Ctrl-C again to kill)');
-      if (child && child.exitCode === null && child.signalCode === null) {
-        if (this.startSent && child.connected) {
-          try {
-            child.send({ type: 'cancel' });
-          } catch {
-            child.kill();
-          }
-        } else {
-          // Not training yet: nothing to keep.
-          child.kill();
-        }
-      }
-    } else if (child && child.exitCode === null && child.signalCode === null) {
-      this.killed = true;
-      child.kill('SIGKILL');
+      this.client?.cancel();
+    } else {
+      this.client?.kill('trainer killed by a second Ctrl-C');
     }
   }
 
@@ -228,236 +238,66 @@ export class TrainSession {
       this.io.out(`\nComparison of ${plural(this.records.length, 'variant')}:\n`);
       this.io.out(comparisonTable(this.records));
     }
-    if (this.interrupted) return EXIT_INTERRUPTED;
+    if (this.interrupted) return this.exitCode;
     return this.records.every((r) => r.status === 'completed') ? 0 : 1;
-  }
-
-  private out(s: string): void {
-    this.endProgress();
-    this.io.out(s);
   }
 
   /** A status line for the user: stderr, so --json keeps stdout clean. */
   private status(s: string): void {
-    this.endProgress();
+    this.log?.endProgress();
     this.io.err(s + '\n');
   }
 
-  private endProgress(): void {
-    if (this.progressActive) {
-      this.io.out('\n');
-      this.progressActive = false;
-      this.progressWidth = 0;
-    }
-  }
-
-  /** Draws a progress line over the previous one. */
-  private progress(line: string, final: boolean): void {
-    const pad = Math.max(0, this.progressWidth - line.length);
-    this.io.out(`\r${line}${' '.repeat(pad)}${final ? '\n' : ''}`);
-    this.progressActive = !final;
-    this.progressWidth = final ? 0 : line.length;
-  }
-
-  private runOne(variant: string | undefined, index: number, count: number): Promise<RunState> {
-    const { opts } = this;
+  private async runOne(variant: string | undefined, index: number, count: number): Promise<RunState> {
+    const { opts, io } = this;
     const state: RunState = {
       variant: variant ?? null, runDir: null, status: 'failed', result: null,
       history: {}, test: null, seconds: 0, samplesPerSecond: null,
     };
-    this.started = undefined;
-    this.lastBatch = undefined;
-    this.epochLine = 'none';
-    this.testPrinted = false;
-    this.startSent = false;
-    this.killed = false;
-    const label = variant === undefined ? '' : ` (variant "${variant}")`;
-
-    if (!fs.existsSync(opts.trainer)) {
-      state.error = `the trainer is missing: ${opts.trainer} (run "npm run build", or set MODELSPEC_TRAINER)`;
-      this.status(`modelspec train: ${state.error}`);
-      return Promise.resolve(state);
-    }
-
-    return new Promise<RunState>((resolve) => {
-      let finished = false; // `done` or `error` arrived
-      let settled = false;
-      let grace: NodeJS.Timeout | undefined;
-      const child = fork(opts.trainer, [], {
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        // Its own process group: a terminal's Ctrl-C reaches only us, and we decide (cancel, then kill).
-        detached: process.platform !== 'win32',
-      });
-      this.child = child;
+    const log = new TerminalLog(io, { showPath: shownPath, ...(variant === undefined ? {} : { position: `${index + 1} of ${count}` }) });
+    this.log = log;
+    const start: StartMessage = {
+      type: 'start', specPath: path.resolve(opts.file), specText: opts.text,
+      ...(variant === undefined ? {} : { variant }),
+      runsDir: opts.runsDir, backend: opts.backend, engine: opts.engine,
+      ...(opts.epochs === undefined ? {} : { epochs: opts.epochs }),
+      ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+    };
+    this.client = new TrainerClient(opts.trainer, start, {
+      onMessage: (m) => this.onMessage(state, log, m),
       // The trainer talks over IPC; anything it prints is diagnostics, so both streams go to stderr.
-      for (const stream of [child.stdout, child.stderr]) {
-        stream?.setEncoding('utf8');
-        stream?.on('data', (s: string) => {
-          this.endProgress();
-          this.io.err(s);
-        });
-      }
-
-      const settle = (): void => {
-        if (settled) return;
-        settled = true;
-        if (grace) clearTimeout(grace);
-        this.endProgress();
-        this.child = undefined;
-        resolve(state);
-      };
-
-      child.on('message', (raw) => {
-        const msg = raw as FromTrainer;
-        if (opts.json) this.io.out(JSON.stringify(msg) + '\n');
-        switch (msg.type) {
-          case 'ready': {
-            const start: StartMessage = {
-              type: 'start', specPath: path.resolve(opts.file), specText: opts.text,
-              ...(variant === undefined ? {} : { variant }),
-              runsDir: opts.runsDir, backend: opts.backend, engine: opts.engine,
-              ...(opts.epochs === undefined ? {} : { epochs: opts.epochs }),
-              ...(opts.limit === undefined ? {} : { limit: opts.limit }),
-            };
-            if (this.interrupted) {
-              child.kill();
-              break;
-            }
-            try {
-              child.send(start);
-              this.startSent = true;
-            } catch (e) {
-              state.error = `cannot start the trainer: ${(e as Error).message}`;
-            }
-            break;
-          }
-          case 'started':
-            this.started = msg;
-            state.runDir = msg.runDir;
-            if (!opts.json) this.header(msg, variant === undefined ? undefined : `${index + 1} of ${count}`);
-            break;
-          case 'log': {
-            if (opts.json) break;
-            const repeatsTest = this.testPrinted && msg.text.startsWith('Test:');
-            this.testPrinted = false;
-            if (repeatsTest) break;
-            if (isProgressLine(msg.text)) {
-              // On a terminal the CLI draws the bar itself; off one, the trainer's epoch line is the one printed.
-              if (!this.io.isTTY && this.epochLine !== 'own') {
-                this.out(msg.text + '\n');
-                this.epochLine = 'trainer';
-              }
-              break;
-            }
-            this.out(msg.text + '\n');
-            break;
-          }
-          case 'batch':
-            this.epochLine = 'none';
-            if (msg.step === 1 || this.lastBatch?.epoch !== msg.epoch) this.firstStepElapsed = msg.step === 1 ? msg.elapsedSeconds : null;
-            this.lastBatch = msg;
-            if (!opts.json && this.io.isTTY) {
-              const timePerStep = estimateStepDuration(msg.step, msg.elapsedSeconds, this.firstStepElapsed);
-              this.progress(formatProgressLine({
-                current: msg.step, target: msg.steps, elapsedSeconds: msg.elapsedSeconds, timePerStep,
-                values: shownPairs(msg.metrics),
-              }), false);
-            }
-            break;
-          case 'epoch': {
-            for (const [k, v] of Object.entries(msg.metrics)) (state.history[k] ??= []).push(v);
-            state.seconds += msg.seconds;
-            state.samplesPerSecond = msg.samplesPerSecond;
-            if (opts.json) break;
-            const batch = this.lastBatch?.epoch === msg.epoch ? this.lastBatch : undefined;
-            const steps = batch?.steps ?? this.started?.stepsPerEpoch ?? 0;
-            // A cancelled epoch ends early: show the steps it did.
-            const current = batch && this.interrupted ? batch.step : steps;
-            const values = shownPairs(msg.metrics);
-            if (this.io.isTTY && steps > 0) {
-              const timePerStep = estimateStepDuration(current, msg.seconds, batch ? this.firstStepElapsed : null);
-              this.progress(formatProgressLine({ current, target: steps, elapsedSeconds: msg.seconds, timePerStep, values, finalize: true }), true);
-            } else if (this.epochLine === 'none') {
-              this.out((steps > 0
-                ? formatEpochSummaryLine({ target: steps, current, elapsedSeconds: msg.seconds, values })
-                : `${Math.round(msg.seconds)}s${values.map(([k, v]) => ` - ${k}: ${formatProgressValue(v, 2)}`).join('')}`) + '\n');
-              this.epochLine = 'own';
-            }
-            break;
-          }
-          case 'evaluation':
-            state.test = msg.metrics;
-            if (!opts.json) {
-              this.out(formatTestLine(msg.metrics) + '\n');
-              this.testPrinted = true;
-            }
-            break;
-          case 'done':
-            finished = true;
-            state.status = msg.status;
-            state.runDir = msg.runDir;
-            state.result = msg.result;
-            if (!opts.json && msg.status === 'cancelled') {
-              this.out(`Cancelled after ${plural(msg.result.epochsRun, 'epoch')}; the run folder keeps what was learned: ${shownPath(msg.runDir)}\n`);
-            }
-            break;
-          case 'error':
-            finished = true;
-            state.status = 'failed';
-            state.error = msg.message;
-            if (msg.runDir) state.runDir = msg.runDir;
-            this.status(`modelspec train: ${msg.message}${label}${msg.runDir ? `\n  run folder: ${shownPath(msg.runDir)}` : ''}`);
-            break;
-          default:
-            // Callback messages: their human form comes as `log` lines too.
-            break;
-        }
-        if (finished && !grace) {
-          // The trainer exits by itself after its last message; do not let a stuck one hang us.
-          grace = setTimeout(() => child.kill('SIGKILL'), EXIT_GRACE_MS);
-        }
-      });
-
-      child.on('error', (e) => {
-        if (!finished && state.error === undefined) state.error = `trainer failed: ${e.message}`;
-        // A process that never started emits no 'close'.
-        if (child.pid === undefined) {
-          this.status(`modelspec train: ${state.error}${label}`);
-          settle();
-        }
-      });
-
-      child.on('close', (code, signal) => {
-        if (!finished) {
-          if (this.interrupted && (this.killed || !this.startSent)) {
-            state.status = 'cancelled';
-            state.error = this.killed ? 'trainer killed by a second Ctrl-C' : 'cancelled before training started';
-            this.status(`modelspec train: ${state.error}${label}`);
-          } else {
-            state.status = 'failed';
-            state.error = `trainer exited unexpectedly (code ${code ?? 'none'}, signal ${signal ?? 'none'})`;
-            this.status(`modelspec train: ${state.error}${label}${state.runDir ? `\n  run folder: ${shownPath(state.runDir)}` : ''}`);
-          }
-        }
-        settle();
-      });
+      onOutput: (s) => {
+        log.endProgress();
+        io.err(s);
+      },
     });
+    const outcome = await this.client.done;
+    this.client = undefined;
+    this.record(state, outcome, variant === undefined ? '' : ` (variant "${variant}")`);
+    return state;
   }
 
-  private header(m: StartedMessage, position: string | undefined): void {
-    const lines = [
-      `Training ${m.spec}${m.variant === undefined ? '' : `, variant "${m.variant}"`}${position ? ` (${position})` : ''}`,
-      `Backend: ${m.backend}${m.backendReason ? ` - ${m.backendReason}` : ''}`,
-      `Engine: ${m.engine} - ${m.engineReason}`,
-      `Run folder: ${shownPath(m.runDir)}`,
-      `Data: ${m.trainCount.toLocaleString('en-US')} train, ${m.validationCount.toLocaleString('en-US')} validation, ${m.testCount.toLocaleString('en-US')} test samples` +
-        (m.dataSources.length ? ` (${m.dataSources.join('; ')})` : ''),
-      `Fit: ${plural(m.epochs, 'epoch')}, batch size ${m.batchSize}, ${plural(m.stepsPerEpoch, 'step')} per epoch`,
-      '',
-      m.summary.replace(/\n+$/, ''),
-      '',
-    ];
-    this.out(lines.join('\n') + '\n');
+  private onMessage(state: RunState, log: TerminalLog, m: FromTrainer): void {
+    if (this.opts.json) this.io.out(JSON.stringify(m) + '\n');
+    else log.message(m);
+    if (m.type === 'started') state.runDir = m.runDir;
+    if (m.type === 'evaluation') state.test = m.metrics;
+    if (m.type === 'epoch') {
+      for (const [k, v] of Object.entries(m.metrics)) (state.history[k] ??= []).push(v);
+      state.seconds += m.seconds;
+      state.samplesPerSecond = m.samplesPerSecond;
+    }
+  }
+
+  /** How the run ended, into its record; a failure (or a kill) is reported on stderr. */
+  private record(state: RunState, o: TrainerOutcome, label: string): void {
+    this.log?.endProgress();
+    state.status = o.status;
+    state.result = o.result ?? null;
+    if (o.runDir) state.runDir = o.runDir;
+    if (o.error === undefined) return;
+    state.error = o.error;
+    this.status(`modelspec train: ${o.error}${label}${o.runDir ? `\n  run folder: ${shownPath(o.runDir)}` : ''}`);
   }
 }
 
@@ -479,7 +319,8 @@ export const train: Command = {
     '--runs-dir DIR holds the run folders (<spec>/<timestamp>-<variant>/); default ./runs in the current folder.',
     '--json prints every trainer message as one JSON line, then {"type":"done","runs":[{variant, runDir, status, result}]}.',
     'Ctrl-C stops after the current batch and skips the remaining variants; Ctrl-C again kills the trainer.',
-    'Exit 0 when every run completed, 1 when the spec has errors or a run failed, 130 when interrupted.',
+    'SIGTERM and SIGHUP (closing the terminal) stop like Ctrl-C.',
+    'Exit 0 when every run completed, 1 when the spec has errors or a run failed, 130 when interrupted (143 on SIGTERM, 129 on SIGHUP).',
   ].join('\n'),
   flags: { values: ['variant', 'epochs', 'limit', 'backend', 'engine', 'runs-dir'], booleans: ['json'] },
   async run(a: Parsed, io: Io): Promise<number> {
@@ -528,12 +369,13 @@ export const train: Command = {
       file, text, variants, runsDir: path.resolve(a.values.get('runs-dir') ?? 'runs'), backend, engine, epochs, limit,
       json: a.booleans.has('json'), trainer: trainerPath(),
     }, io);
-    const onSigint = (): void => session.interrupt();
-    process.on('SIGINT', onSigint);
+    // Closing the terminal (SIGHUP) or a `kill` (SIGTERM) keeps what was learned, as Ctrl-C does.
+    const handlers = INTERRUPTS.map(([signal, code]) => [signal, () => session.interrupt(code)] as const);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
     try {
       return await session.run();
     } finally {
-      process.off('SIGINT', onSigint);
+      for (const [signal, handler] of handlers) process.off(signal, handler);
     }
   },
 };

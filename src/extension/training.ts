@@ -9,11 +9,13 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { analyze } from '../core/analyze';
 import { resolveSpec, variantNames } from '../core/resolve';
+import { shownMetrics } from '../host/kerasLog';
+import { formatEta, formatProgressValue } from '../host/progress';
+import { TrainerClient, type TrainerOutcome } from '../host/trainerClient';
 import type { BackendChoice } from '../trainer/backend';
-import { formatEta, formatProgressValue } from '../trainer/progress';
-import type { FromTrainer, StartMessage } from '../trainer/protocol';
-import { TrainerProcess, type TrainerOutcome } from '../trainer/trainerProcess';
+import type { EngineChoice, FromTrainer, StartMessage } from '../trainer/protocol';
 import { LANGUAGE_ID } from './diagnostics';
+import { outputChannelLines } from './outputLog';
 
 /** Context key: true while any run is training (enables "Stop Training"). */
 const TRAINING_CONTEXT = 'modelSpec.training';
@@ -28,7 +30,7 @@ export interface TrainingListener {
 interface ActiveRun {
   key: string;
   variant: string | undefined;
-  process: TrainerProcess;
+  client: TrainerClient;
   /** The latest progress, for the notification and the status bar. */
   line: string;
   fraction: number;
@@ -47,17 +49,20 @@ async function specDocument(arg: unknown): Promise<vscode.TextDocument | undefin
 }
 
 /** The training settings that apply to a spec (its workspace folder's). */
-export function trainingSettings(scope: vscode.Uri): { runsDir: string; parallel: number; backend: BackendChoice } {
+export function trainingSettings(scope: vscode.Uri): { runsDir: string; parallel: number; backend: BackendChoice; engine: EngineChoice } {
   const c = vscode.workspace.getConfiguration('modelSpec', scope);
   const folder = vscode.workspace.getWorkspaceFolder(scope)?.uri.fsPath ?? (scope.scheme === 'file' ? path.dirname(scope.fsPath) : os.homedir());
   const runs = c.get<string>('runsDirectory') || 'runs';
   const parallel = c.get<number>('training.parallelRuns') || Math.max(1, os.cpus().length - 1);
-  return { runsDir: path.resolve(folder, runs), parallel: Math.max(1, Math.floor(parallel)), backend: c.get<BackendChoice>('training.backend') ?? 'auto' };
+  return {
+    runsDir: path.resolve(folder, runs), parallel: Math.max(1, Math.floor(parallel)),
+    backend: c.get<BackendChoice>('training.backend') ?? 'auto', engine: c.get<EngineChoice>('training.engine') ?? 'auto',
+  };
 }
 
 /** `loss 0.1234 · accuracy 0.9650`: the running metrics a progress line shows. */
 function metricText(metrics: Record<string, number>): string {
-  return Object.entries(metrics).filter(([k]) => k !== 'learning_rate').map(([k, v]) => `${k} ${formatProgressValue(v)}`).join(' · ');
+  return shownMetrics(metrics).map(([k, v]) => `${k} ${formatProgressValue(v)}`).join(' · ');
 }
 
 /**
@@ -122,13 +127,13 @@ export class TrainingController implements vscode.Disposable {
       return;
     }
     this.stopRequested = true;
-    for (const r of this.active.values()) r.process.cancel();
+    for (const r of this.active.values()) r.client.cancel();
     this.output.appendLine('Stopping: each run finishes its current batch and saves what it learned.');
   }
 
   /** Stops one run (the panel's Stop button) after its current batch. */
   stopRun(runDir: string): void {
-    for (const r of this.active.values()) if (r.runDir === runDir) r.process.cancel();
+    for (const r of this.active.values()) if (r.runDir === runDir) r.client.cancel();
   }
 
   /** Whether a trainer is writing this run folder now (else a "running" folder was interrupted). */
@@ -208,10 +213,11 @@ export class TrainingController implements vscode.Disposable {
           while (queue.length && !this.stopRequested) {
             const variant = queue.shift();
             const start: StartMessage = {
-              type: 'start', specPath, specText, runsDir: cfg.runsDir, backend: cfg.backend,
+              type: 'start', specPath, specText, runsDir: cfg.runsDir, backend: cfg.backend, engine: cfg.engine,
               ...(variant === undefined ? {} : { variant }), ...(threads ? { threads } : {}),
             };
-            const outcome = await this.runOne(specName, variant, start, report);
+            const position = variant === undefined ? undefined : `${variants.indexOf(variant) + 1} of ${variants.length}`;
+            const outcome = await this.runOne(specName, variant, position, start, report);
             outcomes.push({ variant, outcome });
             report();
           }
@@ -224,14 +230,13 @@ export class TrainingController implements vscode.Disposable {
     this.summarize(specName, outcomes);
   }
 
-  private runOne(spec: string, variant: string | undefined, start: StartMessage, report: () => void): Promise<TrainerOutcome> {
+  private async runOne(spec: string, variant: string | undefined, position: string | undefined, start: StartMessage, report: () => void): Promise<TrainerOutcome> {
     const key = `run-${++this.nextKey}`;
-    const label = variant === undefined ? spec : `${spec} / ${variant}`;
     const run: ActiveRun = {
       key, variant, line: `${variant ?? spec}: starting`, fraction: 0, epochs: 1, epochSeconds: [],
-      process: new TrainerProcess(this.trainerPath, start, {
+      client: new TrainerClient(this.trainerPath, start, {
         onMessage: (m) => {
-          this.log(label, m);
+          for (const line of outputChannelLines(m, position)) this.output.appendLine(line);
           this.progressOf(run, m, report);
           for (const l of this.listeners) l.onMessage(key, spec, variant, m);
         },
@@ -239,7 +244,13 @@ export class TrainingController implements vscode.Disposable {
       }),
     };
     this.active.set(key, run);
-    return run.process.done.finally(() => this.active.delete(key));
+    try {
+      const outcome = await run.client.done;
+      if (outcome.error !== undefined) this.output.appendLine(`${variant === undefined ? spec : `${spec} / ${variant}`}: ${outcome.status}: ${outcome.error}`);
+      return outcome;
+    } finally {
+      this.active.delete(key);
+    }
   }
 
   private progressOf(run: ActiveRun, m: FromTrainer, report: () => void): void {
@@ -268,26 +279,6 @@ export class TrainingController implements vscode.Disposable {
     report();
   }
 
-  /** The Keras-style log, as the CLI prints it. */
-  private log(label: string, m: FromTrainer): void {
-    switch (m.type) {
-      case 'started':
-        this.output.appendLine(`\n=== ${label} ===\nBackend: ${m.backend} - ${m.backendReason}\nEngine: ${m.engine} - ${m.engineReason}\nRun folder: ${m.runDir}\nData: ${m.trainCount.toLocaleString('en-US')} train, ${m.validationCount.toLocaleString('en-US')} validation, ${m.testCount.toLocaleString('en-US')} test (${m.dataSources.join('; ')})\n\n${m.summary}`);
-        break;
-      case 'log':
-        this.output.appendLine(m.level === 'warning' ? `Warning: ${m.text}` : m.text);
-        break;
-      case 'done':
-        this.output.appendLine(`${label}: ${m.status} after ${m.result.epochsRun} epoch${m.result.epochsRun === 1 ? '' : 's'} (${Math.round(m.result.durationSeconds)} s). Run folder: ${m.runDir}`);
-        break;
-      case 'error':
-        this.output.appendLine(`${label}: failed: ${m.message}`);
-        break;
-      default:
-        break;
-    }
-  }
-
   /** One message for the whole batch of runs, with the actions that help. */
   private summarize(spec: string, outcomes: { variant: string | undefined; outcome: TrainerOutcome }[]): void {
     const failed = outcomes.filter((o) => o.outcome.status === 'failed');
@@ -314,7 +305,8 @@ export class TrainingController implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const r of this.active.values()) r.process.kill();
+    // Closing or reloading the window: each run stops after its batch and keeps what it learned.
+    for (const r of this.active.values()) r.client.detach();
     this.statusItem.dispose();
   }
 }

@@ -7,13 +7,13 @@
  * `update`s: the same actions the host applied to its own copy of the state, so both sides run
  * one reducer (`state.ts`) and a reloaded or reshown webview loses nothing.
  */
-import type { BatchMessage, Classification, FromTrainer, Metrics, StartedMessage } from '../trainer/protocol';
+import type { BatchMessage, Classification, EarlyStoppingMessage, FromTrainer, LearningRateMessage, Metrics, RunResult, StartedMessage } from '../trainer/protocol';
 
 /** A run is named by its run folder (`<runs dir>/<spec>/<timestamp>-<variant>`), as the host sees it. */
 export type RunId = string;
 
 /** `running` until the trainer says `done` or `error`; the last three are final. */
-export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
+export type RunStatus = RunResult['status'];
 
 /** One value per finished epoch and Keras metric name (`val_x` beside `x`); index 0 is epoch 1. */
 export type History = Record<string, (number | null)[]>;
@@ -41,23 +41,16 @@ export interface ModelSummary {
 }
 
 /** How the data was split and batched, from the trainer's `started` message. */
-export interface DataSummary {
-  epochs: number;
-  batchSize: number;
-  stepsPerEpoch: number;
-  trainCount: number;
-  validationCount: number;
-  testCount: number;
-  sources: string[];
-}
+export type DataSummary = Pick<StartedMessage, 'epochs' | 'batchSize' | 'stepsPerEpoch' | 'trainCount' | 'validationCount' | 'testCount'>
+  & { sources: StartedMessage['dataSources'] };
 
 /** Where the current epoch is, from the latest `batch` message; `epoch` is 1-based here, as Keras prints it. */
 export type EpochProgress = Omit<BatchMessage, 'type'>;
 
-/** Something a callback did at an epoch (1-based), drawn on the charts. */
+/** Something a callback did at an epoch (1-based), drawn on the charts: its trainer message, named by `kind`. */
 export type RunMarker =
-  | { kind: 'earlyStopping'; epoch: number; bestEpoch: number | null; restored: boolean }
-  | { kind: 'learningRate'; epoch: number; from: number; to: number };
+  | ({ kind: 'earlyStopping' } & Pick<EarlyStoppingMessage, 'bestEpoch' | 'restored'> & { epoch: number })
+  | ({ kind: 'learningRate' } & Pick<LearningRateMessage, 'epoch' | 'from' | 'to'>);
 
 /** Everything the panel shows about one run: live, or read back from its folder. */
 export interface RunView {

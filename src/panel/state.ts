@@ -4,6 +4,7 @@
  * `vscode`, no DOM, no I/O (the host reads the files and passes their text), so the host and the
  * webview run the same code and reach the same state.
  */
+import { kerasLogLines } from '../host/kerasLog';
 import type { FromTrainer, Metrics, RunResult } from '../trainer/protocol';
 import type { History, PanelAction, PanelState, RunId, RunStatus, RunSummary, RunView, TrainerAction } from './protocol';
 import { bestEpoch } from '../core/bestEpoch';
@@ -75,12 +76,25 @@ export function newRun(id: RunId, spec: string, variant: string | null): RunView
   };
 }
 
-/** Folds one trainer message into its run, in place. */
-export function reduceRun(run: RunView, message: FromTrainer): void {
+/** Keeps the latest `MAX_LOG_LINES` lines. */
+function appendLog(run: RunView, lines: readonly string[]): void {
+  if (!lines.length) return;
+  run.log.push(...lines);
+  if (run.log.length > MAX_LOG_LINES) run.log.splice(0, run.log.length - MAX_LOG_LINES);
+}
+
+/**
+ * Folds one trainer message into its run, in place, and its Keras-style lines into the log
+ * (not for runs recorded before the trainer sent structure: their text lines are the log).
+ */
+export function reduceRun(run: RunView, message: FromTrainer, renderLog = true): void {
+  if (renderLog) appendLog(run, kerasLogLines(message).map((l) => l.text));
   switch (message.type) {
     case 'ready':
     case 'epochBegin':
     case 'invalidLoss':
+    case 'checkpointSkipped':
+    case 'callbackWarning':
       return;
     case 'started':
       run.spec = message.spec;
@@ -98,10 +112,6 @@ export function reduceRun(run: RunView, message: FromTrainer): void {
         trainCount: message.trainCount, validationCount: message.validationCount, testCount: message.testCount,
         sources: message.dataSources,
       };
-      return;
-    case 'log':
-      run.log.push(message.text);
-      if (run.log.length > MAX_LOG_LINES) run.log.splice(0, run.log.length - MAX_LOG_LINES);
       return;
     case 'batch':
       run.progress = {
@@ -123,7 +133,7 @@ export function reduceRun(run: RunView, message: FromTrainer): void {
       if (message.epoch !== null) {
         run.markers.push({ kind: 'earlyStopping', epoch: message.epoch, bestEpoch: message.bestEpoch, restored: message.restored });
       }
-      if (message.bestEpoch !== null) run.bestEpoch = message.bestEpoch;
+      run.bestEpoch = message.bestEpoch;
       return;
     case 'checkpoint':
       // The checkpoint's monitor is the metric "best" means for this run.
@@ -164,7 +174,7 @@ function setEpoch(history: History, epoch: number, metrics: Metrics): void {
 
 /** Recomputes the best epoch from the history, unless EarlyStopping already said which it was. */
 function updateBest(run: RunView): void {
-  if (run.markers.some((m) => m.kind === 'earlyStopping' && m.bestEpoch !== null)) return;
+  if (run.markers.some((m) => m.kind === 'earlyStopping')) return;
   const best = bestEpoch(run.history, run.bestMonitor);
   // A checkpoint's monitor not logged yet: wait for it rather than judge by val_loss meanwhile.
   if (!best || (run.bestMonitor !== null && best.monitor !== run.bestMonitor)) return;
@@ -285,9 +295,17 @@ export interface RunFiles {
   result?: string;
 }
 
-const TRAINER_MESSAGE_TYPES = new Set<string>([
-  'ready', 'started', 'log', 'batch', 'epoch', 'earlyStopping', 'checkpoint', 'learningRate', 'evaluation', 'done', 'error',
-]);
+/** Every trainer message type (the compiler checks the table is complete): what `events.jsonl` lines may hold. */
+const TRAINER_MESSAGE_TYPES = {
+  ready: true, started: true, epochBegin: true, batch: true, invalidLoss: true, epoch: true, earlyStopping: true,
+  checkpoint: true, checkpointSkipped: true, learningRate: true, callbackWarning: true, evaluation: true, done: true, error: true,
+} as const satisfies Record<FromTrainer['type'], true>;
+
+/** A Keras-style text line, as trainers wrote them to `events.jsonl` before they sent structure. */
+interface LegacyLogLine {
+  type: 'log';
+  text: string;
+}
 
 /**
  * Rebuilds a finished (or interrupted) run from its folder's files: replays `events.jsonl`
@@ -297,13 +315,15 @@ const TRAINER_MESSAGE_TYPES = new Set<string>([
  */
 export function loadRun(id: RunId, files: RunFiles): RunView | null {
   let run: RunView | null = null;
-  for (const line of (files.events ?? '').split('\n')) {
-    const message = parseTrainerMessage(line);
-    if (!message) continue;
+  const messages = (files.events ?? '').split('\n').map(parseEventLine).filter((m) => m !== null);
+  // An old run's log is its text lines; its structured messages would repeat them.
+  const legacy = messages.some((m) => m.type === 'log');
+  for (const message of messages) {
     if (message.type === 'started') run = newRun(id, message.spec, message.variant ?? null);
     if (!run) continue;
     try {
-      reduceRun(run, message);
+      if (message.type === 'log') appendLog(run, [message.text]);
+      else reduceRun(run, message, !legacy);
     } catch {
       // A line with the right type but the wrong shape: the rest of the file still counts.
     }
@@ -329,18 +349,20 @@ export function summarizeResult(id: RunId, resultJson: string): RunSummary | nul
   };
 }
 
-function parseTrainerMessage(line: string): FromTrainer | null {
+function parseEventLine(line: string): FromTrainer | LegacyLogLine | null {
   if (!line.trim()) return null;
   try {
     const value: unknown = JSON.parse(line);
-    if (isObject(value) && typeof value.type === 'string' && TRAINER_MESSAGE_TYPES.has(value.type)) return value as unknown as FromTrainer;
+    if (!isObject(value) || typeof value.type !== 'string') return null;
+    if (Object.prototype.hasOwnProperty.call(TRAINER_MESSAGE_TYPES, value.type)) return value as unknown as FromTrainer;
+    if (value.type === 'log') return { type: 'log', text: String(value.text) };
   } catch {
     // A torn last line (the trainer was killed mid-write) is expected: skip it.
   }
   return null;
 }
 
-const STATUSES = new Set<RunStatus>(['running', 'completed', 'cancelled', 'failed']);
+const STATUSES = { running: true, completed: true, cancelled: true, failed: true } as const satisfies Record<RunStatus, true>;
 
 /** Reads `result.json`, filling what is missing so later code can trust the types. */
 function parseResult(text: string): ResultFields | null {
@@ -363,7 +385,7 @@ function parseResult(text: string): ResultFields | null {
   return {
     spec: value.spec,
     variant: str(value.variant),
-    status: STATUSES.has(value.status as RunStatus) ? (value.status as RunStatus) : 'failed',
+    status: typeof value.status === 'string' && Object.prototype.hasOwnProperty.call(STATUSES, value.status) ? (value.status as RunStatus) : 'failed',
     backend: str(value.backend) ?? '',
     backendReason: str(value.backendReason) ?? '',
     engine: str(value.engine) ?? undefined,

@@ -127,8 +127,7 @@ function trainingControl(ctx: FitContext, engine: Engine, model: tfl.LayersModel
       engine.storeWeights();
       await saveModel(model, ctx.run.inside(p.replace(/\.(h5|hdf5|keras)$/i, '')), { weightsOnly });
     },
-    log: (text) => ctx.emit({ type: 'log', level: 'info', text }),
-    event: (e) => ctx.emit(e.type === 'earlyStopping' ? { ...e, bestEpoch: e.bestEpoch ?? null } : e),
+    event: ctx.emit,
   };
 }
 

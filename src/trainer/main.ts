@@ -1,7 +1,7 @@
 /**
- * The trainer child process (bundle `dist/trainer.js`), started with `fork` by the CLI or the
- * extension. It speaks protocol.ts over IPC: `ready`, then one `start`, progress messages, and
- * `done` or `error`. `cancel` stops after the current batch. It exits when its parent goes away.
+ * The trainer child process (bundle `dist/trainer.js`), started by src/host/trainerClient.ts for
+ * the CLI or the extension. It speaks protocol.ts over IPC: `ready`, then one `start`, progress
+ * messages, and `done` or `error`. `cancel` stops after the current batch.
  */
 import type { FromTrainer, ToTrainer } from './protocol';
 import { train } from './train';
@@ -16,20 +16,32 @@ if (!process.send) {
 }
 
 let cancelled = false;
-let started = false;
+let training: Promise<void> | undefined;
+let finished = false;
 
-process.on('disconnect', () => process.exit(0));
+/**
+ * Cancel without a host to ask: the parent went away (killed, or the window closed), or a signal
+ * came. Before training there is nothing to keep; during it, the run stops after the current
+ * batch, saves what it learned, is marked cancelled, and the process exits.
+ */
+function stop(): void {
+  cancelled = true;
+  if (!training || finished) process.exit(0);
+}
+
+process.on('disconnect', stop);
 process.on('message', (m: ToTrainer) => {
   switch (m.type) {
     case 'cancel':
       cancelled = true;
       return;
     case 'start':
-      if (started) return;
-      started = true;
-      void train(m, { emit: send, cancelled: () => cancelled }).then(() => {
+      if (training) return;
+      training = train(m, { emit: send, cancelled: () => cancelled }).then(() => {
+        finished = true;
         // Let IPC flush the last messages, then leave.
-        process.disconnect();
+        if (process.connected) process.disconnect();
+        else process.exit(0);
       });
       return;
     default: {
@@ -38,6 +50,6 @@ process.on('message', (m: ToTrainer) => {
     }
   }
 });
-// The host keeps Ctrl-C for itself: it sends `cancel`, so the child ignores SIGINT.
-process.on('SIGINT', () => { cancelled = true; });
+// The host keeps Ctrl-C for itself (it sends `cancel`); a signal sent to the trainer itself stops it gently too.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
 send({ type: 'ready', pid: process.pid });

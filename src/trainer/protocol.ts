@@ -37,9 +37,6 @@ export interface StartMessage {
    * `backend` is auto; kernel insists on it (an error when it cannot); tfjs always uses TensorFlow.js.
    */
   engine?: EngineChoice;
-  /** Dataset cache folder and whether downloads are allowed. */
-  cacheDir?: string;
-  allowDownload?: boolean;
   /** Send `batch` messages at most this often (ms); default 250. */
   batchIntervalMs?: number;
 }
@@ -89,11 +86,20 @@ export interface StartedMessage {
   dataSources: string[];
 }
 
-/** A human log line (Keras-style), e.g. `Epoch 1/10` or a callback message. */
-export interface LogMessage {
-  type: 'log';
-  level: 'info' | 'warning';
-  text: string;
+/** An epoch begins (Keras prints `Epoch 3/10`). */
+export interface EpochBeginMessage {
+  type: 'epochBegin';
+  /** 0-based epoch. */
+  epoch: number;
+  epochs: number;
+}
+
+/** A batch's loss was NaN or infinite, so training stops (Keras: `Batch 12: Invalid loss, terminating training`). */
+export interface InvalidLossMessage {
+  type: 'invalidLoss';
+  /** 0-based epoch, and the 0-based batch within it. */
+  epoch: number;
+  batch: number;
 }
 
 /** An epoch begins (Keras prints `Epoch 3/10`). */
@@ -139,11 +145,79 @@ export interface EpochMessage {
   stepsDone: number;
 }
 
-/** A callback acted: early stop, checkpoint saved, learning rate changed. Epochs 1-based, as Keras prints. */
-export type CallbackMessage =
-  | { type: 'earlyStopping'; epoch: number | null; bestEpoch: number | null; restored: boolean }
-  | { type: 'checkpoint'; epoch: number; path: string; monitor: string; previous: number | null; current: number | null }
-  | { type: 'learningRate'; epoch: number; from: number; to: number };
+/**
+ * EarlyStopping ended training early or restored the best weights. Keras prints `Epoch N: early
+ * stopping` and `Restoring model weights from the end of the best epoch: M.` when `verbose` > 0.
+ */
+export interface EarlyStoppingMessage {
+  type: 'earlyStopping';
+  /** 1-based epoch after which training stopped; null when training ran to the end and only the best weights were restored. */
+  epoch: number | null;
+  /** 1-based epoch with the best monitored value. */
+  bestEpoch: number;
+  /** Whether the weights of `bestEpoch` were put back into the model. */
+  restored: boolean;
+  /** The callback's `verbose` option: 0 means Keras prints nothing. */
+  verbose: number;
+}
+
+/**
+ * ModelCheckpoint saved the model (or its weights). With `verbose` > 0 Keras prints
+ * `Epoch 2: val_loss improved from 0.30000 to 0.20000, saving model to best` (or `Epoch 2: saving
+ * model to best` without save_best_only), then `Epoch 2: finished saving model to best`.
+ */
+export interface CheckpointMessage {
+  type: 'checkpoint';
+  /** 1-based epoch, the `{epoch}` of the filepath template. */
+  epoch: number;
+  /** The formatted path that was saved. */
+  path: string;
+  /** The monitored metric name, e.g. `val_loss`. */
+  monitor: string;
+  /** Whether only improvements save (then `previous` is the best value before this save). */
+  saveBestOnly: boolean;
+  /** With save_best_only: the best value before this save (or initial_value_threshold), null when there was none yet (Keras prints `None`). Null without save_best_only. */
+  previous: number | null;
+  /** The monitored value of this epoch, null when the logs do not have it. */
+  current: number | null;
+  verbose: number;
+}
+
+/** ModelCheckpoint with save_best_only did not save (Keras: `Epoch 3: val_loss did not improve from 0.30000`). */
+export interface CheckpointSkippedMessage {
+  type: 'checkpointSkipped';
+  /** 1-based epoch. */
+  epoch: number;
+  monitor: string;
+  /** The best value so far, which this epoch did not beat. */
+  best: number;
+  verbose: number;
+}
+
+/** ReduceLROnPlateau changed the learning rate (Keras: `Epoch 4: ReduceLROnPlateau reducing learning rate to 0.0001.`). */
+export interface LearningRateMessage {
+  type: 'learningRate';
+  /** 1-based epoch. */
+  epoch: number;
+  /** Learning rate before and after the change. */
+  from: number;
+  to: number;
+  verbose: number;
+}
+
+/** The callbacks that monitor a metric, as their warnings name them. */
+export type MonitorCallbackName = 'EarlyStopping' | 'ModelCheckpoint' | 'ReduceLROnPlateau';
+
+/**
+ * A Keras callback warning (Python prints each once, whatever `verbose` says): an unknown `mode`
+ * (Keras falls back to auto), or a monitored metric that is not in the epoch's logs.
+ */
+export type CallbackWarningMessage =
+  | { type: 'callbackWarning'; callback: MonitorCallbackName; warning: 'unknownMode'; mode: string }
+  | { type: 'callbackWarning'; callback: MonitorCallbackName; warning: 'monitorMissing'; monitor: string; /** The logs' keys, sorted as Keras lists them. */ available: string[] };
+
+/** What a callback reports: early stop, checkpoint saved or skipped, learning rate changed, a warning. Epochs 1-based, as Keras prints. */
+export type CallbackMessage = EarlyStoppingMessage | CheckpointMessage | CheckpointSkippedMessage | LearningRateMessage | CallbackWarningMessage;
 
 /** Test-split evaluation after fitting (the notebook's `model.evaluate(X_test, y_test)`). */
 export interface EvaluationMessage {
@@ -177,7 +251,7 @@ export interface Misclassified {
 /** The run is over. */
 export interface DoneMessage {
   type: 'done';
-  status: 'completed' | 'cancelled';
+  status: Extract<RunResult['status'], 'completed' | 'cancelled'>;
   runDir: string;
   result: RunResult;
 }
@@ -190,7 +264,7 @@ export interface ErrorMessage {
 }
 
 export type FromTrainer =
-  | ReadyMessage | StartedMessage | LogMessage | EpochBeginMessage | BatchMessage | InvalidLossMessage | EpochMessage | CallbackMessage
+  | ReadyMessage | StartedMessage | EpochBeginMessage | BatchMessage | InvalidLossMessage | EpochMessage | CallbackMessage
   | EvaluationMessage | DoneMessage | ErrorMessage;
 
 /** `result.json` of a run folder. */

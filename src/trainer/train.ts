@@ -68,7 +68,7 @@ async function prepare(start: StartMessage): Promise<Prepared> {
   if (!spec.data) throw new Error('The spec has no "data" section, so there is nothing to train on. Add e.g. "data": { "dataset": "mnist", "scale": 255, "validation": { "first": 5000 } }.');
   const dataSpec = { ...spec.data, ...(start.limit !== undefined ? { limit: start.limit } : {}) };
   const backend = await initBackend(start.backend, start.threads ? { wasmThreads: start.threads } : {});
-  const data = await loadDataset(dataSpec, { baseDir: path.dirname(start.specPath), cacheDir: start.cacheDir, allowDownload: start.allowDownload });
+  const data = await loadDataset(dataSpec, { baseDir: path.dirname(start.specPath) });
   await prepareInitialWeights(spec, path.dirname(start.specPath));
   checkLabels(spec, data);
   const engine = selectEngine({ engine: start.engine ?? 'auto', backendChoice: start.backend, backendName: backend.name, threads: start.threads }, spec, data.train);

@@ -16,7 +16,7 @@ function sources(dir: string): string[] {
 const IMPORTS_VSCODE = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]vscode['"]/;
 
 describe('layering', () => {
-  for (const dir of ['src/core', 'src/editor', 'src/trainer', 'src/cli']) {
+  for (const dir of ['src/core', 'src/editor', 'src/trainer', 'src/cli', 'src/host']) {
     it(`${dir} does not import vscode`, () => {
       const files = sources(path.join(ROOT, dir));
       assert.ok(files.length > 0, `no sources found in ${dir}`);
@@ -30,6 +30,25 @@ describe('layering', () => {
       assert.ok(IMPORTS_VSCODE.test(line), line);
     }
     assert.ok(!IMPORTS_VSCODE.test("import { getLanguageService } from 'vscode-json-languageservice';"));
+  });
+
+  it('one source file starts trainer processes: the trainer client the CLI and the extension share', () => {
+    const forking = sources(path.join(ROOT, 'src')).filter((f) => /\bfork\s*\(/.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(ROOT, f));
+    assert.deepStrictEqual(forking, [path.join('src', 'host', 'trainerClient.ts')]);
+  });
+
+  it('the Keras-style log renderer imports no Node module (the webview bundle uses it)', () => {
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, spec] of fs.readFileSync(file, 'utf8').matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)) {
+        assert.ok(spec.startsWith('.'), `${path.relative(ROOT, file)} imports ${spec}`);
+        visit(path.resolve(path.dirname(file), spec) + '.ts');
+      }
+    };
+    visit(path.join(ROOT, 'src', 'host', 'kerasLog.ts'));
+    assert.ok(seen.size >= 3, [...seen].join(', '));
   });
 
   it('the extension bundle does not load TensorFlow.js (activation must stay fast)', () => {

@@ -97,10 +97,10 @@ describe('panel state', () => {
     applyAction(state, { type: 'trainer', runId: b.runDir, message: [...syntheticRun(b)][0] });
     assert.strictEqual(state.activeRunId, a.runDir, 'a running run is not yanked away');
     for (let i = 0; i < MAX_LOG_LINES + 10; i++) {
-      applyAction(state, { type: 'trainer', runId: a.runDir, message: { type: 'log', level: 'info', text: `line ${i}` } });
+      applyAction(state, { type: 'trainer', runId: a.runDir, message: { type: 'epochBegin', epoch: i, epochs: 1000 } });
     }
     assert.strictEqual(state.runs[a.runDir].log.length, MAX_LOG_LINES);
-    assert.strictEqual(state.runs[a.runDir].log[MAX_LOG_LINES - 1], `line ${MAX_LOG_LINES + 9}`);
+    assert.strictEqual(state.runs[a.runDir].log[MAX_LOG_LINES - 1], `Epoch ${MAX_LOG_LINES + 10}/1000`);
     applyAction(state, { type: 'trainer', runId: a.runDir, message: { type: 'error', message: 'Loss is NaN', runDir: a.runDir } });
     assert.strictEqual(state.runs[a.runDir].status, 'failed');
     assert.strictEqual(state.runs[a.runDir].error, 'Loss is NaN');
@@ -113,7 +113,7 @@ describe('panel state', () => {
   it('ignores messages for runs that never started, and an error before `started` makes a failed run', () => {
     const state = initialPanelState();
     applyAction(state, { type: 'trainer', runId: 'x', message: { type: 'ready', pid: 1 } });
-    applyAction(state, { type: 'trainer', runId: 'x', message: { type: 'log', level: 'info', text: 'hi' } });
+    applyAction(state, { type: 'trainer', runId: 'x', message: { type: 'epochBegin', epoch: 0, epochs: 1 } });
     assert.deepStrictEqual(state.runs, {});
     applyAction(state, { type: 'trainer', runId: 'runs/s/1', spec: 's', variant: 'v', message: { type: 'error', message: 'no data', runDir: 'runs/s/1' } });
     const failed = state.runs['runs/s/1'];

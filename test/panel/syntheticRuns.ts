@@ -69,7 +69,7 @@ export function* syntheticRun(o: SyntheticRunOptions): Generator<FromTrainer> {
   let stoppedAt: number | null = null;
   const secondsPerStep = 0.007;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
-    yield { type: 'log', level: 'info', text: `Epoch ${epoch + 1}/${o.epochs}` };
+    yield { type: 'epochBegin', epoch, epochs: o.epochs };
     const noise = 0.06 * (lr / 0.01);
     let sum = 0;
     let correct = 0;
@@ -92,10 +92,9 @@ export function* syntheticRun(o: SyntheticRunOptions): Generator<FromTrainer> {
     const metrics: Metrics = { loss, accuracy, val_loss: valLoss, val_accuracy: valAccuracy };
     for (const [k, v] of Object.entries(metrics)) history[k].push(v);
     const seconds = o.stepsPerEpoch * secondsPerStep + 0.4;
-    yield { type: 'log', level: 'info', text: `${o.stepsPerEpoch}/${o.stepsPerEpoch} - ${Math.round(seconds)}s - loss: ${loss.toFixed(4)} - accuracy: ${accuracy.toFixed(4)} - val_loss: ${valLoss.toFixed(4)} - val_accuracy: ${valAccuracy.toFixed(4)}` };
     yield { type: 'epoch', epoch, epochs: o.epochs, metrics, seconds, samplesPerSecond: trainCount / seconds, steps: o.stepsPerEpoch, stepsDone: o.stepsPerEpoch };
     if (valLoss < best) {
-      yield { type: 'checkpoint', epoch: epoch + 1, path: 'checkpoints/best', monitor: 'val_loss', previous: Number.isFinite(best) ? best : null, current: valLoss };
+      yield { type: 'checkpoint', epoch: epoch + 1, path: 'checkpoints/best', monitor: 'val_loss', saveBestOnly: true, previous: Number.isFinite(best) ? best : null, current: valLoss, verbose: 0 };
       best = valLoss;
       bestEpoch = epoch + 1;
       wait = 0;
@@ -104,8 +103,7 @@ export function* syntheticRun(o: SyntheticRunOptions): Generator<FromTrainer> {
       wait++;
       lrWait++;
       if (o.reduceLrPatience !== undefined && lrWait >= o.reduceLrPatience) {
-        yield { type: 'learningRate', epoch: epoch + 1, from: lr, to: lr / 2 };
-        yield { type: 'log', level: 'info', text: `Epoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${lr / 2}.` };
+        yield { type: 'learningRate', epoch: epoch + 1, from: lr, to: lr / 2, verbose: 1 };
         lr /= 2;
         lrWait = 0;
       }
@@ -116,8 +114,7 @@ export function* syntheticRun(o: SyntheticRunOptions): Generator<FromTrainer> {
     }
   }
   if (o.earlyStoppingPatience !== undefined) {
-    yield { type: 'earlyStopping', epoch: stoppedAt, bestEpoch, restored: stoppedAt !== null };
-    if (stoppedAt !== null) yield { type: 'log', level: 'info', text: `Epoch ${stoppedAt}: early stopping` };
+    yield { type: 'earlyStopping', epoch: stoppedAt, bestEpoch, restored: stoppedAt !== null, verbose: 1 };
   }
   const at = stoppedAt !== null ? bestEpoch - 1 : history.loss.length - 1;
   const test: Metrics = { loss: history.val_loss[at] * 1.04, accuracy: history.val_accuracy[at] - 0.003 };

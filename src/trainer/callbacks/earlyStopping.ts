@@ -1,6 +1,7 @@
 /** Keras 3 `EarlyStopping` (keras/src/callbacks/early_stopping.py). */
 
 import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolveDirection, sortedKeys } from './monitor';
+import type { CallbackWarningMessage } from '../protocol';
 import type { Callback, Logs, TrainingControl } from './types';
 
 /**
@@ -40,7 +41,7 @@ export class EarlyStopping implements Callback {
   private readonly options: EarlyStoppingOptions;
   private readonly improvement: Improvement;
   private readonly warnings = new WarnOnce();
-  private readonly modeWarning: string | null;
+  private readonly modeWarning: CallbackWarningMessage | null;
   private bestWeights: { snapshot: unknown } | null = null;
 
   /** @throws Error (Keras's ValueError text) when mode `auto` cannot tell min from max for `monitor`. */
@@ -67,11 +68,7 @@ export class EarlyStopping implements Callback {
     const o = this.options;
     const current = monitorValue(logs, o.monitor);
     if (current === undefined) {
-      this.warnings.warn(
-        ctl,
-        `Early stopping conditioned on metric \`${o.monitor}\` which is not available. ` +
-          `Available metrics are: ${sortedKeys(logs).join(',')}`,
-      );
+      this.warnings.warn(ctl, { type: 'callbackWarning', callback: 'EarlyStopping', warning: 'monitorMissing', monitor: o.monitor, available: sortedKeys(logs) });
       return;
     }
     if (epoch < o.start_from_epoch) return;
@@ -97,16 +94,12 @@ export class EarlyStopping implements Callback {
     }
   }
 
-  /** Prints the stop, restores the best weights when asked (even without an early stop). */
+  /** Reports the stop, restores the best weights when asked (even without an early stop). */
   onTrainEnd(ctl: TrainingControl): void {
     const o = this.options;
     const stopped = this.stoppedEpoch > 0;
-    if (stopped && o.verbose > 0) ctl.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
     let restored = false;
     if (o.restore_best_weights && this.bestWeights !== null) {
-      if (o.verbose > 0) {
-        ctl.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
-      }
       ctl.restoreWeights(this.bestWeights.snapshot);
       restored = true;
     }
@@ -116,6 +109,7 @@ export class EarlyStopping implements Callback {
         epoch: stopped ? this.stoppedEpoch + 1 : null,
         bestEpoch: this.bestEpoch + 1,
         restored,
+        verbose: o.verbose,
       });
     }
   }

@@ -1,8 +1,8 @@
 /** Keras 3 `ModelCheckpoint` (keras/src/callbacks/model_checkpoint.py), saving at each epoch end. */
 
 import { FilepathTemplate } from './formatPath';
-import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolveDirection } from './monitor';
-import { pyFormatNumber } from './pyFormat';
+import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolveDirection, sortedKeys } from './monitor';
+import type { CallbackWarningMessage } from '../protocol';
 import type { Callback, Logs, TrainingControl } from './types';
 
 /**
@@ -45,7 +45,7 @@ export class ModelCheckpoint implements Callback {
   private readonly template: FilepathTemplate;
   private readonly improvement: Improvement;
   private readonly warnings = new WarnOnce();
-  private readonly modeWarning: string | null;
+  private readonly modeWarning: CallbackWarningMessage | null;
 
   /**
    * @throws Error for an integer or unknown save_freq, for mode `auto` that cannot tell min from
@@ -86,28 +86,18 @@ export class ModelCheckpoint implements Callback {
     if (o.save_best_only) {
       if (current === null) {
         // Keras saves anyway when it cannot compare.
-        this.warnings.warn(ctl, `Can save best model only with ${o.monitor} available.`);
+        this.warnings.warn(ctl, { type: 'callbackWarning', callback: 'ModelCheckpoint', warning: 'monitorMissing', monitor: o.monitor, available: sortedKeys(logs) });
       } else {
-        const bestStr = this.best === null ? 'None' : pyFormatNumber(this.best, '.5f', false);
-        if (!this.improvement.isImprovement(current, this.best)) {
-          if (o.verbose > 0) ctl.log(`Epoch ${n}: ${o.monitor} did not improve from ${bestStr}`);
+        if (this.best !== null && !this.improvement.isImprovement(current, this.best)) {
+          ctl.event({ type: 'checkpointSkipped', epoch: n, monitor: o.monitor, best: this.best, verbose: o.verbose });
           return;
-        }
-        if (o.verbose > 0) {
-          ctl.log(
-            `Epoch ${n}: ${o.monitor} improved from ${bestStr} to ${pyFormatNumber(current, '.5f', false)}, ` +
-              `saving model to ${filepath}`,
-          );
         }
         previous = this.best;
         this.best = current;
       }
-    } else if (o.verbose > 0) {
-      ctl.log(`Epoch ${n}: saving model to ${filepath}`);
     }
 
     await ctl.save(filepath, o.save_weights_only);
-    if (o.verbose > 0) ctl.log(`Epoch ${n}: finished saving model to ${filepath}`);
-    ctl.event({ type: 'checkpoint', epoch: n, path: filepath, monitor: o.monitor, previous, current });
+    ctl.event({ type: 'checkpoint', epoch: n, path: filepath, monitor: o.monitor, saveBestOnly: o.save_best_only, previous, current, verbose: o.verbose });
   }
 }

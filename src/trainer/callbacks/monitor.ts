@@ -4,6 +4,7 @@
  */
 
 import { kerasMetricDirection, type Direction } from '../../core/registry';
+import type { CallbackWarningMessage, MonitorCallbackName } from '../protocol';
 import type { TrainingControl } from './types';
 
 /** The `mode` option of the monitoring callbacks. */
@@ -31,7 +32,7 @@ export function metricDirection(metricName: string): MonitorDirection | undefine
  * monitor's `val_` prefix is dropped and the metric's direction is used.
  * @throws Error with Keras's ValueError text when `auto` cannot decide.
  */
-export function resolveDirection(callbackName: string, monitor: string, mode: MonitorMode): MonitorDirection {
+export function resolveDirection(callbackName: MonitorCallbackName, monitor: string, mode: MonitorMode): MonitorDirection {
   if (mode === 'min' || mode === 'max') return mode;
   const name = monitor.startsWith('val_') ? monitor.slice(4) : monitor;
   const direction = metricDirection(name);
@@ -45,9 +46,9 @@ export function resolveDirection(callbackName: string, monitor: string, mode: Mo
 }
 
 /** Keras warns and falls back to `auto` for an unknown mode; returns the mode and that warning. */
-export function normalizeMode(callbackName: string, mode: string): { mode: MonitorMode; warning: string | null } {
+export function normalizeMode(callbackName: MonitorCallbackName, mode: string): { mode: MonitorMode; warning: CallbackWarningMessage | null } {
   if (mode === 'auto' || mode === 'min' || mode === 'max') return { mode, warning: null };
-  return { mode: 'auto', warning: `${callbackName} mode '${mode}' is unknown, fallback to auto mode.` };
+  return { mode: 'auto', warning: { type: 'callbackWarning', callback: callbackName, warning: 'unknownMode', mode } };
 }
 
 /**
@@ -92,11 +93,12 @@ export function monitorValue(logs: Record<string, number>, monitor: string): num
 export class WarnOnce {
   private readonly seen = new Set<string>();
 
-  /** Logs `message` through the control unless it was already logged. */
-  warn(ctl: TrainingControl, message: string): void {
-    if (this.seen.has(message)) return;
-    this.seen.add(message);
-    ctl.log(message);
+  /** Sends `warning` through the control unless the same warning was already sent. */
+  warn(ctl: TrainingControl, warning: CallbackWarningMessage): void {
+    const key = JSON.stringify(warning);
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    ctl.event(warning);
   }
 }
 

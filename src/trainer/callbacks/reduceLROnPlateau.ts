@@ -2,6 +2,7 @@
 
 import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolveDirection, sortedKeys } from './monitor';
 import { pyRepr } from './pyFormat';
+import type { CallbackWarningMessage } from '../protocol';
 import type { Callback, Logs, TrainingControl } from './types';
 
 /**
@@ -44,7 +45,7 @@ export class ReduceLROnPlateau implements Callback {
   private readonly options: ReduceLROnPlateauOptions;
   private readonly improvement: Improvement;
   private readonly warnings = new WarnOnce();
-  private readonly modeWarning: string | null;
+  private readonly modeWarning: CallbackWarningMessage | null;
 
   /** @throws Error (Keras's ValueError text) for factor >= 1 or mode `auto` that cannot tell min from max. */
   constructor(options: ReduceLROnPlateauOptions) {
@@ -74,11 +75,7 @@ export class ReduceLROnPlateau implements Callback {
     const current = monitorValue(logs, o.monitor);
     if (current === undefined) {
       const keys = keysBefore.includes('learning_rate') ? keysBefore : [...keysBefore, 'learning_rate'];
-      this.warnings.warn(
-        ctl,
-        `Learning rate reduction is conditioned on metric \`${o.monitor}\` which is not available. ` +
-          `Available metrics are: ${keys.join(',')}.`,
-      );
+      this.warnings.warn(ctl, { type: 'callbackWarning', callback: 'ReduceLROnPlateau', warning: 'monitorMissing', monitor: o.monitor, available: keys });
       return;
     }
 
@@ -100,8 +97,7 @@ export class ReduceLROnPlateau implements Callback {
     if (!(oldLr > Math.fround(o.min_lr))) return;
     const newLr = Math.max(oldLr * o.factor, o.min_lr);
     ctl.setLearningRate(newLr);
-    if (o.verbose > 0) ctl.log(`Epoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${pyRepr(newLr)}.`);
-    ctl.event({ type: 'learningRate', epoch: epoch + 1, from: oldLr, to: newLr });
+    ctl.event({ type: 'learningRate', epoch: epoch + 1, from: oldLr, to: newLr, verbose: o.verbose });
     this.cooldownCounter = o.cooldown;
     this.wait = 0;
   }

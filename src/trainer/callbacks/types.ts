@@ -2,6 +2,7 @@
  * The contract between the training loop and the Keras-style callbacks.
  * Pure types: no TensorFlow.js, no vscode.
  */
+import type { CallbackMessage, CheckpointMessage, EarlyStoppingMessage, LearningRateMessage } from '../protocol';
 
 /**
  * Epoch logs keyed by Keras metric names: `loss`, `accuracy`, `val_loss`, `val_accuracy`,
@@ -10,45 +11,11 @@
  */
 export type Logs = Record<string, number>;
 
-/** Emitted when EarlyStopping ends training early or restores the best weights. */
-export interface EarlyStoppingEvent {
-  type: 'earlyStopping';
-  /** 1-based epoch after which training stopped (as in `Epoch N: early stopping`); null when training ran to the end and only the best weights were restored. */
-  epoch: number | null;
-  /** 1-based epoch with the best monitored value (as in `... the best epoch: M.`). */
-  bestEpoch: number;
-  /** Whether the weights of `bestEpoch` were put back into the model. */
-  restored: boolean;
-}
-
-/** Emitted after ModelCheckpoint has saved the model (or its weights). */
-export interface CheckpointEvent {
-  type: 'checkpoint';
-  /** 1-based epoch, the `{epoch}` of the filepath template. */
-  epoch: number;
-  /** The formatted path that was saved. */
-  path: string;
-  /** The monitored metric name, e.g. `val_loss`. */
-  monitor: string;
-  /** With save_best_only: the best value before this save (or initial_value_threshold), null when there was none yet (Keras prints `None`). Null without save_best_only. */
-  previous: number | null;
-  /** The monitored value of this epoch, null when the logs do not have it. */
-  current: number | null;
-}
-
-/** Emitted when ReduceLROnPlateau changes the learning rate. */
-export interface LearningRateEvent {
-  type: 'learningRate';
-  /** 1-based epoch, as in `Epoch N: ReduceLROnPlateau reducing learning rate to X.` */
-  epoch: number;
-  /** Learning rate before the change. */
-  from: number;
-  /** Learning rate after the change. */
-  to: number;
-}
-
-/** Structured events for the UI, discriminated on `type`. */
-export type CallbackEvent = EarlyStoppingEvent | CheckpointEvent | LearningRateEvent;
+/** What the callbacks report, as the trainer protocol defines it (one definition: protocol.ts). */
+export type CallbackEvent = CallbackMessage;
+export type EarlyStoppingEvent = EarlyStoppingMessage;
+export type CheckpointEvent = CheckpointMessage;
+export type LearningRateEvent = LearningRateMessage;
 
 /** What a callback may do to the training run. */
 export interface TrainingControl {
@@ -64,9 +31,10 @@ export interface TrainingControl {
   setLearningRate(lr: number): void;
   /** Saves the model (or only weights) at a path inside the run folder; the loop writes TF.js layers format. */
   save(path: string, weightsOnly: boolean): Promise<void>;
-  /** A Keras-style message line. */
-  log(line: string): void;
-  /** Structured event for the UI: early stop, checkpoint saved, lr changed. */
+  /**
+   * Reports what the callback did (or warns), with the numbers and its `verbose` option: the
+   * host renders the Keras-style lines (src/host/kerasLog.ts), the panel draws the markers.
+   */
   event(e: CallbackEvent): void;
 }
 
