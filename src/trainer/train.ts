@@ -17,6 +17,12 @@ import { compileModel, getLearningRate, setLearningRate } from './compileModel';
 import { chooseKernel, defaultKernelThreads, DenseKernel, KERNEL_ENGINE, type KernelPlan } from './fastPath';
 import { CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, metricDirection, type Callback, type Logs, type TrainingControl } from './callbacks';
 import { saveModel } from './modelFiles';
+import { saveModelAs } from './exportModel';
+import { checkpointFormat, tfjsCheckpointFolder } from '../core/keras/checkpointFormat';
+import { toKerasConfig } from '../core/keras/toKerasConfig';
+import { kerasJson } from '../core/keras/kerasJson';
+import { tfjsWeightTags } from './keras/modelWeights';
+import { TensorBoard, type TensorBoardOptions } from './callbacks/tensorBoard';
 import { formatEpochHeader, formatEpochSummaryLine } from './progress';
 import type { FromTrainer, Metrics, RunResult, StartMessage } from './protocol';
 import { deriveSeed, randomSeed, Rng } from './random';
@@ -147,12 +153,13 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
     getLearningRate: () => getLearningRate(optimizer),
     setLearningRate: (lr) => setLearningRate(optimizer, lr),
     save: async (p, weightsOnly) => {
-      await saveModel(model, run.inside(p.replace(/\.(h5|hdf5|keras)$/i, '')), { weightsOnly });
+      const format = checkpointFormat(p, weightsOnly);
+      await saveModelAs(model, spec, format, run.inside(format === 'tfjs' ? tfjsCheckpointFolder(p) : p), weightsOnly);
     },
     log: (text) => emit({ type: 'log', level: 'info', text }),
     event: (e) => emit(e.type === 'earlyStopping' ? { ...e, bestEpoch: e.bestEpoch ?? null } : e),
   };
-  const callbacks = makeCallbacks(spec.fit.callbacks, run);
+  const callbacks = makeCallbacks(spec.fit.callbacks, run, spec);
   const schedule = scheduleOf(spec.compile.optimizer.learning_rate);
   if (schedule && callbacks.some((c) => c instanceof ReduceLROnPlateau)) {
     throw new TrainError('ReduceLROnPlateau cannot change a learning rate that follows a schedule (Keras refuses this too). Use a number for "learning_rate", or remove ReduceLROnPlateau.');
@@ -310,7 +317,7 @@ function dropoutSeeds(model: tfl.LayersModel, spec: ResolvedSpec): { layer: { se
 }
 
 /** Keras callbacks from the spec (TerminateOnNaN is built into the loop). */
-function makeCallbacks(refs: ResolvedRef[], run: RunFolder): Callback[] {
+function makeCallbacks(refs: ResolvedRef[], run: RunFolder, spec: ResolvedSpec): Callback[] {
   const out: Callback[] = [];
   for (const r of refs) {
     const { type, ...o } = r;
@@ -320,6 +327,7 @@ function makeCallbacks(refs: ResolvedRef[], run: RunFolder): Callback[] {
       case 'ReduceLROnPlateau': out.push(new ReduceLROnPlateau(o as never)); break;
       case 'CSVLogger': out.push(new CSVLogger({ ...(o as never as { separator: string; append: boolean }), filename: run.inside(String(o.filename)) })); break;
       case 'TerminateOnNaN': break;
+      case 'TensorBoard': out.push(new TensorBoard({ ...(o as never as TensorBoardOptions), log_dir: run.inside(String(o.log_dir)), modelJson: kerasJson(toKerasConfig(spec)), weightTags: tfjsWeightTags(spec) })); break;
       default: throw new TrainError(`Callback ${type} is not supported by the trainer yet.`);
     }
   }
