@@ -189,3 +189,86 @@ describe('Keras files read back by h5py (every v1 layer type)', function () {
     });
   });
 });
+
+describe('Keras weights from TensorFlow.js', () => {
+  it('pairs every Keras weight tag with its array in getWeights() (trainable first in tfjs)', async () => {
+    const spec = every();
+    const { initBackend } = await import('../src/trainer/backend');
+    const { buildModel } = await import('../src/trainer/buildModel');
+    const { kerasWeightTags } = await import('../src/trainer/keras/modelWeights');
+    await initBackend('cpu');
+    const model = buildModel(spec);
+    const tfjsNames = model.weights.map((w) => w.originalName);
+    model.dispose();
+    const tags = kerasWeightTags(spec);
+    assert.strictEqual(tags.length, tfjsNames.length);
+    for (const t of tags) assert.strictEqual(tfjsNames[t.index], t.tag);
+  });
+});
+
+describe('modelspec export: Keras formats, scripts and output paths', function () {
+  this.timeout(120000);
+
+  it('refuses bad output paths with a clear message, and replaces an existing target only with --force', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'm.keras');
+    const bad = async (expected: RegExp, ...argv: string[]) => {
+      const r = await cli('export', FIXTURE, ...argv);
+      assert.strictEqual(r.code, 2, r.out);
+      assert.match(r.err, expected);
+      assert.doesNotMatch(r.err, /ENOENT|EACCES|Error:|\n\s+at /);
+    };
+    await bad(/--out must end in \.keras/, '--format', 'keras', '--out', path.join(dir, 'm.h5'));
+    await bad(/the folder .*missing.* does not exist/, '--format', 'keras', '--out', path.join(dir, 'missing', 'm.keras'));
+    fs.mkdirSync(path.join(dir, 'folder.keras'));
+    await bad(/is a folder; --format keras writes a \.keras file/, '--format', 'keras', '--out', path.join(dir, 'folder.keras'));
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'x');
+    await bad(/is a file, not a folder/, '--format', 'h5', '--out', path.join(dir, 'notes.txt', 'm.h5'));
+    await bad(/is a file; --format tfjs writes a folder/, '--format', 'tfjs', '--out', path.join(dir, 'notes.txt'));
+    fs.writeFileSync(path.join(dir, 'text.h5'), 'not hdf5');
+    await bad(/is not a Keras \.h5 file; not replacing it/, '--format', 'h5', '--out', path.join(dir, 'text.h5'), '--force');
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'text.h5'), 'utf8'), 'not hdf5');
+
+    assert.strictEqual((await cli('export', FIXTURE, '--format', 'keras', '--out', file)).code, 0);
+    const first = fs.readFileSync(file);
+    await bad(/already exists; add --force to replace it/, '--format', 'keras', '--out', file);
+    const r = await cli('export', FIXTURE, '--format', 'keras', '--out', file, '--force');
+    assert.strictEqual(r.code, 0, r.err);
+    assert.match(r.out, /Wrote .*m\.keras \(844 params\)/);
+    assert.ok(fs.statSync(file).size === first.length);
+    assert.deepStrictEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  it('writes a Keras 3 script that compiles and names every layer and callback of the spec', async function () {
+    const dir = tmp();
+    const specFile = path.join(dir, 'cnn.model.json');
+    const text = fs.readFileSync(FIXTURE, 'utf8').replace('"fit": { "epochs": 2, "batch_size": 32 }', `"fit": { "epochs": 2, "batch_size": 32, "callbacks": [
+      { "type": "EarlyStopping", "patience": 2, "restore_best_weights": true },
+      { "type": "ModelCheckpoint", "filepath": "checkpoints/best", "save_best_only": true },
+      { "type": "ReduceLROnPlateau", "factor": 0.5 },
+      { "type": "CSVLogger", "filename": "log.csv" },
+      { "type": "TerminateOnNaN" },
+      { "type": "TensorBoard", "log_dir": "tb", "histogram_freq": 1 }
+    ] }`);
+    fs.writeFileSync(specFile, text);
+    const out = path.join(dir, 'train.py');
+    const r = await cli('export', specFile, '--format', 'keras-script', '--out', out, '--distribute', 'mirrored');
+    assert.strictEqual(r.code, 0, r.err);
+    const script = fs.readFileSync(out, 'utf8');
+    const spec = resolveSpec(text);
+    assert.ok(spec.ok);
+    for (const l of spec.spec.layers.filter((x) => x.type !== 'Input')) assert.ok(script.includes(`keras.layers.${l.type}(`) && script.includes(`name="${l.name}"`), l.name);
+    assert.ok(script.includes('keras.Input(shape=(28, 28), name="pixels")'));
+    for (const c of spec.spec.fit.callbacks) assert.ok(script.includes(`keras.callbacks.${c.type}(`), c.type);
+    assert.ok(script.includes('filepath=str(RUN_DIR / "checkpoints/best.keras")'), 'Keras 3 needs a .keras checkpoint path');
+    assert.ok(script.includes('DISTRIBUTE = "mirrored"') && script.includes('tf.distribute.MultiWorkerMirroredStrategy()'));
+    assert.ok(script.includes('keras.optimizers.SGD(learning_rate=0.05)'), 'momentum 0 is the default, so it is left out');
+    assert.ok(script.includes('kernel_initializer=keras.initializers.RandomNormal(stddev=0.1, seed=3)'));
+    assert.ok(script.includes('keras.datasets.mnist.load_data()') && script.includes('x_train[:100]') && script.includes('/ 255'));
+    assert.ok(script.includes('keras.utils.set_random_seed(SEED)'));
+    const compiled = cp.spawnSync(PYTHON, ['-m', 'py_compile', out], { encoding: 'utf8' });
+    assert.strictEqual(compiled.status, 0, compiled.stderr);
+    const bad = await cli('export', specFile, '--format', 'keras-script', '--out', out);
+    assert.match(bad.err, /already exists; add --force/);
+  });
+});

@@ -116,7 +116,9 @@ async function runExport(input: SpecInput, a: Parsed, io: Io): Promise<number> {
     if (format === 'keras-script') throw new UsageError('--format keras-script exports a spec, not a run: give the spec file.');
   }
   // The source first, so a bad spec or run is reported as such whatever --out is.
-  const spec = runDir === undefined ? input.resolveOrExit(...specArgs(input, a)).spec : undefined;
+  const source = runDir === undefined ? input.readSpec(a.positionals[0]) : undefined;
+  const spec = source && input.resolveOrExit(source.file, source.text, a.values.get('variant')).spec;
+  if (spec && format === 'keras-script' && !spec.data) throw input.exit('The spec has no "data" section, so the script would have nothing to train on. Add e.g. "data": { "dataset": "mnist", "scale": 255 }.', 1);
   const { exportTrained, exportInitialized, runHasModel } = await import('../trainer/exportModel');
   if (runDir !== undefined && !runHasModel(path.resolve(runDir))) {
     throw input.exit(`${runDir} has no trained model (model/model.json): is it a run folder made by "modelspec train", and did the run finish?`, 2);
@@ -126,7 +128,9 @@ async function runExport(input: SpecInput, a: Parsed, io: Io): Promise<number> {
   let written: string[];
   try {
     if (format === 'keras-script') {
-      writeFileAtomic(path.resolve(out), toKerasScript(spec as ResolvedSpec, { distribute }));
+      // Data paths in the spec are relative to it; the script finds them relative to itself.
+      const specDir = path.relative(path.dirname(path.resolve(out)), path.dirname(path.resolve((source as { file: string }).file))) || '.';
+      writeFileAtomic(path.resolve(out), toKerasScript(spec as ResolvedSpec, { distribute, specDir }));
       written = [path.resolve(out)];
     } else if (spec) {
       written = await exportInitialized(spec, out, format);
@@ -141,9 +145,4 @@ async function runExport(input: SpecInput, a: Parsed, io: Io): Promise<number> {
   const from = spec ? `${spec.totalParams.toLocaleString('en-US')} params${spec.variant ? `, variant "${spec.variant}"` : ''}` : `trained, from ${runDir}`;
   io.out(`Wrote ${written.map(shown).join(' and ')} (${format === 'keras-script' ? 'Keras 3 script' : from}).\n`);
   return 0;
-}
-
-function specArgs(input: SpecInput, a: Parsed): [string, string, string | undefined] {
-  const { file, text } = input.readSpec(a.positionals[0]);
-  return [file, text, a.values.get('variant')];
 }

@@ -21,7 +21,7 @@ import { saveModelAs } from './exportModel';
 import { checkpointFormat, tfjsCheckpointFolder } from '../core/keras/checkpointFormat';
 import { toKerasConfig } from '../core/keras/toKerasConfig';
 import { kerasJson } from '../core/keras/kerasJson';
-import { tfjsWeightTags } from './keras/modelWeights';
+import { kerasWeightTags } from './keras/modelWeights';
 import { TensorBoard, type TensorBoardOptions } from './callbacks/tensorBoard';
 import { formatEpochHeader, formatEpochSummaryLine } from './progress';
 import type { FromTrainer, Metrics, RunResult, StartMessage } from './protocol';
@@ -164,6 +164,7 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
   if (schedule && callbacks.some((c) => c instanceof ReduceLROnPlateau)) {
     throw new TrainError('ReduceLROnPlateau cannot change a learning rate that follows a schedule (Keras refuses this too). Use a number for "learning_rate", or remove ReduceLROnPlateau.');
   }
+  const batchCallbacks = callbacks.filter((c) => c.onTrainBatchEnd);
   const dropouts = dropoutSeeds(model, spec);
   let iteration = 0;
   for (const cb of callbacks) await cb.onTrainBegin?.(ctl);
@@ -206,6 +207,7 @@ async function fit(spec: ResolvedSpec, data: LoadedData, run: RunFolder, result:
       values.forEach((v, i) => { sums[i] += v * size; });
       seen += size;
       samples += size;
+      for (const cb of batchCallbacks) await cb.onTrainBatchEnd?.(step, Object.fromEntries(keys.map((k, i) => [k, sums[i] / seen])), ctl);
       const now = Date.now();
       if (now - lastSent >= interval || step === steps - 1) {
         lastSent = now;
@@ -327,7 +329,7 @@ function makeCallbacks(refs: ResolvedRef[], run: RunFolder, spec: ResolvedSpec):
       case 'ReduceLROnPlateau': out.push(new ReduceLROnPlateau(o as never)); break;
       case 'CSVLogger': out.push(new CSVLogger({ ...(o as never as { separator: string; append: boolean }), filename: run.inside(String(o.filename)) })); break;
       case 'TerminateOnNaN': break;
-      case 'TensorBoard': out.push(new TensorBoard({ ...(o as never as TensorBoardOptions), log_dir: run.inside(String(o.log_dir)), modelJson: kerasJson(toKerasConfig(spec)), weightTags: tfjsWeightTags(spec) })); break;
+      case 'TensorBoard': out.push(new TensorBoard({ ...(o as never as TensorBoardOptions), log_dir: run.inside(String(o.log_dir)), modelJson: kerasJson(toKerasConfig(spec)), weights: kerasWeightTags(spec) })); break;
       default: throw new TrainError(`Callback ${type} is not supported by the trainer yet.`);
     }
   }

@@ -221,7 +221,7 @@ function headerLines(spec: ResolvedSpec, o: Required<ScriptOptions>, files: bool
 function strategyLines(): string[] {
   return [
     'def strategy_scope():',
-    '    """The scope the model is built and compiled in (the strategy is created first, as TensorFlow asks)."""',
+    '    """The scope the model is built and compiled in: the default device, or a tf.distribute strategy."""',
     '    if DISTRIBUTE == "none":',
     '        return contextlib.nullcontext()',
     '    import tensorflow as tf',
@@ -259,7 +259,8 @@ function fitLines(spec: ResolvedSpec, data: DataSpec): string[] {
 /** The script for a resolved spec (which must have a `data` section to train on). */
 export function toKerasScript(spec: ResolvedSpec, options: ScriptOptions = {}): string {
   const o: Required<ScriptOptions> = { distribute: options.distribute ?? 'none', specDir: options.specDir ?? '.' };
-  const data = spec.data ?? { dataset: 'mnist' };
+  const data = spec.data;
+  if (!data) throw new Error('The spec has no "data" section, so the script would have nothing to train on.');
   const files = usesFiles(data);
   return [
     ...headerLines(spec, o, files),

@@ -19,8 +19,8 @@ export interface TensorBoardOptions {
   write_graph: boolean;
   /** The model as Keras's `to_json()` (for write_graph). */
   modelJson: string;
-  /** `<layer>/<variable>` for each array `snapshotWeights()` returns, in that order. */
-  weightTags: readonly string[];
+  /** The weights to histogram in Keras's order: `<layer>/<variable>` and the index of its array in `snapshotWeights()`. */
+  weights: readonly { tag: string; index: number }[];
 }
 
 /** Writes TensorBoard event files as Keras's TensorBoard callback does. */
@@ -29,7 +29,15 @@ export class TensorBoard implements Callback {
   private validation?: EventFileWriter;
   private batches = 0;
 
-  constructor(private readonly options: TensorBoardOptions) {}
+  constructor(private readonly options: TensorBoardOptions) {
+    // Only a batch-level TensorBoard asks the loop for every batch.
+    if (options.update_freq === 'batch') {
+      this.onTrainBatchEnd = (_batch, logs) => {
+        this.batches++;
+        for (const [k, v] of Object.entries(logs)) this.train?.scalar(`batch_${k}`, this.batches, v);
+      };
+    }
+  }
 
   onTrainBegin(): void {
     this.train = new EventFileWriter(path.join(this.options.log_dir, 'train'));
@@ -37,12 +45,8 @@ export class TensorBoard implements Callback {
     this.train.flush();
   }
 
-  /** The running batch metrics as `batch_<key>` at the 1-based global batch, with update_freq "batch". */
-  onTrainBatchEnd(_batch: number, logs: Logs): void {
-    this.batches++;
-    if (this.options.update_freq !== 'batch' || !this.train) return;
-    for (const [k, v] of Object.entries(logs)) this.train.scalar(`batch_${k}`, this.batches, v);
-  }
+  /** With update_freq "batch": the running batch metrics as `batch_<key>` at the 1-based global batch, as Keras steps them. */
+  readonly onTrainBatchEnd?: (batch: number, logs: Logs) => void;
 
   onEpochEnd(epoch: number, logs: Logs, ctl: TrainingControl): void {
     const train = (this.train ??= new EventFileWriter(path.join(this.options.log_dir, 'train')));
@@ -57,7 +61,7 @@ export class TensorBoard implements Callback {
     }
     if (this.options.histogram_freq > 0 && epoch % this.options.histogram_freq === 0) {
       const arrays = ctl.snapshotWeights() as { data: ArrayLike<number> }[];
-      arrays.forEach((w, i) => train.histogram(`${this.options.weightTags[i] ?? `weight_${i}`}/histogram`, epoch, w.data));
+      for (const w of this.options.weights) train.histogram(`${w.tag}/histogram`, epoch, arrays[w.index].data);
     }
     train.flush();
   }

@@ -74,6 +74,8 @@ export interface TrainingControl {
 export interface Callback {
   /** Called once before the first epoch. */
   onTrainBegin?(ctl: TrainingControl): void | Promise<void>;
+  /** Called after each training batch (0-based within the epoch) with the epoch's running mean metrics so far. */
+  onTrainBatchEnd?(batch: number, logs: Logs, ctl: TrainingControl): void | Promise<void>;
   /** Called after each epoch (after validation) with the epoch's logs; `epoch` is 0-based. */
   onEpochEnd?(epoch: number, logs: Logs, ctl: TrainingControl): void | Promise<void>;
   /** Called once after the last epoch, also after an early stop. */

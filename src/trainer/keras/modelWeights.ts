@@ -28,7 +28,7 @@ export function modelWeights(model: tfl.LayersModel, spec: ResolvedSpec): ModelW
  * weight in layer order, then every non-trainable one (BatchNormalization's moving statistics,
  * and all weights of a layer with `trainable: false`), as tfjs's Container orders them.
  */
-export function tfjsWeightTags(spec: ResolvedSpec): string[] {
+function tfjsWeightTags(spec: ResolvedSpec): string[] {
   const trainable: string[] = [];
   const frozen: string[] = [];
   for (const l of kerasModelLayers(spec)) {
@@ -41,4 +41,11 @@ export function tfjsWeightTags(spec: ResolvedSpec): string[] {
     }
   }
   return [...trainable, ...frozen];
+}
+
+/** Each weight's `<layer>/<variable>` in Keras's order (layer by layer), with its index in `getWeights()`. */
+export function kerasWeightTags(spec: ResolvedSpec): { tag: string; index: number }[] {
+  const snapshot = tfjsWeightTags(spec);
+  return kerasModelLayers(spec).flatMap((l) => kerasWeightNames(l.type, l.args).map((n) => `${l.name}/${n}`))
+    .map((tag) => ({ tag, index: snapshot.indexOf(tag) }));
 }
