@@ -184,7 +184,7 @@ describe('Keras files read back by h5py (every v1 layer type)', function () {
     assert.deepStrictEqual(got.h5_layer_names, layers.map((l) => l.name));
     assert.deepStrictEqual(got.h5_versions[1], 'tensorflow');
     layers.forEach((l, i) => {
-      const names = kerasWeightNames(l.type, l.args).map((n) => `${l.name}/${n}`);
+      const names = kerasWeightNames(l.type, l.args).map((n) => `every-layer/${l.name}/${n}`);
       assert.deepStrictEqual(got.h5_weights[l.name], names.map((n, j) => [n, expected(i)[j]]), l.name);
     });
   });
@@ -202,7 +202,7 @@ describe('Keras weights from TensorFlow.js', () => {
     model.dispose();
     const tags = kerasWeightTags(spec);
     assert.strictEqual(tags.length, tfjsNames.length);
-    for (const t of tags) assert.strictEqual(tfjsNames[t.index], t.tag);
+    for (const t of tags) assert.strictEqual(`every-layer/${tfjsNames[t.index]}`, t.tag);
   });
 });
 

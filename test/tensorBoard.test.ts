@@ -147,13 +147,13 @@ describe('TensorBoard event files and Keras checkpoints from a real training run
     const graph = trainEvents.find((e) => e.plugin === 'graph_keras_model');
     assert.strictEqual(JSON.parse((graph?.content as Buffer).toString('utf8')).class_name, 'Sequential');
     const histos = trainEvents.filter((e) => e.plugin === 'histograms');
-    const tags = ['dense/kernel', 'dense/bias', 'batch_normalization/gamma', 'batch_normalization/beta', 'batch_normalization/moving_mean', 'batch_normalization/moving_variance', 'dense_1/kernel', 'dense_1/bias'].map((t) => `${t}/histogram`);
+    const tags = ['dense/kernel', 'dense/bias', 'batch_normalization/gamma', 'batch_normalization/beta', 'batch_normalization/moving_mean', 'batch_normalization/moving_variance', 'dense_1/kernel', 'dense_1/bias'].map((t) => `tb/${t}/histogram`);
     assert.deepStrictEqual(histos.map((h) => [h.step, h.tag]), [0, 2].flatMap((step) => tags.map((t) => [step, t])), 'histogram_freq 2: epochs 0 and 2');
     for (const h of histos) {
       assert.deepStrictEqual([h.dtype, h.dims], [2, [30, 3]]);
       const c = h.content as Buffer;
       const counts = Array.from({ length: 30 }, (_, i) => c.readDoubleLE((i * 3 + 2) * 8));
-      const expectedCount = h.tag?.startsWith('dense/kernel') ? 784 * 16 : h.tag?.startsWith('dense_1/kernel') ? 160 : h.tag?.startsWith('dense_1') ? 10 : 16;
+      const expectedCount = h.tag?.startsWith('tb/dense/kernel') ? 784 * 16 : h.tag?.startsWith('tb/dense_1/kernel') ? 160 : h.tag?.startsWith('tb/dense_1') ? 10 : 16;
       assert.strictEqual(counts.reduce((a, b) => a + b, 0), expectedCount, h.tag);
     }
 

@@ -34,15 +34,11 @@ export function writeDataset(group: H5Group, name: string, w: WeightArray): void
 }
 
 /**
- * Writes a list of names as h5py writes `np.asarray([b"a", b"bc"])`: a fixed-length byte string
- * array (`|S<longest>`), what Keras's `save_attributes_to_hdf5_group` stores. An empty list is
- * a zero-length array, as numpy makes it.
+ * Writes a list of names as Keras's `save_attributes_to_hdf5_group` leaves them (Keras 3.15 with
+ * h5py: an array of variable-length strings); an empty list is a zero-length float64 array, as
+ * `np.asarray([])` makes it.
  */
 export function writeNames(group: H5Group, attr: string, names: readonly string[]): void {
-  if (!names.length) {
-    group.create_attribute(attr, new Float64Array(0), [0], '<d');
-    return;
-  }
-  const longest = Math.max(...names.map((n) => Buffer.byteLength(n, 'utf8')));
-  group.create_attribute(attr, [...names], [names.length], `S${longest}`);
+  if (!names.length) group.create_attribute(attr, new Float64Array(0), [0], '<d');
+  else group.create_attribute(attr, [...names], [names.length]);
 }

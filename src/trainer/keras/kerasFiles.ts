@@ -95,11 +95,12 @@ export async function writeKerasFile(file: string, spec: ResolvedSpec, weights: 
  * Writes a legacy `.h5` model: root attributes `model_config`, `training_config`,
  * `keras_version`, `backend`; group `model_weights` with `layer_names` and one group per layer
  * (sorted by name, as Keras creates them) holding `weight_names` and the datasets they name
- * (`<layer>/<variable>`, Keras 3's variable paths). Keras loads these by order.
+ * (`<model>/<layer>/<variable>`, Keras 3's variable paths in a Sequential). Keras loads these by order.
  */
 export async function writeLegacyH5(file: string, spec: ResolvedSpec, weights: ModelWeights): Promise<void> {
   checkWeights(spec, weights);
   const layers = kerasModelLayers(spec);
+  const model = kerasModelName(spec);
   await writeHdf5Atomic(file, (root) => {
     root.create_attribute('keras_version', KERAS_VERSION);
     root.create_attribute('backend', BACKEND);
@@ -113,8 +114,8 @@ export async function writeLegacyH5(file: string, spec: ResolvedSpec, weights: M
     for (const { l, i } of order) {
       const layerGroup = group.create_group(l.name);
       const vars = kerasWeightNames(l.type, l.args);
-      writeNames(layerGroup, 'weight_names', vars.map((n) => `${l.name}/${n}`));
-      const inner = vars.length ? layerGroup.create_group(l.name) : undefined;
+      writeNames(layerGroup, 'weight_names', vars.map((n) => `${model}/${l.name}/${n}`));
+      const inner = vars.length ? layerGroup.create_group(model).create_group(l.name) : undefined;
       vars.forEach((n, j) => writeDataset(inner as H5Group, n, weights[i][j]));
     }
     // Keras 3 also writes the model's own (top-level) variables; a Sequential has none.

@@ -1,7 +1,7 @@
 /** The weights of a TensorFlow.js model in the layout the Keras writers take. */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { kerasWeightNames } from '../../core/keras/kerasWeights';
-import { kerasModelLayers } from '../../core/keras/toKerasConfig';
+import { kerasModelLayers, kerasModelName } from '../../core/keras/toKerasConfig';
 import type { ResolvedSpec } from '../../core/resolve';
 import type { ModelWeights } from './kerasFiles';
 
@@ -43,9 +43,12 @@ function tfjsWeightTags(spec: ResolvedSpec): string[] {
   return [...trainable, ...frozen];
 }
 
-/** Each weight's `<layer>/<variable>` in Keras's order (layer by layer), with its index in `getWeights()`. */
+/**
+ * Each weight in Keras's order (layer by layer) with its index in `getWeights()`; `tag` is its
+ * Keras 3 variable path in a Sequential, `<model>/<layer>/<variable>` (`sequential/dense/kernel`).
+ */
 export function kerasWeightTags(spec: ResolvedSpec): { tag: string; index: number }[] {
   const snapshot = tfjsWeightTags(spec);
   return kerasModelLayers(spec).flatMap((l) => kerasWeightNames(l.type, l.args).map((n) => `${l.name}/${n}`))
-    .map((tag) => ({ tag, index: snapshot.indexOf(tag) }));
+    .map((name) => ({ tag: `${kerasModelName(spec)}/${name}`, index: snapshot.indexOf(name) }));
 }
