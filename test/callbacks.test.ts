@@ -1,5 +1,6 @@
 // Keras callback semantics, with expected values worked by hand from the Keras 3 sources
 // (keras/src/callbacks/*.py) and Python's formatting rules.
+import type { ResolvedSpec } from '../src/core/resolve';
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -641,7 +642,8 @@ describe('CallbackList and TerminateOnNaN', () => {
   });
 
   it('builds the spec callbacks in order, always ending with TerminateOnNaN, and refuses unknown ones', () => {
-    const options = { inside: (p: string) => path.join(os.tmpdir(), p), onInvalidLoss: () => undefined };
+    // No TensorBoard here, so no callback reads the spec.
+    const options = { spec: {} as ResolvedSpec, inside: (p: string) => path.join(os.tmpdir(), p), onInvalidLoss: () => undefined };
     const list = callbackList([
       { type: 'TerminateOnNaN' },
       { type: 'EarlyStopping', monitor: 'val_loss', min_delta: 0, patience: 0, verbose: 0, mode: 'auto', baseline: null, restore_best_weights: false, start_from_epoch: 0 },

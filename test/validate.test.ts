@@ -131,7 +131,12 @@ describe('validation: diagnostics with codes and exact ranges', () => {
   it('keeps callback files inside the run folder', () => {
     expectDiagnostic(spec(MLP, '"fit": { "callbacks": [ { "type": "ModelCheckpoint", "filepath": ⟦"../../etc/x"⟧ } ] }'), Code.PathOutsideRun);
     expectDiagnostic(spec(MLP, '"fit": { "callbacks": [ { "type": "CSVLogger", "filename": ⟦"/tmp/log.csv"⟧ } ] }'), Code.PathOutsideRun);
-    expectDiagnostic(spec(MLP, '"fit": { "callbacks": [ { "type": "ModelCheckpoint", "filepath": ⟦"model_ckpt_06_09.h5"⟧ } ] }'), Code.KerasFileFormat, '"model_ckpt_06_09"');
+    expectDiagnostic(spec(MLP, '"fit": { "callbacks": [ { "type": "ModelCheckpoint", "filepath": ⟦"model_ckpt_06_09.hdf5"⟧ } ] }'), Code.KerasFileFormat, '"model_ckpt_06_09"');
+    expectDiagnostic(spec(MLP, '"fit": { "callbacks": [ { "type": "ModelCheckpoint", "filepath": ⟦"best.keras"⟧, "save_weights_only": true } ] }'), Code.KerasFileFormat, '.weights.h5');
+    for (const [file, weightsOnly] of [['model_ckpt_06_09.h5', false], ['best.keras', false], ['w-{epoch:02d}.weights.h5', true]] as const) {
+      const text = spec(MLP, `"fit": { "callbacks": [ { "type": "ModelCheckpoint", "filepath": "${file}", "save_weights_only": ${weightsOnly} } ] }`);
+      assert.ok(!codes(text).includes(Code.KerasFileFormat), `${file} is written as a Keras file`);
+    }
   });
 
   it('gives the notebook\'s advice on activations and initializers', () => {

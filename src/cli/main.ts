@@ -14,6 +14,7 @@ import { parseArgs, UsageError } from './args';
 import type { Command, Io } from './command';
 import { evaluate } from './evaluateCommand';
 import { importCommand } from './importCommand';
+import { exportCommand } from './exportCommand';
 import { train } from './trainCommand';
 
 export type { Command, Io } from './command';
@@ -104,40 +105,7 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
-  export: {
-    usage: 'modelspec export <spec> --format tfjs --out DIR [--variant NAME]\n       modelspec export --run <run dir> --format tfjs --out DIR',
-    help: [
-      'Writes a model in the TensorFlow.js layers format (model.json + weights.bin), loadable by tf.loadLayersModel.',
-      'With a spec: the initialized model, its weights drawn with the Keras initializers and the spec seed.',
-      'With --run: the trained model of a run folder made by "modelspec train".',
-    ].join('\n'),
-    flags: { values: ['format', 'out', 'variant', 'run'], booleans: [] },
-    async run(a) {
-      const format = a.values.get('format') ?? 'tfjs';
-      if (format !== 'tfjs') throw new UsageError(`--format must be "tfjs" (the TensorFlow.js layers format), got "${format}".`);
-      const out = a.values.get('out');
-      if (!out) throw new UsageError('Missing --out DIR: the folder to write model.json and weights.bin into.');
-      const shown = (f: string): string => (path.relative(process.cwd(), f).startsWith('..') ? f : path.relative(process.cwd(), f));
-      const runDir = a.values.get('run');
-      if (runDir !== undefined) {
-        if (a.positionals.length || a.values.has('variant')) throw new UsageError('Give either a spec or --run <run dir>, not both: a run already has its variant.');
-        const { exportRunModel } = await import('../trainer/evaluateRun');
-        try {
-          io.out(`Wrote ${exportRunModel(path.resolve(runDir), path.resolve(out)).map(shown).join(' and ')} (trained, from ${runDir}).\n`);
-        } catch (e) {
-          throw new ExitError((e as Error).message, 2);
-        }
-        return 0;
-      }
-      const { file, text } = readSpec(a.positionals[0]);
-      const { spec } = resolveOrExit(file, text, a.values.get('variant'));
-      // TensorFlow.js loads only for commands that need it, so validate and summary stay instant.
-      const { exportInitialized } = await import('../trainer/exportModel');
-      const written = await exportInitialized(spec, out);
-      io.out(`Wrote ${written.map(shown).join(' and ')} (${spec.totalParams.toLocaleString('en-US')} params${spec.variant ? `, variant "${spec.variant}"` : ''}).\n`);
-      return 0;
-    },
-  },
+  export: exportCommand({ readSpec, resolveOrExit, exit: (message, code) => new ExitError(message, code) }),
   evaluate,
   train,
   import: importCommand,

@@ -13,6 +13,7 @@ import {
 } from './registry';
 import { toSnakeCase } from './registry/names';
 import { BUILTIN_DATASETS, type BuiltinDatasetInfo } from './data/dataSpec';
+import { checkpointFormatProblem } from './keras/checkpointFormat';
 
 /** What the core knows about one layer: its effective arguments, shapes and parameter count. */
 export interface LayerInfo {
@@ -366,14 +367,13 @@ function checkCallbacks(callbacksNode: Node | undefined, compile: Props, dataNod
           `${entry.name} monitors ${monitor}, but the data has no validation set, so it never acts. Add "validation": { "first": 5000 } to data, or monitor "${monitor.slice(4)}".`);
       }
     }
-    for (const key of ['filepath', 'filename']) {
+    for (const key of ['filepath', 'filename', 'log_dir']) {
       const node = props.get(key)?.value;
       if (node?.type !== 'string' || !node.value) continue;
-      checkRunPath(node, [...path, key], entry.name === 'ModelCheckpoint' ? 'Checkpoint' : 'CSV log', r);
-      if (key === 'filepath' && /\.(h5|hdf5|keras)$/i.test(node.value)) {
-        r.report('info', Code.KerasFileFormat, node, [...path, key],
-          `TensorFlow.js cannot write Keras ${node.value.split('.').pop()} files: the checkpoint is written as the folder "${String(node.value).replace(/\.(h5|hdf5|keras)$/i, '')}" holding model.json and weights.bin (TensorFlow.js layers format).`);
-      }
+      checkRunPath(node, [...path, key], entry.name === 'ModelCheckpoint' ? 'Checkpoint' : entry.name === 'TensorBoard' ? 'TensorBoard log' : 'CSV log', r);
+      const weightsOnly = props.get('save_weights_only')?.value?.value === true;
+      const problem = key === 'filepath' ? checkpointFormatProblem(String(node.value), weightsOnly) : undefined;
+      if (problem) r.report('info', Code.KerasFileFormat, node, [...path, key], `${problem[0].toUpperCase()}${problem.slice(1)}`);
     }
   });
 }

@@ -1,18 +1,70 @@
-/** `modelspec export`: the initialized model of a spec, in the TensorFlow.js layers format. */
+/**
+ * `modelspec export`: a spec's initialized model, or a run's trained one, in the TensorFlow.js
+ * layers format or as a Keras `.keras` / `.h5` file.
+ */
+import * as fs from 'fs';
 import * as path from 'path';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ResolvedSpec } from '../core/resolve';
 import { initBackend } from './backend';
 import { buildModel } from './buildModel';
-import { saveModel } from './modelFiles';
+import { prepareInitialWeights } from './initialWeights';
+import { exportRunModel } from './evaluateRun';
+import { writeKerasFile, writeLegacyH5, writeWeightsH5 } from './keras/kerasFiles';
+import { modelWeights } from './keras/modelWeights';
+import { loadModel, saveModel } from './modelFiles';
 
-/** Builds the spec's model with its Keras initializers and writes it into `outDir`. */
-export async function exportInitialized(spec: ResolvedSpec, outDir: string): Promise<string[]> {
+/** The model files `export` and ModelCheckpoint write. */
+export type ModelFormat = 'tfjs' | 'keras' | 'h5' | 'weights.h5';
+
+/**
+ * Writes `model` in `format` at `out` (a folder for `tfjs`, else a file); returns the files written.
+ * `weightsOnly` applies to the TensorFlow.js folder (a `.weights.h5` file holds weights only anyway).
+ */
+export async function saveModelAs(model: tfl.LayersModel, spec: ResolvedSpec, format: ModelFormat, out: string, weightsOnly = false): Promise<string[]> {
+  switch (format) {
+    case 'tfjs': return saveModel(model, out, { weightsOnly });
+    case 'keras': await writeKerasFile(out, spec, modelWeights(model, spec)); break;
+    case 'h5': await writeLegacyH5(out, spec, modelWeights(model, spec)); break;
+    case 'weights.h5': await writeWeightsH5(out, spec, modelWeights(model, spec)); break;
+  }
+  return [out];
+}
+
+/**
+ * Builds the spec's model with its Keras initializers (or its `initial_weights`, relative to
+ * `specDir`) and writes it at `out` in `format`.
+ */
+export async function exportInitialized(spec: ResolvedSpec, out: string, format: ModelFormat = 'tfjs', specDir = '.'): Promise<string[]> {
   // Initial weights are drawn in JavaScript, so the plain cpu backend gives the same files as any other.
   await initBackend('cpu');
+  await prepareInitialWeights(spec, specDir);
   const model = buildModel(spec);
   try {
-    return await saveModel(model, path.resolve(outDir));
+    return await saveModelAs(model, spec, format, path.resolve(out));
   } finally {
     model.dispose();
   }
+}
+
+/** Writes a run's trained model (`<run>/model` with the run's resolved `spec.json`) at `out` in `format`. */
+export async function exportTrained(runDir: string, out: string, format: ModelFormat): Promise<string[]> {
+  if (format === 'tfjs') return exportRunModel(runDir, out);
+  const specFile = path.join(runDir, 'spec.json');
+  if (!fs.existsSync(path.join(runDir, 'model', 'model.json')) || !fs.existsSync(specFile)) {
+    throw new Error(`${runDir} has no trained model (model/model.json and spec.json): is it a run folder made by "modelspec train", and did the run finish?`);
+  }
+  const spec = JSON.parse(fs.readFileSync(specFile, 'utf8')) as ResolvedSpec;
+  await initBackend('cpu');
+  const model = await loadModel(path.join(runDir, 'model'));
+  try {
+    return await saveModelAs(model, spec, format, out);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Whether a run folder has a trained model to export (checked before the output path is touched). */
+export function runHasModel(runDir: string): boolean {
+  return fs.existsSync(path.join(runDir, 'model', 'model.json'));
 }

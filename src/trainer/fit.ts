@@ -3,6 +3,8 @@
  * callbacks through a `CallbackList`, validation at each epoch end, then the test split and the
  * saved model. Every step is reported as protocol messages and recorded in the run folder.
  */
+import { checkpointFormat, tfjsCheckpointFolder } from '../core/keras/checkpointFormat';
+import { saveModelAs } from './exportModel';
 import { bestEpoch } from '../core/bestEpoch';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -86,6 +88,7 @@ function startFit(ctx: FitContext, engine: Engine, model: tfl.LayersModel, optim
   const { spec, data, run } = ctx;
   const ctl = trainingControl(ctx, engine, model, optimizer);
   const callbacks = callbackList(spec.fit.callbacks, ctl, {
+    spec,
     inside: (p) => run.inside(p),
     onInvalidLoss: (epoch, batch) => ctx.emit({ type: 'invalidLoss', epoch, batch }),
   });
@@ -125,7 +128,8 @@ function trainingControl(ctx: FitContext, engine: Engine, model: tfl.LayersModel
     setLearningRate: (lr) => setLearningRate(optimizer, lr),
     save: async (p, weightsOnly) => {
       engine.storeWeights();
-      await saveModel(model, ctx.run.inside(p.replace(/\.(h5|hdf5|keras)$/i, '')), { weightsOnly });
+      const format = checkpointFormat(p, weightsOnly);
+      await saveModelAs(model, ctx.spec, format, ctx.run.inside(format === 'tfjs' ? tfjsCheckpointFolder(p) : p), weightsOnly);
     },
     event: ctx.emit,
   };

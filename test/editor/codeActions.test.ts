@@ -120,7 +120,7 @@ describe('editor: quick fixes', () => {
   it('removes an ignored input_shape, an alias that conflicts, a .h5 extension; unquotes a number', () => {
     assert.ok(fixOnly(LAYERS_300('"input_sh|ape": [300]'), Code.IgnoredInputShape).includes('{ "type": "Dense", "units": 300 }'));
     assert.ok(fixOnly(spec(`${MLP}, { "type": "LeakyReLU", "al|pha": 0.1, "negative_slope": 0.2 }`), Code.ConflictingKeys).includes('{ "type": "LeakyReLU", "negative_slope": 0.2 }'));
-    assert.ok(fixOnly(spec(MLP, '"fit": { "callbacks": [{ "type": "ModelCheckpoint", "filepath": "best.|h5" }] }'), Code.KerasFileFormat).includes('"filepath": "best"'));
+    assert.ok(fixOnly(spec(MLP, '"fit": { "callbacks": [{ "type": "ModelCheckpoint", "filepath": "best.|hdf5" }] }'), Code.KerasFileFormat).includes('"filepath": "best"'));
     assert.ok(fixOnly(LAYERS_300('"activation": "relu"').replace('"units": 300', '"units": "3|00"'), Code.WrongType).includes('"units": 300,'));
     assert.ok(fixOnly(LAYERS_300('"use_bias": "fal|se"'), Code.WrongType).includes('"use_bias": false }'));
     assert.deepStrictEqual(fixes(LAYERS_300('"activation": "relu"').replace('"units": 300', '"units": "thr|ee"'), Code.WrongType), []);

@@ -23,9 +23,9 @@ export const CALLBACKS: readonly NamedEntry[] = [
     ],
   },
   {
-    name: 'ModelCheckpoint', aliases: [], doc: 'Saves the model (TensorFlow.js layers format) at the end of epochs, optionally only when it improves.',
+    name: 'ModelCheckpoint', aliases: [], doc: 'Saves the model at the end of epochs, optionally only when it improves: a .keras, .h5 or .weights.h5 path in that Keras format, any other path as a TensorFlow.js layers folder.',
     args: [
-      { name: 'filepath', type: { kind: 'path' }, required: true, doc: 'Path inside the run folder; may hold `{epoch:02d}` and log keys like `{val_loss:.2f}`.' },
+      { name: 'filepath', type: { kind: 'path' }, required: true, doc: 'Path inside the run folder, e.g. `best.keras` or `ckpt-{epoch:02d}.weights.h5`; may hold `{epoch:02d}` and log keys like `{val_loss:.2f}`.' },
       monitor,
       verbose,
       { name: 'save_best_only', type: { kind: 'bool' }, default: false, doc: 'Only save when the monitored quantity improves.' },
@@ -57,4 +57,13 @@ export const CALLBACKS: readonly NamedEntry[] = [
     ],
   },
   { name: 'TerminateOnNaN', aliases: [], doc: 'Stops training as soon as the loss becomes NaN or infinite.', args: [] },
+  {
+    name: 'TensorBoard', aliases: [], doc: 'Writes TensorBoard event files: epoch_<metric> scalars in <log_dir>/train and <log_dir>/validation, weight histograms, the model graph.',
+    args: [
+      { name: 'log_dir', type: { kind: 'path' }, default: 'logs', doc: 'Folder inside the run folder for the event files (`train/` and `validation/` below it).' },
+      { name: 'histogram_freq', type: { kind: 'int', min: 0 }, default: 0, doc: 'Write weight histograms every this many epochs (0: never).' },
+      { name: 'write_graph', type: { kind: 'bool' }, default: true, doc: 'Write the model\'s Keras config, shown as its graph in TensorBoard.' },
+      { name: 'update_freq', type: { kind: 'enum', values: ['epoch', 'batch'] }, default: 'epoch', doc: '`epoch`: scalars per epoch; `batch`: also `batch_<metric>` after every batch.' },
+    ],
+  },
 ];

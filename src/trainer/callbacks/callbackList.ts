@@ -4,6 +4,11 @@
  * `callbackList`.
  */
 
+import { kerasJson } from '../../core/keras/kerasJson';
+import { toKerasConfig } from '../../core/keras/toKerasConfig';
+import type { ResolvedSpec } from '../../core/resolve';
+import { kerasWeightTags } from '../keras/modelWeights';
+import { TensorBoard, type TensorBoardOptions } from './tensorBoard';
 import type { ResolvedRef } from '../../core/resolve';
 import { CSVLogger } from './csvLogger';
 import { EarlyStopping } from './earlyStopping';
@@ -57,10 +62,18 @@ export class CallbackList {
 
 /** What building the spec's callbacks needs from the run. */
 export interface CallbackListOptions {
+  /** The resolved spec (TensorBoard writes its Keras config and weight names). */
+  spec: ResolvedSpec;
   /** A callback's file path inside the run folder (throws for one outside it). */
   inside(relative: string): string;
   /** Reports an invalid loss: 0-based epoch and batch. */
   onInvalidLoss(epoch: number, batch: number): void;
+}
+
+/** The TensorBoard callback, its log_dir inside the run folder. */
+function tensorBoard(o: Record<string, unknown>, options: CallbackListOptions): TensorBoard {
+  const { spec } = options;
+  return new TensorBoard({ ...(o as never as TensorBoardOptions), log_dir: options.inside(String(o.log_dir)), modelJson: kerasJson(toKerasConfig(spec)), weights: kerasWeightTags(spec) });
 }
 
 /**
@@ -77,6 +90,7 @@ export function callbackList(refs: readonly ResolvedRef[], ctl: TrainingControl,
       case 'ReduceLROnPlateau': out.push(new ReduceLROnPlateau(o as never)); break;
       case 'CSVLogger': out.push(new CSVLogger({ ...(o as never as { separator: string; append: boolean }), filename: options.inside(String(o.filename)) })); break;
       case 'TerminateOnNaN': break;
+      case 'TensorBoard': out.push(tensorBoard(o, options)); break;
       default: throw new Error(`Callback ${type} is not supported by the trainer yet.`);
     }
   }

@@ -12,8 +12,9 @@ import type { Callback, Logs, TrainingControl } from './types';
 export interface ModelCheckpointOptions {
   /**
    * Path template inside the run folder, Python format fields filled with `epoch` (1-based) and
-   * the epoch logs, e.g. `ckpt-{epoch:02d}-{val_loss:.2f}`. Required in Keras (no default).
-   * Keras's `.keras`/`.weights.h5` suffix rule is not applied: the loop writes TF.js layers format.
+   * the epoch logs, e.g. `ckpt-{epoch:02d}-{val_loss:.2f}.keras`. Required in Keras (no default).
+   * The loop writes `.keras` and `.h5` paths (`.weights.h5` with save_weights_only) in those
+   * Keras formats and any other path as a TF.js layers folder, where Keras would refuse it.
    */
   filepath: string;
   /** Quantity to monitor. */

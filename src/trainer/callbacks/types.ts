@@ -29,7 +29,7 @@ export interface TrainingControl {
   getLearningRate(): number;
   /** Sets the optimizer's learning rate. */
   setLearningRate(lr: number): void;
-  /** Saves the model (or only weights) at a path inside the run folder; the loop writes TF.js layers format. */
+  /** Saves the model (or only weights) at a path inside the run folder, in the format its extension names (core/keras/checkpointFormat.ts). */
   save(path: string, weightsOnly: boolean): Promise<void>;
   /**
    * Reports what the callback did (or warns), with the numbers and its `verbose` option: the
