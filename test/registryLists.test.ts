@@ -14,6 +14,7 @@ import { KERAS_INITIALIZER_NAMES, kerasInitializer } from '../src/trainer/initia
 import { kernelPlan } from '../src/trainer/engines/denseKernel';
 import { CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau } from '../src/trainer/callbacks';
 import type { CSVLoggerOptions, EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions } from '../src/trainer/callbacks';
+import type { TensorBoardOptions } from '../src/trainer/callbacks/tensorBoard';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -143,6 +144,8 @@ describe('lists outside the registry agree with it', () => {
       ModelCheckpoint: { filepath: true, monitor: true, verbose: true, save_best_only: true, save_weights_only: true, mode: true, save_freq: true, initial_value_threshold: true } satisfies Record<keyof ModelCheckpointOptions, true>,
       ReduceLROnPlateau: { monitor: true, factor: true, patience: true, verbose: true, mode: true, min_delta: true, cooldown: true, min_lr: true } satisfies Record<keyof ReduceLROnPlateauOptions, true>,
       CSVLogger: { filename: true, separator: true, append: true } satisfies Record<keyof CSVLoggerOptions, true>,
+      // The config and weight names come from the spec, not from the callback's arguments.
+      TensorBoard: { log_dir: true, histogram_freq: true, update_freq: true, write_graph: true } satisfies Record<Exclude<keyof TensorBoardOptions, 'modelJson' | 'weights'>, true>,
       TerminateOnNaN: {},
     };
     assert.deepStrictEqual(Object.keys(options).sort(), NAMED.callback.map((c) => c.name).sort());

@@ -16,9 +16,9 @@ export type BackendChoice = (typeof BACKENDS)[number]['name'];
 
 /** Training engines, `auto` first. */
 export const ENGINES = [
-  { name: 'auto', doc: 'The fused WebAssembly kernel when the spec fits it and the backend is auto, else TensorFlow.js.' },
-  { name: 'kernel', doc: 'The fused WebAssembly kernel (an error when it cannot train the spec).' },
-  { name: 'tfjs', doc: 'TensorFlow.js, always.' },
+  { name: 'auto', doc: 'The fused WebAssembly kernel when the spec fits it and the backend is `auto`, else TensorFlow.js.' },
+  { name: 'kernel', doc: 'Always the fused WebAssembly kernel: training fails with the reason when the spec does not fit it.' },
+  { name: 'tfjs', doc: 'Always TensorFlow.js, on the chosen backend.' },
 ] as const;
 
 /** Which engine trains: auto uses the fused WebAssembly kernel when the spec fits it. */
