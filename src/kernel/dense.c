@@ -14,19 +14,25 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-enum { ACT_LINEAR, ACT_RELU, ACT_ELU, ACT_SELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LEAKY_RELU };
+enum {
+  ACT_LINEAR, ACT_RELU, ACT_ELU, ACT_SELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LEAKY_RELU,
+  // From here on the backward pass reads the pre-activation (kept in Layer.z), except relu6's.
+  ACT_RELU6, ACT_HARD_SIGMOID, ACT_SOFTPLUS, ACT_SOFTSIGN, ACT_SWISH, ACT_MISH, ACT_GELU,
+};
 enum { LOSS_SPARSE_CE, LOSS_CE, LOSS_BCE, LOSS_MSE };
 enum { ACC_NONE, ACC_SPARSE, ACC_CATEGORICAL, ACC_BINARY };
 enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP };
 
 typedef struct {
   int in, out, ld, act, bias;
+  int frozen;      // trainable: false: no update and no optimizer slots; gradients still flow
   float alpha;
   float *w, *b;    // weights [in][ld], bias [ld]
   float *s1, *s2;  // optimizer slots shaped like w (momentum / Adam m / RMSprop mean square)
   float *t1, *t2;  // ... and like b
   float *s3, *t3;  // RMSprop's momentum accumulators
   float *a;        // this layer's output for the batch [batch][ld]
+  float *z;        // its pre-activation, for activations whose gradient needs it (else 0)
   float *d;        // gradient w.r.t. this layer's pre-activation [batch][ld]
 } Layer;
 
@@ -90,11 +96,12 @@ static double log_d(double x) {
 
 static float expf_(float x) { return (float)exp_d(x); }
 
-static float tanhf_(float x) {
-  double d = x;
-  if (d > -0.01 && d < 0.01) return (float)(d - d * d * d / 3 + 2 * d * d * d * d * d / 15);
-  return (float)(1.0 - 2.0 / (exp_d(2 * d) + 1.0));
+static double tanh_d(double d) {
+  if (d > -0.01 && d < 0.01) return d - d * d * d / 3 + 2 * d * d * d * d * d / 15;
+  return 1.0 - 2.0 / (exp_d(2 * d) + 1.0);
 }
+
+static float tanhf_(float x) { return (float)tanh_d(x); }
 
 /** exp of 4 floats (Cephes expf: range reduction by ln 2, degree-5 polynomial; ~1 ulp). */
 static v128_t exp4(v128_t x) {
@@ -295,6 +302,69 @@ static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, 
 
 // ---- activations ----
 
+static double sigmoid_d(double x) { return 1.0 / (1.0 + exp_d(-x)); }
+
+/** tfjs's softplus: exp(x) below log(2^-23) + 2, x above its negation, log(1 + exp(x)) between. */
+static double softplus_d(double x) {
+  const double threshold = -13.942385152878742;
+  if (x < threshold) return exp_d(x);
+  if (x > -threshold) return x;
+  return log_d(1.0 + exp_d(x));
+}
+
+/** tfjs's erf (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7). */
+static double erf_d(double x) {
+  if (x == 0) return 0;
+  double v = x < 0 ? -x : x, t = 1.0 / (1.0 + 0.3275911 * v);
+  double y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp_d(-v * v);
+  return x < 0 ? -y : y;
+}
+
+/**
+ * One row of the activations past the first eight, as tfjs composes them (activations.js), with
+ * the pre-activation saved to `keep` for the backward pass. Rare enough to run scalar.
+ */
+static void activate_row(int act, float *z, float *keep, int n) {
+  for (int j = 0; j < n; j++) {
+    float x = z[j];
+    if (keep) keep[j] = x;
+    switch (act) {
+      case ACT_RELU6: z[j] = x < 0 ? 0 : x > 6 ? 6 : x; break;
+      case ACT_HARD_SIGMOID: { float y = 0.5f + 0.2f * x; z[j] = y < 0 ? 0 : y > 1 ? 1 : y; break; }
+      case ACT_SOFTPLUS: z[j] = (float)softplus_d(x); break;
+      case ACT_SOFTSIGN: z[j] = x / (__builtin_fabsf(x) + 1); break;
+      case ACT_SWISH: z[j] = (float)sigmoid_d(x) * x; break;
+      case ACT_MISH: z[j] = x * (float)tanh_d((float)softplus_d(x)); break;
+      case ACT_GELU: z[j] = x * (0.5f * (1 + (float)erf_d(x / 1.41421356f))); break;
+    }
+  }
+}
+
+/** The gradient of activate_row's functions, as tfjs's autodiff takes it (a: output, z: pre-activation). */
+static void backward_row(int act, const float *a, const float *z, float *d, int n) {
+  for (int j = 0; j < n; j++) {
+    double x = z ? z[j] : 0;
+    switch (act) {
+      case ACT_RELU6: d[j] = a[j] > 0 && a[j] < 6 ? d[j] : 0; break;
+      case ACT_HARD_SIGMOID: { float y = 0.5f + 0.2f * z[j]; d[j] = y >= 0 && y <= 1 ? 0.2f * d[j] : 0; break; }
+      case ACT_SOFTPLUS: d[j] = (float)(d[j] * sigmoid_d(x)); break;
+      case ACT_SOFTSIGN: { float q = __builtin_fabsf(z[j]) + 1; d[j] = d[j] / (q * q); break; }
+      case ACT_SWISH: { double s = sigmoid_d(x); d[j] = (float)(d[j] * (s + x * s * (1 - s))); break; }
+      case ACT_MISH: {
+        double t = tanh_d((float)softplus_d(x));
+        d[j] = (float)(d[j] * (t + x * (1 - t * t) * sigmoid_d(x)));
+        break;
+      }
+      case ACT_GELU: {
+        // d/dx x Phi(x) = Phi(x) + x exp(-x^2 / 2) / sqrt(2 pi); exp underflows to 0 for large |x|.
+        double cdf = 0.5 * (1 + erf_d(x * 0.7071067811865476));
+        d[j] = (float)(d[j] * (cdf + x * exp_d(-0.5 * x * x) * 0.3989422804014327));
+        break;
+      }
+    }
+  }
+}
+
 static void activate(Layer *l, int m) {
   for (int b = 0; b < m; b++) {
     float *z = l->a + b * l->ld;
@@ -329,6 +399,7 @@ static void activate(Layer *l, int m) {
         for (int j = 0; j < n; j++) z[j] = (float)(z[j] / s);
         break;
       }
+      default: activate_row(l->act, z, l->z ? l->z + b * l->ld : 0, n); break;
     }
   }
 }
@@ -353,6 +424,7 @@ static void activation_backward(Layer *l, int m) {
         for (int j = 0; j < n; j++) d[j] = (float)(a[j] * (d[j] - s));
         break;
       }
+      default: backward_row(l->act, a, l->z ? l->z + b * l->ld : 0, d, n); break;
     }
     for (int j = n; j < l->ld; j++) d[j] = 0;  // keeps padded columns' weights at zero
   }
@@ -377,6 +449,7 @@ EXPORT int k_init(int nl, const int *dims, const int *acts, const float *alphas,
     l->w = zalloc(l->in * l->ld); l->b = zalloc(l->ld);
     l->a = zalloc(batch * l->ld); l->d = zalloc(batch * l->ld);
     if (!l->w || !l->b || !l->a || !l->d) return 0;
+    if (l->act >= ACT_HARD_SIGMOID && !(l->z = zalloc(batch * l->ld))) return 0;
   }
   return xb ? 1 : 0;
 }
@@ -390,6 +463,7 @@ EXPORT int k_set_optimizer(int kind, float momentum, int nest, float p1, float p
     Layer *l = &L[i];
     int nw = l->in * l->ld;
     l->s1 = l->s2 = l->s3 = l->t1 = l->t2 = l->t3 = 0;
+    if (l->frozen) continue;
     if (slots >= 1) { l->s1 = zalloc(nw); l->t1 = zalloc(l->ld); if (!l->s1 || !l->t1) return 0; }
     if (slots >= 3) {
       l->s2 = zalloc(nw); l->t2 = zalloc(l->ld); l->s3 = zalloc(nw); l->t3 = zalloc(l->ld);
@@ -398,6 +472,9 @@ EXPORT int k_set_optimizer(int kind, float momentum, int nest, float p1, float p
   }
   return 1;
 }
+
+/** Freezes layer i (trainable: false). Call before k_set_optimizer, which then gives it no slots. */
+EXPORT void k_freeze(int i) { L[i].frozen = 1; }
 
 EXPORT void k_set_lr(float v) { lr = v; }
 EXPORT float *k_weights(int i) { return L[i].w; }
@@ -542,7 +619,7 @@ static void run_job(int t) {
     share(l->in, 4, t, &lo, &hi);
     if (lo >= hi) return;
     if (job.layer) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, L[job.layer - 1].d, L[job.layer - 1].ld);
-    gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3);
+    if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3);
   }
 }
 
@@ -606,9 +683,9 @@ EXPORT float k_train_batch(const int *idx, int m) {
   if (loss_kind == LOSS_MSE) activation_backward(o, m);
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
-    run_everywhere(JOB_BACKWARD, i, m);
+    if (i || !l->frozen) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do
     if (i) activation_backward(&L[i - 1], m);
-    if (l->bias) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3);
+    if (l->bias && !l->frozen) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3);
   }
   return loss;
 }

@@ -18,7 +18,10 @@ import type { EngineChoice } from './protocol';
 export const KERNEL_ENGINE = 'wasm-simd fused kernel';
 
 // Codes shared with dense.c.
-const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, elu: 2, selu: 3, sigmoid: 4, tanh: 5, softmax: 6 };
+const ACTIVATIONS: Record<string, number> = {
+  linear: 0, relu: 1, elu: 2, selu: 3, sigmoid: 4, tanh: 5, softmax: 6,
+  relu6: 8, hard_sigmoid: 9, softplus: 10, softsign: 11, swish: 12, mish: 13, gelu: 14,
+};
 const LEAKY_RELU = 7;
 const LOSSES: Record<string, number> = { sparse_categorical_crossentropy: 0, categorical_crossentropy: 1, binary_crossentropy: 2, mean_squared_error: 3 };
 const ACC = { none: 0, sparse: 1, categorical: 2, binary: 3 };
@@ -32,6 +35,8 @@ export interface KernelPlan {
   /** Negative slope per Dense layer (LeakyReLU only). */
   alphas: number[];
   biases: boolean[];
+  /** Dense layers with `trainable: false`: never updated, no optimizer slots. */
+  frozen: boolean[];
   loss: number;
   accuracy: number;
   /** Label floats per example (1 for class ids). */
@@ -45,9 +50,9 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
   const activations: number[] = [];
   const alphas: number[] = [];
   const biases: boolean[] = [];
+  const frozen: boolean[] = [];
   for (const layer of spec.layers) {
     const a = layer.args;
-    if (a.trainable === false) return { reason: `layer ${layer.name} is frozen (trainable: false)` };
     switch (layer.type) {
       case 'Input':
         break;
@@ -66,6 +71,7 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
         activations.push(act);
         alphas.push(0);
         biases.push(a.use_bias !== false);
+        frozen.push(a.trainable === false);
         break;
       }
       case 'Activation':
@@ -117,7 +123,7 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
     default:
       return { reason: `optimizer ${o.type} (supported: SGD, Adam, RMSprop)` };
   }
-  return { plan: { dims, activations, alphas, biases, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+  return { plan: { dims, activations, alphas, biases, frozen, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
 }
 
 /** The slice of the WebAssembly JS API used here (the tsconfig has no DOM library to declare it). */
@@ -132,6 +138,7 @@ interface KernelExports {
   k_alloc(bytes: number): number;
   k_init(nl: number, dims: number, acts: number, alphas: number, biases: number, batch: number, loss: number, acc: number, ydim: number): number;
   k_set_optimizer(kind: number, momentum: number, nesterov: number, p1: number, p2: number, epsilon: number): number;
+  k_freeze(i: number): void;
   k_set_lr(lr: number): void;
   k_weights(i: number): number;
   k_bias(i: number): number;
@@ -187,6 +194,7 @@ export class DenseKernel {
     const ints = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Int32Array(memory.buffer, p, v.length).set(v); return p; };
     const floats = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Float32Array(memory.buffer, p, v.length).set(v); return p; };
     const ok = k.k_init(nl, ints(plan.dims), ints(plan.activations), floats(plan.alphas), ints(plan.biases.map(Number)), batchSize, plan.loss, plan.accuracy, plan.labelWidth);
+    if (ok) plan.frozen.forEach((f, i) => f && k.k_freeze(i));
     const o = plan.optimizer;
     if (!ok || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
     const xs = k.k_alloc_data(train.count);
