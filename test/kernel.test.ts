@@ -113,7 +113,10 @@ describe('fused training kernel', function () {
     assert.strictEqual(reason([{ type: 'Dense', units: 4, activation: 'gelu' }, out]), 'eligible');
     assert.match(reason([out], 'hinge'), /loss hinge/);
     assert.match(reason([{ type: 'Dense', units: 3, activation: 'relu' }]), /needs a softmax output/);
-    assert.match(reason([out], 'sparse_categorical_crossentropy', { type: 'Adagrad' }), /optimizer Adagrad/);
+    assert.strictEqual(reason([out], 'sparse_categorical_crossentropy', { type: 'Adagrad' }), 'eligible');
+    const unknownOptimizer = denseSpec(8, [out], 'sparse_categorical_crossentropy', { type: 'SGD' });
+    unknownOptimizer.compile.optimizer = { type: 'Ftrl' };
+    assert.match((kernelPlan(unknownOptimizer) as { reason: string }).reason, /optimizer Ftrl/);
     assert.match(reason([{ type: 'Dense', units: 4, kernel_regularizer: { type: 'l2', l2: 0.01 } }, out]), /kernel regularizer/);
   });
 

@@ -1,9 +1,12 @@
 import * as assert from 'assert';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Split } from '../src/core/data/load';
 import { NAMED } from '../src/core/registry';
 import { initBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/buildModel';
-import { kernelPlan, kernelWasmPath } from '../src/trainer/fastPath';
-import { assertClose, compare, denseSpec, randomSplit } from './kernelCompare';
+import { DenseKernel, kernelPlan, kernelWasmPath } from '../src/trainer/fastPath';
+import { assertClose, compare, denseSpec, planOf, randomSplit, type Comparison } from './kernelCompare';
+import { mulberry32 } from './helpers';
 
 const SPARSE = 'sparse_categorical_crossentropy';
 
@@ -73,4 +76,110 @@ describe('fused kernel: frozen layers, activations, optimizers, regularizers, dr
       }
     });
   });
+
+  describe('optimizers', () => {
+    const fit = async (optimizer: object, split: Split, label: string): Promise<Comparison> => {
+      const spec = denseSpec(16, [{ type: 'Dense', units: 11, activation: 'tanh' }, { type: 'Dense', units: 4, activation: 'softmax' }], SPARSE, optimizer);
+      const got = await compare(spec, split, 8, 6);
+      assertClose(got, label);
+      return got;
+    };
+    const tfjsOnes: object[] = [
+      { type: 'Adamax', learning_rate: 0.02 },
+      { type: 'Adamax', learning_rate: 0.01, beta_1: 0.8, beta_2: 0.99 },
+      { type: 'Adagrad', learning_rate: 0.1 },
+      { type: 'Adagrad', learning_rate: 0.05, initial_accumulator_value: 0.5 },
+      { type: 'Adadelta', learning_rate: 1 },
+      { type: 'Adadelta', learning_rate: 0.5, rho: 0.8 },
+    ];
+    for (const optimizer of tfjsOnes) {
+      it(`${JSON.stringify(optimizer)} matches tfjs over 6 steps`, async () => {
+        await fit(optimizer, randomSplit(48, 16, 4, SPARSE, 3), JSON.stringify(optimizer));
+      });
+    }
+
+    it('centered RMSprop matches tfjs where their epsilons agree (epsilon 1e-12, which tfjs subtracts, and no zero gradient)', async () => {
+      for (const momentum of [0, 0.5]) await fit({ type: 'RMSprop', learning_rate: 0.01, centered: true, epsilon: 1e-12, momentum }, denseSplit(48, 16, 4, 3), `centered, momentum ${momentum}`);
+    });
+
+    it('centered RMSprop adds epsilon as Keras does: a weight with a zero gradient stays as it was, not NaN', async () => {
+      const spec = denseSpec(16, [{ type: 'Dense', units: 11, activation: 'tanh' }, { type: 'Dense', units: 4, activation: 'softmax' }], SPARSE, { type: 'RMSprop', learning_rate: 0.01, centered: true });
+      const got = await compare(spec, randomSplit(48, 16, 4, SPARSE, 3), 8, 6);
+      // randomSplit's first 4 features are always 0, so the first 4 kernel rows get no gradient.
+      assert.deepStrictEqual(got.weights.kernel[0].subarray(0, 4 * 11), got.weights.initial[0].subarray(0, 4 * 11));
+      assert.ok(got.weights.kernel.every((w) => w.every(Number.isFinite)), 'every kernel weight is finite');
+      assert.ok(got.kernel.every(([loss]) => Number.isFinite(loss)));
+    });
+
+    for (const type of ['AdamW', 'Nadam']) {
+      it(`${type} (Keras 3; tfjs has none) follows Keras's update rule step by step`, () => {
+        const optimizer = { type, learning_rate: 0.05, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, ...(type === 'AdamW' ? { weight_decay: 0.1 } : {}) };
+        const spec = denseSpec(2, [{ type: 'Dense', units: 1 }], 'mean_squared_error', { type: 'Adam' });
+        spec.compile.optimizer = optimizer;
+        const split = { x: Float32Array.from([1, -2, 0.5, 3]), y: Float32Array.from([0.7, -1.2]), count: 2, exampleShape: [2], labelShape: [1] } as unknown as Split;
+        const model = buildModel(spec);
+        model.layers[1].setWeights([tf.tensor2d([[0.3], [-0.4]]), tf.tensor1d([0.1])]);
+        const kernel = DenseKernel.create(planOf(spec), split, 2);
+        assert.ok(kernel);
+        kernel.loadWeights(model);
+        const want = kerasSteps(type, optimizer, [0.3, -0.4, 0.1], split, 4);
+        want.losses.forEach((loss, step) => {
+          const [got] = kernel.trainBatch(Int32Array.from([0, 1]), optimizer.learning_rate);
+          assert.ok(Math.abs(got - loss) < 1e-5 * Math.max(1, loss), `step ${step}: loss ${got}, want ${loss}`);
+        });
+        kernel.storeWeights(model);
+        const [w, b] = model.layers[1].getWeights().map((t) => Array.from(t.dataSync()));
+        [...w, ...b].forEach((v, i) => assert.ok(Math.abs(v - want.weights[i]) < 1e-5, `weight ${i}: ${v}, want ${want.weights[i]}`));
+        kernel.dispose();
+        model.dispose();
+      });
+    }
+  });
 });
+
+/** Random labelled data without zeros (so every weight gets a gradient). */
+function denseSplit(count: number, inputs: number, units: number, seed: number): Split {
+  const rand = mulberry32(seed);
+  const x = Float32Array.from({ length: count * inputs }, () => (rand() < 0.5 ? -1 : 1) * (0.2 + rand()));
+  const y = Int32Array.from({ length: count }, () => Math.floor(rand() * units));
+  return { x, y, count, exampleShape: [inputs], labelShape: [] } as unknown as Split;
+}
+
+/**
+ * Keras 3's AdamW / Nadam (keras/src/optimizers/adamw.py, nadam.py) in float64 on one linear unit
+ * under mean squared error, full batch: the loss before each step and the weights [w..., b] after.
+ */
+function kerasSteps(type: string, o: Record<string, number | string>, start: number[], split: Split, steps: number): { losses: number[]; weights: number[] } {
+  const [lr, b1, b2, eps] = [o.learning_rate, o.beta_1, o.beta_2, o.epsilon] as number[];
+  const p = start.slice();
+  const m = p.map(() => 0);
+  const v = p.map(() => 0);
+  const losses: number[] = [];
+  let uProduct = 1;
+  for (let t = 1; t <= steps; t++) {
+    const g = p.map(() => 0);
+    let loss = 0;
+    for (let e = 0; e < split.count; e++) {
+      const [x0, x1] = [split.x[2 * e], split.x[2 * e + 1]];
+      const err = p[0] * x0 + p[1] * x1 + p[2] - split.y[e];
+      loss += err * err / split.count;
+      [x0, x1, 1].forEach((x, i) => { g[i] += (2 * err * x) / split.count; });
+    }
+    losses.push(loss);
+    const uT = b1 * (1 - 0.5 * 0.96 ** t);
+    const uNext = b1 * (1 - 0.5 * 0.96 ** (t + 1));
+    uProduct *= uT;
+    p.forEach((_, i) => {
+      m[i] += (g[i] - m[i]) * (1 - b1);
+      v[i] += (g[i] * g[i] - v[i]) * (1 - b2);
+      if (type === 'AdamW') {
+        p[i] -= p[i] * (o.weight_decay as number) * lr;
+        p[i] -= (lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t)) * m[i] / (Math.sqrt(v[i]) + eps);
+      } else {
+        const mHat = (uNext * m[i]) / (1 - uProduct * uNext) + ((1 - uT) * g[i]) / (1 - uProduct);
+        p[i] -= (mHat * lr) / (Math.sqrt(v[i] / (1 - b2 ** t)) + eps);
+      }
+    });
+  }
+  return { losses, weights: p };
+}

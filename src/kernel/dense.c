@@ -21,7 +21,11 @@ enum {
 };
 enum { LOSS_SPARSE_CE, LOSS_CE, LOSS_BCE, LOSS_MSE };
 enum { ACC_NONE, ACC_SPARSE, ACC_CATEGORICAL, ACC_BINARY };
-enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP };
+enum {
+  OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP,
+  OPT_ADAMAX, OPT_ADAGRAD, OPT_ADADELTA, OPT_RMSPROP_CENTERED,
+  OPT_ADAMW, OPT_NADAM,  // Keras 3's: TensorFlow.js has neither
+};
 
 typedef struct {
   int in, out, ld, act, bias;
@@ -39,6 +43,9 @@ typedef struct {
 static Layer *L;  // nlayers of them, allocated by k_init: no fixed depth limit
 static int nlayers, in_dim, in_ld, y_dim, max_batch, loss_kind, acc_kind, opt_kind, nesterov;
 static float lr, p_beta1, p_beta2, p_eps, p_momentum, beta1_pow, beta2_pow;
+static float p_weight_decay;             // AdamW's
+static float step_c1, step_c2, step_c3;  // per-step factors of Adamax, AdamW and Nadam (begin_step)
+static double decay_pow, u_product;      // Nadam's 0.96^t and product of its momentum schedule
 static float *xs, *ys, *xb;  // resident data and the gathered batch
 static float batch_acc;
 
@@ -236,6 +243,61 @@ static inline v128_t update4(v128_t w, v128_t g, float *s1, float *s2, float *s3
       v128_t vh = wasm_f32x4_div(v, wasm_f32x4_splat(1 - beta2_pow));
       v128_t q = wasm_f32x4_div(mh, wasm_f32x4_add(wasm_f32x4_sqrt(vh), wasm_f32x4_splat(p_eps)));
       return wasm_f32x4_sub(w, wasm_f32x4_mul(wasm_f32x4_splat(lr), q));
+    }
+    case OPT_ADAMAX: {
+      // m = b1 m + (1 - b1) g; u = max(b2 u, |g|); w += -lr / (1 - b1^t) * m / (u + eps)
+      v128_t m = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s1), wasm_f32x4_splat(p_beta1)), wasm_f32x4_mul(g, wasm_f32x4_splat(1 - p_beta1)));
+      v128_t u = wasm_f32x4_max(wasm_f32x4_mul(wasm_v128_load(s2), wasm_f32x4_splat(p_beta2)), wasm_f32x4_abs(g));
+      wasm_v128_store(s1, m);
+      wasm_v128_store(s2, u);
+      return wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(step_c1), wasm_f32x4_div(m, wasm_f32x4_add(u, wasm_f32x4_splat(p_eps)))), w);
+    }
+    case OPT_ADAGRAD: {
+      // acc += g^2 (acc starts at initial_accumulator_value); w += g / sqrt(acc + eps) * -lr
+      v128_t acc = wasm_f32x4_add(wasm_v128_load(s1), wasm_f32x4_mul(g, g));
+      wasm_v128_store(s1, acc);
+      return wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_div(g, wasm_f32x4_sqrt(wasm_f32x4_add(acc, wasm_f32x4_splat(p_eps)))), wasm_f32x4_splat(-lr)), w);
+    }
+    case OPT_ADADELTA: {
+      // As tfjs: the step scales g by the accumulated gradient from *before* this step (Keras uses
+      // the updated one): u = sqrt(accU + eps) / sqrt(accG + eps) g, then both accumulators move.
+      v128_t rho = wasm_f32x4_splat(p_beta1), rest = wasm_f32x4_splat(1 - p_beta1), e = wasm_f32x4_splat(p_eps);
+      v128_t ag = wasm_v128_load(s1), au = wasm_v128_load(s2);
+      v128_t u = wasm_f32x4_mul(wasm_f32x4_div(wasm_f32x4_sqrt(wasm_f32x4_add(au, e)), wasm_f32x4_sqrt(wasm_f32x4_add(ag, e))), g);
+      wasm_v128_store(s1, wasm_f32x4_add(wasm_f32x4_mul(ag, rho), wasm_f32x4_mul(wasm_f32x4_mul(g, g), rest)));
+      wasm_v128_store(s2, wasm_f32x4_add(wasm_f32x4_mul(au, rho), wasm_f32x4_mul(wasm_f32x4_mul(u, u), rest)));
+      return wasm_f32x4_add(wasm_f32x4_mul(u, wasm_f32x4_splat(-lr)), w);
+    }
+    case OPT_RMSPROP_CENTERED: {
+      // Keras's denominator sqrt(ms - mg^2 + eps). tfjs subtracts eps instead, so a weight whose
+      // gradient is 0 becomes NaN there; with a tiny epsilon the two agree.
+      v128_t rho = wasm_f32x4_splat(p_beta1), rest = wasm_f32x4_splat(1 - p_beta1);
+      v128_t ms = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s2), rho), wasm_f32x4_mul(wasm_f32x4_mul(g, g), rest));
+      v128_t mg = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s1), rho), wasm_f32x4_mul(g, rest));
+      wasm_v128_store(s2, ms);
+      wasm_v128_store(s1, mg);
+      v128_t den = wasm_f32x4_sqrt(wasm_f32x4_add(wasm_f32x4_sub(ms, wasm_f32x4_mul(mg, mg)), wasm_f32x4_splat(p_eps)));
+      v128_t mom = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s3), wasm_f32x4_splat(p_momentum)), wasm_f32x4_div(wasm_f32x4_mul(g, wasm_f32x4_splat(lr)), den));
+      wasm_v128_store(s3, mom);
+      return wasm_f32x4_sub(w, mom);
+    }
+    case OPT_ADAMW: case OPT_NADAM: {
+      // Keras 3: m += (g - m)(1 - b1), v += (g^2 - v)(1 - b2). AdamW first decays w by lr * wd,
+      // then w -= alpha m / (sqrt(v) + eps), alpha = lr sqrt(1 - b2^t) / (1 - b1^t). Nadam:
+      // w -= lr (c1 m + c2 g) / (sqrt(c3 v) + eps) with its momentum-schedule factors c1, c2, c3.
+      v128_t m = wasm_v128_load(s1), v = wasm_v128_load(s2);
+      m = wasm_f32x4_add(m, wasm_f32x4_mul(wasm_f32x4_sub(g, m), wasm_f32x4_splat(1 - p_beta1)));
+      v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_f32x4_sub(wasm_f32x4_mul(g, g), v), wasm_f32x4_splat(1 - p_beta2)));
+      wasm_v128_store(s1, m);
+      wasm_v128_store(s2, v);
+      v128_t e = wasm_f32x4_splat(p_eps);
+      if (opt_kind == OPT_ADAMW) {
+        w = wasm_f32x4_sub(w, wasm_f32x4_mul(w, wasm_f32x4_splat(step_c2)));
+        return wasm_f32x4_sub(w, wasm_f32x4_div(wasm_f32x4_mul(m, wasm_f32x4_splat(step_c1)), wasm_f32x4_add(wasm_f32x4_sqrt(v), e)));
+      }
+      v128_t mh = wasm_f32x4_add(wasm_f32x4_mul(m, wasm_f32x4_splat(step_c1)), wasm_f32x4_mul(g, wasm_f32x4_splat(step_c2)));
+      v128_t vh = wasm_f32x4_mul(v, wasm_f32x4_splat(step_c3));
+      return wasm_f32x4_sub(w, wasm_f32x4_div(wasm_f32x4_mul(mh, wasm_f32x4_splat(lr)), wasm_f32x4_add(wasm_f32x4_sqrt(vh), e)));
     }
     default: {  // RMSprop, not centered
       v128_t ms = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(p_beta1), wasm_v128_load(s2)), wasm_f32x4_mul(wasm_f32x4_splat(1 - p_beta1), wasm_f32x4_mul(g, g)));
@@ -454,17 +516,24 @@ EXPORT int k_init(int nl, const int *dims, const int *acts, const float *alphas,
   return xb ? 1 : 0;
 }
 
-/** Optimizer and its slots (zeroed). p1/p2: Adam's betas or RMSprop's rho; p3: epsilon. */
+/**
+ * Optimizer and its slots (zeroed; Adagrad's start at p1). p1/p2: the betas of Adam, Adamax,
+ * AdamW and Nadam, RMSprop's and Adadelta's rho, or Adagrad's initial accumulator value; p3: epsilon.
+ */
 EXPORT int k_set_optimizer(int kind, float momentum, int nest, float p1, float p2, float p3) {
   opt_kind = kind; p_momentum = momentum; nesterov = nest; p_beta1 = p1; p_beta2 = p2; p_eps = p3;
-  beta1_pow = 1; beta2_pow = 1;
-  int slots = kind == OPT_SGD ? 0 : kind == OPT_MOMENTUM ? 1 : 3;
+  beta1_pow = 1; beta2_pow = 1; decay_pow = 1; u_product = 1;
+  int slots = kind == OPT_SGD ? 0 : kind == OPT_MOMENTUM || kind == OPT_ADAGRAD ? 1 : 3;
   for (int i = 0; i < nlayers; i++) {
     Layer *l = &L[i];
     int nw = l->in * l->ld;
     l->s1 = l->s2 = l->s3 = l->t1 = l->t2 = l->t3 = 0;
     if (l->frozen) continue;
     if (slots >= 1) { l->s1 = zalloc(nw); l->t1 = zalloc(l->ld); if (!l->s1 || !l->t1) return 0; }
+    if (kind == OPT_ADAGRAD) {
+      for (int j = 0; j < nw; j++) l->s1[j] = p1;
+      for (int j = 0; j < l->ld; j++) l->t1[j] = p1;
+    }
     if (slots >= 3) {
       l->s2 = zalloc(nw); l->t2 = zalloc(l->ld); l->s3 = zalloc(nw); l->t3 = zalloc(l->ld);
       if (!l->s2 || !l->t2 || !l->s3 || !l->t3) return 0;
@@ -475,6 +544,9 @@ EXPORT int k_set_optimizer(int kind, float momentum, int nest, float p1, float p
 
 /** Freezes layer i (trainable: false). Call before k_set_optimizer, which then gives it no slots. */
 EXPORT void k_freeze(int i) { L[i].frozen = 1; }
+
+/** AdamW's weight decay (call after k_set_optimizer). */
+EXPORT void k_set_weight_decay(float v) { p_weight_decay = v; }
 
 EXPORT void k_set_lr(float v) { lr = v; }
 EXPORT float *k_weights(int i) { return L[i].w; }
@@ -491,6 +563,31 @@ EXPORT float *k_labels(void) { return ys; }
 EXPORT int *k_alloc_indices(int n) { return (int *)k_alloc(n * 4); }
 
 // ---- the step ----
+
+/** The per-step factors of the optimizers that have them, for step t = 1, 2, ... */
+static void begin_step(void) {
+  switch (opt_kind) {
+    case OPT_ADAM: beta1_pow *= p_beta1; beta2_pow *= p_beta2; break;
+    case OPT_ADAMAX: beta1_pow *= p_beta1; step_c1 = -lr / (1 - beta1_pow); break;
+    case OPT_ADAMW:
+      beta1_pow *= p_beta1; beta2_pow *= p_beta2;
+      step_c1 = (float)(lr * __builtin_sqrt(1.0 - beta2_pow) / (1.0 - beta1_pow));
+      step_c2 = lr * p_weight_decay;
+      break;
+    case OPT_NADAM: {
+      // u_t = b1 (1 - 0.5 * 0.96^t); the product of u_1..u_t, and of u_1..u_t+1 for m.
+      decay_pow *= 0.96;
+      double u_t = p_beta1 * (1 - 0.5 * decay_pow), u_next = p_beta1 * (1 - 0.5 * decay_pow * 0.96);
+      u_product *= u_t;
+      beta2_pow *= p_beta2;
+      step_c1 = (float)(u_next / (1 - u_product * u_next));
+      step_c2 = (float)((1 - u_t) / (1 - u_product));
+      step_c3 = (float)(1.0 / (1.0 - beta2_pow));
+      break;
+    }
+    default: break;
+  }
+}
 
 static int argmax(const float *v, int n) {
   int best = 0;
@@ -676,7 +773,7 @@ EXPORT float k_train_batch(const int *idx, int m) {
     run_everywhere(JOB_FORWARD, i, m);
     activate(&L[i], m);
   }
-  if (opt_kind == OPT_ADAM) { beta1_pow *= p_beta1; beta2_pow *= p_beta2; }
+  begin_step();
   Layer *o = &L[nlayers - 1];
   float loss = loss_and_grad(o, idx, m);
   // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; MSE gave dL/da.

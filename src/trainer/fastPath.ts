@@ -25,7 +25,7 @@ const ACTIVATIONS: Record<string, number> = {
 const LEAKY_RELU = 7;
 const LOSSES: Record<string, number> = { sparse_categorical_crossentropy: 0, categorical_crossentropy: 1, binary_crossentropy: 2, mean_squared_error: 3 };
 const ACC = { none: 0, sparse: 1, categorical: 2, binary: 3 };
-const OPT = { sgd: 0, momentum: 1, adam: 2, rmsprop: 3 };
+const OPT = { sgd: 0, momentum: 1, adam: 2, rmsprop: 3, adamax: 4, adagrad: 5, adadelta: 6, rmspropCentered: 7, adamw: 8, nadam: 9 };
 
 /** What the kernel trains: a stack of Dense layers, the loss, metric and optimizer codes. */
 export interface KernelPlan {
@@ -41,7 +41,8 @@ export interface KernelPlan {
   accuracy: number;
   /** Label floats per example (1 for class ids). */
   labelWidth: number;
-  optimizer: { kind: number; momentum: number; nesterov: boolean; p1: number; p2: number; epsilon: number };
+  /** p1/p2: betas, rho, or Adagrad's initial accumulator value (see k_set_optimizer); weightDecay: AdamW's. */
+  optimizer: { kind: number; momentum: number; nesterov: boolean; p1: number; p2: number; epsilon: number; weightDecay?: number };
 }
 
 /** The plan for `spec`, or why the kernel cannot train it (said to the user as the engine reason). */
@@ -106,24 +107,46 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
   const units = dims[dims.length - 1];
   // TensorFlow.js's choice of accuracy for "accuracy" (training.js): binary for one output or BCE.
   const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;
-  const o = spec.compile.optimizer;
+  const optimizer = kernelOptimizer(spec.compile.optimizer);
+  if ('reason' in optimizer) return optimizer;
+  return { plan: { dims, activations, alphas, biases, frozen, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+}
+
+/** The kernel's optimizer code and parameters for the spec's optimizer, or why it has none. */
+function kernelOptimizer(o: ResolvedSpec['compile']['optimizer']): KernelPlan['optimizer'] | { reason: string } {
   const n = (k: string): number => o[k] as number;
+  const betas = (kind: number): KernelPlan['optimizer'] => ({ kind, momentum: 0, nesterov: false, p1: n('beta_1'), p2: n('beta_2'), epsilon: n('epsilon') });
   let optimizer: KernelPlan['optimizer'];
   switch (o.type) {
     case 'SGD':
       optimizer = { kind: n('momentum') > 0 ? OPT.momentum : OPT.sgd, momentum: n('momentum'), nesterov: o.nesterov === true, p1: 0, p2: 0, epsilon: 0 };
       break;
     case 'Adam':
-      optimizer = { kind: OPT.adam, momentum: 0, nesterov: false, p1: n('beta_1'), p2: n('beta_2'), epsilon: n('epsilon') };
+      optimizer = betas(OPT.adam);
       break;
     case 'RMSprop':
-      if (o.centered === true) return { reason: 'centered RMSprop' };
-      optimizer = { kind: OPT.rmsprop, momentum: n('momentum'), nesterov: false, p1: n('rho'), p2: 0, epsilon: n('epsilon') };
+      optimizer = { kind: o.centered === true ? OPT.rmspropCentered : OPT.rmsprop, momentum: n('momentum'), nesterov: false, p1: n('rho'), p2: 0, epsilon: n('epsilon') };
+      break;
+    case 'Adamax':
+      optimizer = betas(OPT.adamax);
+      break;
+    case 'Adagrad':
+      optimizer = { kind: OPT.adagrad, momentum: 0, nesterov: false, p1: n('initial_accumulator_value'), p2: 0, epsilon: n('epsilon') };
+      break;
+    case 'Adadelta':
+      optimizer = { kind: OPT.adadelta, momentum: 0, nesterov: false, p1: n('rho'), p2: 0, epsilon: n('epsilon') };
+      break;
+    // Keras 3's AdamW and Nadam: the kernel is their only engine (TensorFlow.js has neither).
+    case 'AdamW':
+      optimizer = { ...betas(OPT.adamw), weightDecay: n('weight_decay') };
+      break;
+    case 'Nadam':
+      optimizer = betas(OPT.nadam);
       break;
     default:
-      return { reason: `optimizer ${o.type} (supported: SGD, Adam, RMSprop)` };
+      return { reason: `optimizer ${o.type} (supported: SGD, Adam, RMSprop, Adamax, Adagrad, Adadelta, AdamW, Nadam)` };
   }
-  return { plan: { dims, activations, alphas, biases, frozen, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+  return optimizer;
 }
 
 /** The slice of the WebAssembly JS API used here (the tsconfig has no DOM library to declare it). */
@@ -139,6 +162,7 @@ interface KernelExports {
   k_init(nl: number, dims: number, acts: number, alphas: number, biases: number, batch: number, loss: number, acc: number, ydim: number): number;
   k_set_optimizer(kind: number, momentum: number, nesterov: number, p1: number, p2: number, epsilon: number): number;
   k_freeze(i: number): void;
+  k_set_weight_decay(v: number): void;
   k_set_lr(lr: number): void;
   k_weights(i: number): number;
   k_bias(i: number): number;
@@ -197,6 +221,7 @@ export class DenseKernel {
     if (ok) plan.frozen.forEach((f, i) => f && k.k_freeze(i));
     const o = plan.optimizer;
     if (!ok || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
+    k.k_set_weight_decay(o.weightDecay ?? 0);
     const xs = k.k_alloc_data(train.count);
     if (!xs) throw new Error('The training kernel ran out of memory for the training set.');
     new Float32Array(memory.buffer, xs, train.x.length).set(train.x);
