@@ -117,7 +117,8 @@ describe('fused training kernel', function () {
     const unknownOptimizer = denseSpec(8, [out], 'sparse_categorical_crossentropy', { type: 'SGD' });
     unknownOptimizer.compile.optimizer = { type: 'Ftrl' };
     assert.match((kernelPlan(unknownOptimizer) as { reason: string }).reason, /optimizer Ftrl/);
-    assert.match(reason([{ type: 'Dense', units: 4, kernel_regularizer: { type: 'l2', l2: 0.01 } }, out]), /kernel regularizer/);
+    assert.strictEqual(reason([{ type: 'Dense', units: 4, kernel_regularizer: { type: 'l2', l2: 0.01 } }, out]), 'eligible');
+    assert.match(reason([{ type: 'Dense', units: 4, activity_regularizer: { type: 'l2', l2: 0.01 } }, out]), /activity regularizer/);
   });
 
   it('follows callbacks that change the learning rate or restore weights as the tfjs path does', async () => {

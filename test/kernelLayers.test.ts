@@ -135,6 +135,23 @@ describe('fused kernel: frozen layers, activations, optimizers, regularizers, dr
       });
     }
   });
+
+  describe('regularizers', () => {
+    const cases: [string, object, object][] = [
+      ['l2 kernel, SGD', { kernel_regularizer: { type: 'l2', l2: 0.05 } }, { type: 'SGD', learning_rate: 0.1 }],
+      ['l1 kernel and zero-initialized bias (slope -1 at 0, as tfjs), SGD', { kernel_regularizer: 'l1', bias_regularizer: { type: 'l1', l1: 0.02 } }, { type: 'SGD', learning_rate: 0.1 }],
+      ['l1_l2 kernel and l2 bias, Adam', { kernel_regularizer: { type: 'l1_l2', l1: 0.01, l2: 0.03 }, bias_regularizer: 'l2', bias_initializer: { type: 'RandomNormal', stddev: 0.5 } }, { type: 'Adam', learning_rate: 0.01 }],
+    ];
+    for (const [label, reg, optimizer] of cases) {
+      it(`${label}: the penalty is in the minimised and the reported loss, as in tfjs`, async () => {
+        const layers = [{ type: 'Dense', units: 11, activation: 'relu', ...reg }, { type: 'Dense', units: 4, activation: 'softmax', ...reg }];
+        const got = await compare(denseSpec(16, layers, SPARSE, optimizer), randomSplit(48, 16, 4, SPARSE, 3), 8, 6);
+        assertClose(got, label);
+        const plain = await compare(denseSpec(16, layers.map(({ type, units, activation }) => ({ type, units, activation })), SPARSE, optimizer), randomSplit(48, 16, 4, SPARSE, 3), 8, 6);
+        assert.ok(got.kernel[0][0] > plain.kernel[0][0] + 1e-3, `the penalty adds to the first loss (${got.kernel[0][0]} vs ${plain.kernel[0][0]})`);
+      });
+    }
+  });
 });
 
 /** Random labelled data without zeros (so every weight gets a gradient). */

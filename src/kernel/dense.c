@@ -31,6 +31,8 @@ typedef struct {
   int in, out, ld, act, bias;
   int frozen;      // trainable: false: no update and no optimizer slots; gradients still flow
   float alpha;
+  float kl1, kl2, bl1, bl2;  // kernel and bias regularizer factors (l1 |w| + l2 w^2)
+  float *cols;     // 1 per real column, 0 per padding column [ld]; only when regularized
   float *w, *b;    // weights [in][ld], bias [ld]
   float *s1, *s2;  // optimizer slots shaped like w (momentum / Adam m / RMSprop mean square)
   float *t1, *t2;  // ... and like b
@@ -310,16 +312,31 @@ static inline v128_t update4(v128_t w, v128_t g, float *s1, float *s2, float *s3
   }
 }
 
-#define UPD(off, acc) wasm_v128_store(wr + (off), update4(wasm_v128_load(wr + (off)), acc, s1 ? s1r + (off) : 0, s2 ? s2r + (off) : 0, s3 ? s3r + (off) : 0))
+/**
+ * The gradient g plus that of the penalty l1 |w| + l2 w^2, as tfjs's autodiff takes it (|w|'s slope
+ * is -1 at 0), times `cols` (1 for a real column, 0 for padding, which must stay zero).
+ */
+static inline v128_t reg_grad(v128_t g, v128_t w, float l1, float l2, const float *cols) {
+  v128_t sign = wasm_v128_bitselect(wasm_f32x4_splat(1), wasm_f32x4_splat(-1), wasm_f32x4_gt(w, wasm_f32x4_splat(0)));
+  v128_t r = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(l1), sign), wasm_f32x4_mul(wasm_f32x4_splat(2 * l2), w));
+  return wasm_f32x4_add(g, wasm_f32x4_mul(r, wasm_v128_load(cols)));
+}
+
+/** Updates the 4 parameters at wr + off from their gradient; `cm` (the column mask at wr's column) only when regularized. */
+#define UPD(off, acc) do { \
+    v128_t w_ = wasm_v128_load(wr + (off)); \
+    v128_t g_ = cm ? reg_grad(acc, w_, l1, l2, cm + (off) % ld) : (acc); \
+    wasm_v128_store(wr + (off), update4(w_, g_, s1 ? s1r + (off) : 0, s2 ? s2r + (off) : 0, s3 ? s3r + (off) : 0)); \
+  } while (0)
 
 /**
  * dW = X^T * dZ over the batch, applied to W at once: 4x8 tiles of dW live in registers for the
  * whole batch loop and go straight into the optimizer update, so no gradient buffer is written.
  */
-static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3) {
+static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3, float l1, float l2, const float *cols) {
   int p = p0;
   for (; p + 4 <= k; p += 4) {
-    if (opt_kind == OPT_SGD) {
+    if (opt_kind == OPT_SGD && !cols) {
       // A zero gradient leaves plain SGD's weights as they are: skip inputs zero in the whole batch.
       int any = 0;
       for (int b = 0; b < m && !any; b++) any = x[b * ldx + p] != 0 || x[b * ldx + p + 1] != 0 || x[b * ldx + p + 2] != 0 || x[b * ldx + p + 3] != 0;
@@ -337,6 +354,7 @@ static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, cons
       }
       int o = p * ld + j;
       float *wr = w + o, *s1r = s1 + o, *s2r = s2 + o, *s3r = s3 + o;
+      const float *cm = cols ? cols + j : 0;
       UPD(0, c00); UPD(4, c01); UPD(ld, c10); UPD(ld + 4, c11);
       UPD(2 * ld, c20); UPD(2 * ld + 4, c21); UPD(3 * ld, c30); UPD(3 * ld + 4, c31);
     }
@@ -347,17 +365,19 @@ static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, cons
       for (int b = 0; b < m; b++) c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load32_splat(x + b * ldx + p), wasm_v128_load(dz + b * ld + j)));
       int o = p * ld + j;
       float *wr = w + o, *s1r = s1 + o, *s2r = s2 + o, *s3r = s3 + o;
+      const float *cm = cols ? cols + j : 0;
       UPD(0, c0);
     }
   }
 }
 
 /** Bias gradient (column sums of dZ) and its update. */
-static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3) {
+static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3, float l1, float l2, const float *cols) {
   for (int j = 0; j < ld; j += 4) {
     v128_t c0 = wasm_f32x4_splat(0);
     for (int b = 0; b < m; b++) c0 = wasm_f32x4_add(c0, wasm_v128_load(dz + b * ld + j));
     float *wr = bias + j, *s1r = s1 + j, *s2r = s2 + j, *s3r = s3 + j;
+    const float *cm = cols ? cols + j : 0;
     UPD(0, c0);
   }
 }
@@ -545,6 +565,26 @@ EXPORT int k_set_optimizer(int kind, float momentum, int nest, float p1, float p
 /** Freezes layer i (trainable: false). Call before k_set_optimizer, which then gives it no slots. */
 EXPORT void k_freeze(int i) { L[i].frozen = 1; }
 
+/** Layer i's kernel and bias regularizers: penalties l1 sum |w| + l2 sum w^2. Returns 0 without memory. */
+EXPORT int k_set_regularizers(int i, float kl1, float kl2, float bl1, float bl2) {
+  Layer *l = &L[i];
+  l->kl1 = kl1; l->kl2 = kl2; l->bl1 = bl1; l->bl2 = bl2;
+  if (!(l->cols = zalloc(l->ld))) return 0;
+  for (int j = 0; j < l->out; j++) l->cols[j] = 1;
+  return 1;
+}
+
+/** The regularizers' penalty on the current weights, as tfjs adds it to the loss. */
+static double penalty(const Layer *l) {
+  double s = 0;
+  for (int r = 0; r < l->in && (l->kl1 || l->kl2); r++) {
+    const float *w = l->w + r * l->ld;
+    for (int j = 0; j < l->out; j++) s += l->kl1 * (double)__builtin_fabsf(w[j]) + l->kl2 * (double)w[j] * w[j];
+  }
+  for (int j = 0; j < l->out && l->bias && (l->bl1 || l->bl2); j++) s += l->bl1 * (double)__builtin_fabsf(l->b[j]) + l->bl2 * (double)l->b[j] * l->b[j];
+  return s;
+}
+
 /** AdamW's weight decay (call after k_set_optimizer). */
 EXPORT void k_set_weight_decay(float v) { p_weight_decay = v; }
 
@@ -716,7 +756,7 @@ static void run_job(int t) {
     share(l->in, 4, t, &lo, &hi);
     if (lo >= hi) return;
     if (job.layer) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, L[job.layer - 1].d, L[job.layer - 1].ld);
-    if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3);
+    if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0);
   }
 }
 
@@ -776,13 +816,14 @@ EXPORT float k_train_batch(const int *idx, int m) {
   begin_step();
   Layer *o = &L[nlayers - 1];
   float loss = loss_and_grad(o, idx, m);
+  for (int i = 0; i < nlayers; i++) if (L[i].cols) loss += (float)penalty(&L[i]);
   // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; MSE gave dL/da.
   if (loss_kind == LOSS_MSE) activation_backward(o, m);
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
     if (i || !l->frozen) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do
     if (i) activation_backward(&L[i - 1], m);
-    if (l->bias && !l->frozen) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3);
+    if (l->bias && !l->frozen) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3, l->bl1, l->bl2, l->bl1 || l->bl2 ? l->cols : 0);
   }
   return loss;
 }

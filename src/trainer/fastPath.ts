@@ -11,7 +11,8 @@ import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../core/data/load';
-import type { ResolvedSpec } from '../core/resolve';
+import type { Json } from '../core/registry';
+import type { ResolvedRef, ResolvedSpec } from '../core/resolve';
 import type { EngineChoice } from './protocol';
 
 /** The engine names runs report. */
@@ -37,6 +38,8 @@ export interface KernelPlan {
   biases: boolean[];
   /** Dense layers with `trainable: false`: never updated, no optimizer slots. */
   frozen: boolean[];
+  /** Per Dense layer: the kernel regularizer's [l1, l2] factors, then the bias regularizer's. */
+  regularizers: [number, number, number, number][];
   loss: number;
   accuracy: number;
   /** Label floats per example (1 for class ids). */
@@ -52,6 +55,7 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
   const alphas: number[] = [];
   const biases: boolean[] = [];
   const frozen: boolean[] = [];
+  const regularizers: KernelPlan['regularizers'] = [];
   for (const layer of spec.layers) {
     const a = layer.args;
     switch (layer.type) {
@@ -62,7 +66,7 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
         break;
       case 'Dense': {
         if (layer.inputShape.length !== 2) return { reason: `Dense layer ${layer.name} gets a ${layer.inputShape.length - 1}-D input; add Flatten first` };
-        for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
+        for (const k of ['activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
           if (a[k]) return { reason: `Dense layer ${layer.name} has a ${k.replace(/_/g, ' ')}` };
         }
         const act = ACTIVATIONS[String(a.activation ?? 'linear')];
@@ -73,6 +77,7 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
         alphas.push(0);
         biases.push(a.use_bias !== false);
         frozen.push(a.trainable === false);
+        regularizers.push([...penaltyFactors(a.kernel_regularizer), ...penaltyFactors(a.bias_regularizer)]);
         break;
       }
       case 'Activation':
@@ -109,7 +114,14 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
   const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;
   const optimizer = kernelOptimizer(spec.compile.optimizer);
   if ('reason' in optimizer) return optimizer;
-  return { plan: { dims, activations, alphas, biases, frozen, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+  return { plan: { dims, activations, alphas, biases, frozen, regularizers, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+}
+
+/** A resolved l1 / l2 / l1_l2 regularizer's [l1, l2] factors ([0, 0] without one). */
+function penaltyFactors(ref: Json | undefined): [number, number] {
+  if (!ref || typeof ref !== 'object' || Array.isArray(ref)) return [0, 0];
+  const r = ref as ResolvedRef;
+  return [r.type === 'l2' ? 0 : (r.l1 as number), r.type === 'l1' ? 0 : (r.l2 as number)];
 }
 
 /** The kernel's optimizer code and parameters for the spec's optimizer, or why it has none. */
@@ -163,6 +175,7 @@ interface KernelExports {
   k_set_optimizer(kind: number, momentum: number, nesterov: number, p1: number, p2: number, epsilon: number): number;
   k_freeze(i: number): void;
   k_set_weight_decay(v: number): void;
+  k_set_regularizers(i: number, kl1: number, kl2: number, bl1: number, bl2: number): number;
   k_set_lr(lr: number): void;
   k_weights(i: number): number;
   k_bias(i: number): number;
@@ -222,6 +235,9 @@ export class DenseKernel {
     const o = plan.optimizer;
     if (!ok || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
     k.k_set_weight_decay(o.weightDecay ?? 0);
+    plan.regularizers.forEach((r, i) => {
+      if (r.some((f) => f > 0) && !k.k_set_regularizers(i, ...r)) throw new Error('The training kernel ran out of memory for the model.');
+    });
     const xs = k.k_alloc_data(train.count);
     if (!xs) throw new Error('The training kernel ran out of memory for the training set.');
     new Float32Array(memory.buffer, xs, train.x.length).set(train.x);
