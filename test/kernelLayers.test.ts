@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../src/core/data/load';
+import type { ResolvedSpec } from '../src/core/resolve';
 import { NAMED } from '../src/core/registry';
 import { initBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/buildModel';
@@ -152,7 +153,91 @@ describe('fused kernel: frozen layers, activations, optimizers, regularizers, dr
       });
     }
   });
+
+  describe('Dropout', () => {
+    const stack = (rate: number): object[] => [
+      { type: 'Dense', units: 128, activation: 'relu' }, { type: 'Dropout', rate },
+      { type: 'Dense', units: 9, activation: 'sigmoid' }, { type: 'Dropout', rate },
+      { type: 'Dense', units: 4, activation: 'softmax' },
+    ];
+
+    it('with rate 0 trains as tfjs does, to float32 rounding', async () => {
+      assertClose(await compare(denseSpec(16, stack(0), SPARSE, { type: 'Adam', learning_rate: 0.01 }), randomSplit(48, 16, 4, SPARSE, 3), 8, 6), 'rate 0');
+    });
+
+    /** Trains `steps` batches of 32 on the kernel from the same initial weights: losses, weights, and every step's masks. */
+    const run = (spec: ResolvedSpec, steps: number, threads = 1): { losses: number[]; weights: Float32Array[]; masks: Float32Array[] } => {
+      const model = buildModel(spec);
+      const kernel = DenseKernel.create(planOf(spec), randomSplit(64, 16, 4, SPARSE, 3), 32, threads);
+      assert.ok(kernel);
+      kernel.loadWeights(model);
+      const out = { losses: [] as number[], weights: [] as Float32Array[], masks: [] as Float32Array[] };
+      for (let s = 0; s < steps; s++) {
+        out.losses.push(kernel.trainBatch(Int32Array.from({ length: 32 }, (_, i) => (s * 32 + i) % 64), 0.05)[0]);
+        out.masks.push(kernel.dropoutMask(0, 32));
+      }
+      kernel.storeWeights(model);
+      out.weights = model.getWeights().map((w) => w.dataSync().slice() as Float32Array);
+      kernel.dispose();
+      model.dispose();
+      return out;
+    };
+
+    it('keeps 1 - rate of the values, scaled by 1 / (1 - rate), with a fresh mask every step', () => {
+      const { masks } = run(denseSpec(16, stack(0.3), SPARSE, { type: 'SGD' }), 10);
+      const all = masks.flatMap((m) => Array.from(m));
+      const kept = all.filter((v) => v !== 0);
+      assert.ok(kept.every((v) => v === Math.fround(1 / Math.fround(0.7))), 'kept values are scaled by 1 / (1 - rate)');
+      const fraction = kept.length / all.length;
+      assert.ok(Math.abs(fraction - 0.7) < 0.02, `kept fraction ${fraction} over ${all.length} values`);
+      assert.notDeepStrictEqual(masks[0], masks[1], 'each step draws a new mask');
+    });
+
+    it('a seeded run reproduces exactly (on 1 or 2 threads); another seed draws other masks', () => {
+      const spec = denseSpec(16, stack(0.4), SPARSE, { type: 'Adam', learning_rate: 0.01 }, { seed: 9 });
+      const first = run(spec, 5);
+      assert.deepStrictEqual(run(spec, 5, 2), first);
+      const other = run(denseSpec(16, stack(0.4), SPARSE, { type: 'Adam', learning_rate: 0.01 }, { seed: 10 }), 5);
+      assert.notDeepStrictEqual(other.masks, first.masks);
+    });
+
+    it('routes gradients through the mask: a unit dropped in the whole batch changes no weight it touches', () => {
+      const spec = denseSpec(4, [{ type: 'Dense', units: 6, activation: 'tanh' }, { type: 'Dropout', rate: 0.6 }, { type: 'Dense', units: 3, activation: 'softmax' }], SPARSE, { type: 'SGD', learning_rate: 0.5 });
+      const split = { x: Float32Array.from([1, -2, 0.5, 3, 0.2, 0.4, -1, 2]), y: Int32Array.from([0, 2]), count: 2, exampleShape: [4], labelShape: [] } as unknown as Split;
+      const model = buildModel(spec);
+      const kernel = DenseKernel.create(planOf(spec), split, 2);
+      assert.ok(kernel);
+      kernel.loadWeights(model);
+      const before = model.layers.flatMap((l) => l.getWeights()).map((w) => w.dataSync().slice());
+      let mask: Float32Array = new Float32Array(0);
+      // Steps until some unit is dropped in both examples and some kept in both.
+      for (let s = 0; s < 20 && !(dropped(mask).length && kept(mask).length); s++) {
+        kernel.loadWeights(model);
+        kernel.trainBatch(Int32Array.from([0, 1]), 0.5);
+        mask = kernel.dropoutMask(0, 2);
+      }
+      assert.ok(dropped(mask).length && kept(mask).length, 'some step dropped a unit everywhere and kept another');
+      kernel.storeWeights(model);
+      const [w1, b1, w2] = model.layers.flatMap((l) => l.getWeights()).map((w) => w.dataSync());
+      for (const j of dropped(mask)) {
+        for (let r = 0; r < 4; r++) assert.strictEqual(w1[r * 6 + j], before[0][r * 6 + j], `W1[${r}][${j}]`);
+        assert.strictEqual(b1[j], before[1][j]);
+        for (let c = 0; c < 3; c++) assert.strictEqual(w2[j * 3 + c], before[2][j * 3 + c], `W2[${j}][${c}]`);
+      }
+      for (const j of kept(mask)) assert.notStrictEqual(w2[j * 3], before[2][j * 3], `W2[${j}] of a kept unit trains`);
+      kernel.dispose();
+      model.dispose();
+    });
+  });
 });
+
+/** Units (of 6) the mask of 2 examples drops in both, and keeps in both. */
+function dropped(mask: Float32Array): number[] {
+  return mask.length ? [0, 1, 2, 3, 4, 5].filter((j) => mask[j] === 0 && mask[6 + j] === 0) : [];
+}
+function kept(mask: Float32Array): number[] {
+  return mask.length ? [0, 1, 2, 3, 4, 5].filter((j) => mask[j] !== 0 && mask[6 + j] !== 0) : [];
+}
 
 /** Random labelled data without zeros (so every weight gets a gradient). */
 function denseSplit(count: number, inputs: number, units: number, seed: number): Split {

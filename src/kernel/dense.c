@@ -33,6 +33,9 @@ typedef struct {
   float alpha;
   float kl1, kl2, bl1, bl2;  // kernel and bias regularizer factors (l1 |w| + l2 w^2)
   float *cols;     // 1 per real column, 0 per padding column [ld]; only when regularized
+  float rate;      // a Dropout layer after this one: its rate and seed, this step's mask
+  uint32_t seed;   // (0 or 1 / (1 - rate)) and the dropped output the next layer reads
+  float *mask, *drop;
   float *w, *b;    // weights [in][ld], bias [ld]
   float *s1, *s2;  // optimizer slots shaped like w (momentum / Adam m / RMSprop mean square)
   float *t1, *t2;  // ... and like b
@@ -48,6 +51,7 @@ static float lr, p_beta1, p_beta2, p_eps, p_momentum, beta1_pow, beta2_pow;
 static float p_weight_decay;             // AdamW's
 static float step_c1, step_c2, step_c3;  // per-step factors of Adamax, AdamW and Nadam (begin_step)
 static double decay_pow, u_product;      // Nadam's 0.96^t and product of its momentum schedule
+static uint32_t step_count;              // training steps so far: seeds each step's dropout masks
 static float *xs, *ys, *xb;  // resident data and the gathered batch
 static float batch_acc;
 
@@ -585,6 +589,17 @@ static double penalty(const Layer *l) {
   return s;
 }
 
+/** A Dropout layer after layer i, with masks seeded from `seed` and the step. Returns 0 without memory. */
+EXPORT int k_set_dropout(int i, float rate, int seed) {
+  Layer *l = &L[i];
+  l->rate = rate; l->seed = (uint32_t)seed;
+  l->mask = zalloc(max_batch * l->ld); l->drop = zalloc(max_batch * l->ld);
+  return l->mask && l->drop ? 1 : 0;
+}
+
+/** Layer i's dropout mask of the last step, [batch][ld]. */
+EXPORT float *k_dropout_mask(int i) { return L[i].mask; }
+
 /** AdamW's weight decay (call after k_set_optimizer). */
 EXPORT void k_set_weight_decay(float v) { p_weight_decay = v; }
 
@@ -603,6 +618,35 @@ EXPORT float *k_labels(void) { return ys; }
 EXPORT int *k_alloc_indices(int n) { return (int *)k_alloc(n * 4); }
 
 // ---- the step ----
+
+/** murmur3's 32-bit finalizer: a well-mixed hash of a counter. */
+static uint32_t mix32(uint32_t h) {
+  h ^= h >> 16; h *= 0x85ebca6bu; h ^= h >> 13; h *= 0xc2b2ae35u; h ^= h >> 16;
+  return h;
+}
+
+/**
+ * Inverted dropout of layer l's output: keep each value with probability 1 - rate, scaled by
+ * 1 / (1 - rate). The uniform draw of value e is a hash of (layer seed, step, e), so a seeded
+ * run repeats its masks exactly, on any number of threads.
+ */
+static void dropout_forward(Layer *l, int m) {
+  uint32_t base = mix32(l->seed ^ mix32(step_count * 0x9e3779b9u + 0x7f4a7c15u));
+  float scale = 1.0f / (1.0f - l->rate);
+  for (int b = 0; b < m; b++) {
+    for (int j = 0; j < l->ld; j++) {
+      int e = b * l->ld + j;
+      float u = (float)(mix32(base + (uint32_t)e * 0x9e3779b9u) >> 8) * (1.0f / 16777216.0f);
+      l->mask[e] = j < l->out && u >= l->rate ? scale : 0;
+      l->drop[e] = l->a[e] * l->mask[e];
+    }
+  }
+}
+
+/** d (the gradient w.r.t. the dropped output) becomes the gradient w.r.t. the layer's output. */
+static void dropout_backward(Layer *l, int m) {
+  for (int e = 0; e < m * l->ld; e++) l->d[e] *= l->mask[e];
+}
 
 /** The per-step factors of the optimizers that have them, for step t = 1, 2, ... */
 static void begin_step(void) {
@@ -747,7 +791,7 @@ static void share(int n, int unit, int t, int *lo, int *hi) {
 static void run_job(int t) {
   Layer *l = &L[job.layer];
   int m = job.m, lo, hi;
-  const float *in = job.layer ? L[job.layer - 1].a : xb;
+  const float *in = job.layer ? (L[job.layer - 1].drop ? L[job.layer - 1].drop : L[job.layer - 1].a) : xb;
   int ldin = job.layer ? L[job.layer - 1].ld : in_ld;
   if (job.kind == JOB_FORWARD) {
     share(l->ld, 8, t, &lo, &hi);
@@ -812,7 +856,9 @@ EXPORT float k_train_batch(const int *idx, int m) {
   for (int i = 0; i < nlayers; i++) {
     run_everywhere(JOB_FORWARD, i, m);
     activate(&L[i], m);
+    if (L[i].drop) dropout_forward(&L[i], m);
   }
+  step_count++;
   begin_step();
   Layer *o = &L[nlayers - 1];
   float loss = loss_and_grad(o, idx, m);
@@ -822,6 +868,7 @@ EXPORT float k_train_batch(const int *idx, int m) {
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
     if (i || !l->frozen) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do
+    if (i && L[i - 1].drop) dropout_backward(&L[i - 1], m);
     if (i) activation_backward(&L[i - 1], m);
     if (l->bias && !l->frozen) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3, l->bl1, l->bl2, l->bl1 || l->bl2 ? l->cols : 0);
   }

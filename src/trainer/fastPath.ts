@@ -14,6 +14,7 @@ import type { Split } from '../core/data/load';
 import type { Json } from '../core/registry';
 import type { ResolvedRef, ResolvedSpec } from '../core/resolve';
 import type { EngineChoice } from './protocol';
+import { deriveSeed, randomSeed } from './random';
 
 /** The engine names runs report. */
 export const KERNEL_ENGINE = 'wasm-simd fused kernel';
@@ -40,6 +41,8 @@ export interface KernelPlan {
   frozen: boolean[];
   /** Per Dense layer: the kernel regularizer's [l1, l2] factors, then the bias regularizer's. */
   regularizers: [number, number, number, number][];
+  /** Per Dense layer: the rate of a Dropout layer after it (0: none), and the seed of its masks. */
+  dropout: { rate: number; seed: number }[];
   loss: number;
   accuracy: number;
   /** Label floats per example (1 for class ids). */
@@ -56,7 +59,8 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
   const biases: boolean[] = [];
   const frozen: boolean[] = [];
   const regularizers: KernelPlan['regularizers'] = [];
-  for (const layer of spec.layers) {
+  const dropout: KernelPlan['dropout'] = [];
+  for (const [index, layer] of spec.layers.entries()) {
     const a = layer.args;
     switch (layer.type) {
       case 'Input':
@@ -78,13 +82,21 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
         biases.push(a.use_bias !== false);
         frozen.push(a.trainable === false);
         regularizers.push([...penaltyFactors(a.kernel_regularizer), ...penaltyFactors(a.bias_regularizer)]);
+        dropout.push({ rate: 0, seed: 0 });
+        break;
+      }
+      case 'Dropout': {
+        const last = dropout.length - 1;
+        if (last < 0) return { reason: `Dropout before the first Dense layer (${layer.name})` };
+        if (dropout[last].rate > 0) return { reason: `two Dropout layers in a row (${layer.name})` };
+        dropout[last] = { rate: a.rate as number, seed: dropoutSeed(spec, index) };
         break;
       }
       case 'Activation':
       case 'LeakyReLU': {
         // Folded into the Dense layer before it, which must be linear.
         const last = activations.length - 1;
-        if (last < 0 || activations[last] !== ACTIVATIONS.linear) return { reason: `${layer.type} layer ${layer.name} does not follow a linear Dense layer` };
+        if (last < 0 || activations[last] !== ACTIVATIONS.linear || dropout[last].rate > 0) return { reason: `${layer.type} layer ${layer.name} does not follow a linear Dense layer` };
         if (layer.type === 'LeakyReLU') {
           activations[last] = LEAKY_RELU;
           alphas[last] = a.negative_slope as number;
@@ -96,10 +108,11 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
         break;
       }
       default:
-        return { reason: `layer type ${layer.type} (supported: Input, Flatten, Dense, Activation, LeakyReLU)` };
+        return { reason: `layer type ${layer.type} (supported: Input, Flatten, Dense, Dropout, Activation, LeakyReLU)` };
     }
   }
   if (!dims.length) return { reason: 'no Dense layer' };
+  if (dropout[dropout.length - 1].rate > 0) return { reason: 'Dropout after the output layer' };
   const out = activations[activations.length - 1];
   const lossType = spec.compile.loss.type;
   const loss = LOSSES[lossType];
@@ -114,7 +127,17 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
   const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;
   const optimizer = kernelOptimizer(spec.compile.optimizer);
   if ('reason' in optimizer) return optimizer;
-  return { plan: { dims, activations, alphas, biases, frozen, regularizers, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+  return { plan: { dims, activations, alphas, biases, frozen, regularizers, dropout, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+}
+
+/**
+ * The seed of a Dropout layer's masks: its own, else derived from the spec seed and its position,
+ * else random. The kernel mixes in the step, so every batch gets a fresh, reproducible mask.
+ */
+function dropoutSeed(spec: ResolvedSpec, index: number): number {
+  const own = spec.layers[index].args.seed;
+  if (typeof own === 'number') return own;
+  return spec.seed === undefined ? randomSeed() : deriveSeed(spec.seed, 'dropout', index);
 }
 
 /** A resolved l1 / l2 / l1_l2 regularizer's [l1, l2] factors ([0, 0] without one). */
@@ -175,6 +198,8 @@ interface KernelExports {
   k_set_optimizer(kind: number, momentum: number, nesterov: number, p1: number, p2: number, epsilon: number): number;
   k_freeze(i: number): void;
   k_set_weight_decay(v: number): void;
+  k_set_dropout(i: number, rate: number, seed: number): number;
+  k_dropout_mask(i: number): number;
   k_set_regularizers(i: number, kl1: number, kl2: number, bl1: number, bl2: number): number;
   k_set_lr(lr: number): void;
   k_weights(i: number): number;
@@ -238,6 +263,9 @@ export class DenseKernel {
     plan.regularizers.forEach((r, i) => {
       if (r.some((f) => f > 0) && !k.k_set_regularizers(i, ...r)) throw new Error('The training kernel ran out of memory for the model.');
     });
+    plan.dropout.forEach(({ rate, seed }, i) => {
+      if (rate > 0 && !k.k_set_dropout(i, rate, seed | 0)) throw new Error('The training kernel ran out of memory for the model.');
+    });
     const xs = k.k_alloc_data(train.count);
     if (!xs) throw new Error('The training kernel ran out of memory for the training set.');
     new Float32Array(memory.buffer, xs, train.x.length).set(train.x);
@@ -296,6 +324,13 @@ export class DenseKernel {
       layer.setWeights(ts);
       tf.dispose(ts);
     });
+  }
+
+  /** The last step's dropout mask after Dense layer `i`, [rows][units]: 0 where dropped, 1 / (1 - rate) where kept. */
+  dropoutMask(i: number, rows: number): Float32Array {
+    const [units, ld] = [this.plan.dims[i + 1], this.k.k_ld(i)];
+    const all = new Float32Array(this.memory.buffer, this.k.k_dropout_mask(i), rows * ld);
+    return Float32Array.from({ length: rows * units }, (_, e) => all[Math.floor(e / units) * ld + (e % units)]);
   }
 
   /** One training step on the given rows of the training set: [mean loss, mean accuracy]. */
