@@ -161,6 +161,20 @@ describe('fused kernel: frozen layers, activations, optimizers, regularizers, dr
       { type: 'Dense', units: 4, activation: 'softmax' },
     ];
 
+    it('says where the kernel cannot place a Dropout layer', () => {
+      const reason = (layers: object[]): string => {
+        const p = kernelPlan(denseSpec(8, layers, SPARSE, { type: 'SGD' }));
+        return 'reason' in p ? p.reason : 'eligible';
+      };
+      const [dense, drop, out] = [{ type: 'Dense', units: 4 }, { type: 'Dropout', rate: 0.5 }, { type: 'Dense', units: 3, activation: 'softmax' }];
+      assert.strictEqual(reason([dense, drop, out]), 'eligible');
+      assert.match(reason([drop, dense, out]), /Dropout before the first Dense layer/);
+      assert.match(reason([dense, drop, drop, out]), /two Dropout layers in a row/);
+      assert.match(reason([dense, out, drop]), /Dropout after the output layer/);
+      // Activation(Dropout(x)) is not Dropout(Activation(x)) for every activation: not folded.
+      assert.match(reason([dense, drop, { type: 'Activation', activation: 'tanh' }, out]), /does not follow a linear Dense layer/);
+    });
+
     it('with rate 0 trains as tfjs does, to float32 rounding', async () => {
       assertClose(await compare(denseSpec(16, stack(0), SPARSE, { type: 'Adam', learning_rate: 0.01 }), randomSplit(48, 16, 4, SPARSE, 3), 8, 6), 'rate 0');
     });
