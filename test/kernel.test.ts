@@ -4,108 +4,14 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../src/core/data/load';
-import { resolveSpec, type ResolvedSpec } from '../src/core/resolve';
 import { initBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/buildModel';
 import { compileModel } from '../src/trainer/compileModel';
-import { DenseKernel, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type KernelPlan } from '../src/trainer/engines/denseKernel';
+import { DenseKernel, KERNEL_ENGINE, kernelPlan, kernelWasmPath } from '../src/trainer/engines/denseKernel';
 import { selectEngine, SplitEvaluator } from '../src/trainer/engines';
 import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
-import { splitTensors } from '../src/trainer/splitTensors';
 import { train } from '../src/trainer/train';
-import { mulberry32 } from './helpers';
-
-/** A resolved spec of Dense layers over a flat input of `inputs` features. */
-function denseSpec(inputs: number, layers: object[], loss: string, optimizer: object): ResolvedSpec {
-  const text = JSON.stringify({
-    name: 'k', seed: 3,
-    layers: [{ type: 'Input', shape: [inputs] }, ...layers],
-    compile: { loss, optimizer, metrics: ['accuracy'] },
-    fit: { batch_size: 8 },
-  });
-  const r = resolveSpec(text);
-  if (!r.ok) throw new Error(r.message + JSON.stringify(r.diagnostics));
-  return r.spec;
-}
-
-function planOf(spec: ResolvedSpec): KernelPlan {
-  const p = kernelPlan(spec);
-  if ('reason' in p) throw new Error(p.reason);
-  return p.plan;
-}
-
-/**
- * Random inputs and labels that suit `loss` for a model with `units` outputs. Like images, the
- * inputs are sparse (the kernel skips zeros): 40% zeros, and the first 4 features always zero.
- */
-function randomSplit(count: number, inputs: number, units: number, loss: string, seed: number): Split {
-  const rand = mulberry32(seed);
-  const x = Float32Array.from({ length: count * inputs }, (_, i) => (i % inputs < 4 || rand() < 0.4 ? 0 : rand() * 2 - 1));
-  let y: Int32Array | Float32Array;
-  let labelShape: number[] = [units];
-  if (loss === 'sparse_categorical_crossentropy') {
-    y = Int32Array.from({ length: count }, () => Math.floor(rand() * units));
-    labelShape = [];
-  } else if (loss === 'categorical_crossentropy') {
-    y = new Float32Array(count * units);
-    for (let i = 0; i < count; i++) y[i * units + Math.floor(rand() * units)] = 1;
-  } else if (loss === 'binary_crossentropy') {
-    y = Float32Array.from({ length: count * units }, () => (rand() < 0.5 ? 0 : 1));
-  } else {
-    y = Float32Array.from({ length: count * units }, () => rand() * 2 - 1);
-  }
-  return { x, y, count, exampleShape: [inputs], labelShape, source: 'random', labelFile: 'random', labelOffset: 0 } as unknown as Split;
-}
-
-/**
- * Trains `steps` batches of `batch` rows with tfjs and with the kernel from the same initial
- * weights; returns the largest weight difference and the per-step [loss, accuracy] pairs of both.
- */
-async function compare(spec: ResolvedSpec, split: Split, batch: number, steps: number, threads = 1): Promise<{ maxDiff: number; maxScale: number; tfjs: number[][]; kernel: number[][] }> {
-  const plan = planOf(spec);
-  const reference = buildModel(spec);
-  compileModel(reference, spec);
-  const kernel = DenseKernel.create(plan, split, batch, threads);
-  assert.ok(kernel, 'dist/kernel.wasm is built');
-  kernel.loadWeights(reference);
-  const { x, y } = splitTensors(split, spec);
-  const out = { tfjs: [] as number[][], kernel: [] as number[][] };
-  const lr = spec.compile.optimizer.learning_rate as number;
-  for (let s = 0; s < steps; s++) {
-    const rows = Int32Array.from({ length: batch }, (_, i) => (s * batch + i * 7) % split.count);
-    const idx = tf.tensor1d(rows, 'int32');
-    const xb = tf.gather(x, idx);
-    const yb = tf.gather(y, idx);
-    out.tfjs.push((await reference.trainOnBatch(xb, yb)) as number[]);
-    tf.dispose([idx, xb, yb]);
-    out.kernel.push(kernel.trainBatch(rows, lr));
-  }
-  const fromKernel = buildModel(spec);
-  kernel.storeWeights(fromKernel);
-  let maxDiff = 0;
-  let maxScale = 0;
-  reference.getWeights().forEach((w, i) => {
-    const a = w.dataSync();
-    const b = fromKernel.getWeights()[i].dataSync();
-    for (let j = 0; j < a.length; j++) {
-      maxDiff = Math.max(maxDiff, Math.abs(a[j] - b[j]));
-      maxScale = Math.max(maxScale, Math.abs(a[j]));
-    }
-  });
-  kernel.dispose();
-  tf.dispose([x, y]);
-  reference.dispose();
-  fromKernel.dispose();
-  return { maxDiff, maxScale, ...out };
-}
-
-function assertClose(got: { maxDiff: number; maxScale: number; tfjs: number[][]; kernel: number[][] }, label: string): void {
-  assert.ok(got.maxDiff <= 2e-5 * Math.max(1, got.maxScale), `${label}: weights differ by ${got.maxDiff}`);
-  got.tfjs.forEach((t, s) => {
-    assert.ok(Math.abs(t[0] - got.kernel[s][0]) <= 1e-4 * Math.max(1, Math.abs(t[0])), `${label}: step ${s} loss ${got.kernel[s][0]} vs tfjs ${t[0]}`);
-    assert.ok(Math.abs(t[1] - got.kernel[s][1]) <= 1e-6, `${label}: step ${s} accuracy ${got.kernel[s][1]} vs tfjs ${t[1]}`);
-  });
-}
+import { assertClose, compare, denseSpec, planOf, randomSplit } from './kernelCompare';
 
 /** Trains `text` once with the kernel and once with tfjs, in a fresh folder: [kernel result, tfjs result]. */
 async function trainBoth(text: string, over: Partial<StartMessage>): Promise<[RunResult, RunResult]> {
@@ -250,12 +156,17 @@ describe('fused training kernel', function () {
     };
     const out = { type: 'Dense', units: 3, activation: 'softmax' };
     assert.strictEqual(reason([out]), 'eligible');
-    assert.match(reason([{ type: 'Dropout', rate: 0.2 }, out]), /layer type Dropout/);
-    assert.match(reason([{ type: 'Dense', units: 4, activation: 'gelu' }, out]), /activation gelu/);
+    assert.match(reason([{ type: 'Dropout', rate: 0.2 }, out]), /Dropout before the first Dense layer/);
+    assert.match(reason([{ type: 'Dense', units: 4 }, { type: 'AlphaDropout', rate: 0.2 }, out]), /layer type AlphaDropout/);
+    assert.strictEqual(reason([{ type: 'Dense', units: 4, activation: 'gelu' }, out]), 'eligible');
     assert.match(reason([out], 'hinge'), /loss hinge/);
     assert.match(reason([{ type: 'Dense', units: 3, activation: 'relu' }]), /needs a softmax output/);
-    assert.match(reason([out], 'sparse_categorical_crossentropy', { type: 'Adagrad' }), /optimizer Adagrad/);
-    assert.match(reason([{ type: 'Dense', units: 4, kernel_regularizer: { type: 'l2', l2: 0.01 } }, out]), /kernel regularizer/);
+    assert.strictEqual(reason([out], 'sparse_categorical_crossentropy', { type: 'Adagrad' }), 'eligible');
+    const unknownOptimizer = denseSpec(8, [out], 'sparse_categorical_crossentropy', { type: 'SGD' });
+    unknownOptimizer.compile.optimizer = { type: 'Ftrl' };
+    assert.match((kernelPlan(unknownOptimizer) as { reason: string }).reason, /optimizer Ftrl/);
+    assert.strictEqual(reason([{ type: 'Dense', units: 4, kernel_regularizer: { type: 'l2', l2: 0.01 } }, out]), 'eligible');
+    assert.match(reason([{ type: 'Dense', units: 4, activity_regularizer: { type: 'l2', l2: 0.01 } }, out]), /activity regularizer/);
   });
 
   it('follows callbacks that change the learning rate or restore weights as the tfjs path does', async () => {

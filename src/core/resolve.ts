@@ -137,7 +137,8 @@ export function resolveSpec(textOrAnalysis: string | Analysis, variant?: string,
       const entry = l.entry!;
       return {
         type: l.type, name: l.name,
-        args: resolveLayerArgs(l.args, entry.args),
+        // `trainable` is a common field, not one of the entry's: kept only when it freezes the layer.
+        args: { ...resolveLayerArgs(l.args, entry.args), ...(l.args.trainable === false ? { trainable: false } : {}) },
         inputShape: l.inputShape as Shape, outputShape: l.outputShape as Shape,
         params: l.params as ParamCount, inSummary: entry.inSummary,
       };

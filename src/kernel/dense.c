@@ -16,25 +16,38 @@
 
 // ACT_, LOSS_ and OPT_ values are the registry's `fusedKernel` codes (src/core/registry), named after
 // its entries; test/registryLists.test.ts compares them. ACC_ are the variants of `accuracy`.
-enum { ACT_LINEAR, ACT_RELU, ACT_ELU, ACT_SELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LEAKY_RELU };
+// From ACT_RELU6 on, the backward pass reads the pre-activation (kept in Layer.z), except relu6's.
+enum { ACT_LINEAR, ACT_RELU, ACT_ELU, ACT_SELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_RELU6, ACT_HARD_SIGMOID, ACT_SOFTPLUS, ACT_SOFTSIGN, ACT_SWISH, ACT_MISH, ACT_GELU };
 enum { LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, LOSS_CATEGORICAL_CROSSENTROPY, LOSS_BINARY_CROSSENTROPY, LOSS_MEAN_SQUARED_ERROR };
 enum { ACC_NONE, ACC_SPARSE, ACC_CATEGORICAL, ACC_BINARY };
-enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP };
+// OPT_ADAMW and OPT_NADAM are Keras 3's (TensorFlow.js has neither); the registry does not list them yet.
+enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP, OPT_ADAMAX, OPT_ADAGRAD, OPT_ADADELTA, OPT_RMSPROP_CENTERED, OPT_ADAMW, OPT_NADAM };
 
 typedef struct {
   int in, out, ld, act, bias;
+  int frozen;      // trainable: false: no update and no optimizer slots; gradients still flow
   float alpha;
+  float kl1, kl2, bl1, bl2;  // kernel and bias regularizer factors (l1 |w| + l2 w^2)
+  float *cols;     // 1 per real column, 0 per padding column [ld]; only when regularized
+  float rate;      // a Dropout layer after this one: its rate and seed, this step's mask
+  uint32_t seed;   // (0 or 1 / (1 - rate)) and the dropped output the next layer reads
+  float *mask, *drop;
   float *w, *b;    // weights [in][ld], bias [ld]
   float *s1, *s2;  // optimizer slots shaped like w (momentum / Adam m / RMSprop mean square)
   float *t1, *t2;  // ... and like b
   float *s3, *t3;  // RMSprop's momentum accumulators
   float *a;        // this layer's output for the batch [batch][ld]
+  float *z;        // its pre-activation, for activations whose gradient needs it (else 0)
   float *d;        // gradient w.r.t. this layer's pre-activation [batch][ld]
 } Layer;
 
 static Layer *L;  // nlayers of them, allocated by k_init: no fixed depth limit
 static int nlayers, in_dim, in_ld, y_dim, max_batch, loss_kind, acc_kind, opt_kind, nesterov;
 static float lr, p_beta1, p_beta2, p_eps, p_momentum, beta1_pow, beta2_pow;
+static float p_weight_decay;             // AdamW's
+static float step_c1, step_c2, step_c3;  // per-step factors of Adamax, AdamW and Nadam (begin_step)
+static double decay_pow, u_product;      // Nadam's 0.96^t and product of its momentum schedule
+static uint32_t step_count;              // training steps so far: seeds each step's dropout masks
 static float *xs, *ys, *xb;  // resident data and the gathered batch
 static float batch_acc;
 
@@ -92,11 +105,12 @@ static double log_d(double x) {
 
 static float expf_(float x) { return (float)exp_d(x); }
 
-static float tanhf_(float x) {
-  double d = x;
-  if (d > -0.01 && d < 0.01) return (float)(d - d * d * d / 3 + 2 * d * d * d * d * d / 15);
-  return (float)(1.0 - 2.0 / (exp_d(2 * d) + 1.0));
+static double tanh_d(double d) {
+  if (d > -0.01 && d < 0.01) return d - d * d * d / 3 + 2 * d * d * d * d * d / 15;
+  return 1.0 - 2.0 / (exp_d(2 * d) + 1.0);
 }
+
+static float tanhf_(float x) { return (float)tanh_d(x); }
 
 /** exp of 4 floats (Cephes expf: range reduction by ln 2, degree-5 polynomial; ~1 ulp). */
 static v128_t exp4(v128_t x) {
@@ -232,6 +246,61 @@ static inline v128_t update4(v128_t w, v128_t g, float *s1, float *s2, float *s3
       v128_t q = wasm_f32x4_div(mh, wasm_f32x4_add(wasm_f32x4_sqrt(vh), wasm_f32x4_splat(p_eps)));
       return wasm_f32x4_sub(w, wasm_f32x4_mul(wasm_f32x4_splat(lr), q));
     }
+    case OPT_ADAMAX: {
+      // m = b1 m + (1 - b1) g; u = max(b2 u, |g|); w += -lr / (1 - b1^t) * m / (u + eps)
+      v128_t m = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s1), wasm_f32x4_splat(p_beta1)), wasm_f32x4_mul(g, wasm_f32x4_splat(1 - p_beta1)));
+      v128_t u = wasm_f32x4_max(wasm_f32x4_mul(wasm_v128_load(s2), wasm_f32x4_splat(p_beta2)), wasm_f32x4_abs(g));
+      wasm_v128_store(s1, m);
+      wasm_v128_store(s2, u);
+      return wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(step_c1), wasm_f32x4_div(m, wasm_f32x4_add(u, wasm_f32x4_splat(p_eps)))), w);
+    }
+    case OPT_ADAGRAD: {
+      // acc += g^2 (acc starts at initial_accumulator_value); w += g / sqrt(acc + eps) * -lr
+      v128_t acc = wasm_f32x4_add(wasm_v128_load(s1), wasm_f32x4_mul(g, g));
+      wasm_v128_store(s1, acc);
+      return wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_div(g, wasm_f32x4_sqrt(wasm_f32x4_add(acc, wasm_f32x4_splat(p_eps)))), wasm_f32x4_splat(-lr)), w);
+    }
+    case OPT_ADADELTA: {
+      // As tfjs: the step scales g by the accumulated gradient from *before* this step (Keras uses
+      // the updated one): u = sqrt(accU + eps) / sqrt(accG + eps) g, then both accumulators move.
+      v128_t rho = wasm_f32x4_splat(p_beta1), rest = wasm_f32x4_splat(1 - p_beta1), e = wasm_f32x4_splat(p_eps);
+      v128_t ag = wasm_v128_load(s1), au = wasm_v128_load(s2);
+      v128_t u = wasm_f32x4_mul(wasm_f32x4_div(wasm_f32x4_sqrt(wasm_f32x4_add(au, e)), wasm_f32x4_sqrt(wasm_f32x4_add(ag, e))), g);
+      wasm_v128_store(s1, wasm_f32x4_add(wasm_f32x4_mul(ag, rho), wasm_f32x4_mul(wasm_f32x4_mul(g, g), rest)));
+      wasm_v128_store(s2, wasm_f32x4_add(wasm_f32x4_mul(au, rho), wasm_f32x4_mul(wasm_f32x4_mul(u, u), rest)));
+      return wasm_f32x4_add(wasm_f32x4_mul(u, wasm_f32x4_splat(-lr)), w);
+    }
+    case OPT_RMSPROP_CENTERED: {
+      // Keras's denominator sqrt(ms - mg^2 + eps). tfjs subtracts eps instead, so a weight whose
+      // gradient is 0 becomes NaN there; with a tiny epsilon the two agree.
+      v128_t rho = wasm_f32x4_splat(p_beta1), rest = wasm_f32x4_splat(1 - p_beta1);
+      v128_t ms = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s2), rho), wasm_f32x4_mul(wasm_f32x4_mul(g, g), rest));
+      v128_t mg = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s1), rho), wasm_f32x4_mul(g, rest));
+      wasm_v128_store(s2, ms);
+      wasm_v128_store(s1, mg);
+      v128_t den = wasm_f32x4_sqrt(wasm_f32x4_add(wasm_f32x4_sub(ms, wasm_f32x4_mul(mg, mg)), wasm_f32x4_splat(p_eps)));
+      v128_t mom = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s3), wasm_f32x4_splat(p_momentum)), wasm_f32x4_div(wasm_f32x4_mul(g, wasm_f32x4_splat(lr)), den));
+      wasm_v128_store(s3, mom);
+      return wasm_f32x4_sub(w, mom);
+    }
+    case OPT_ADAMW: case OPT_NADAM: {
+      // Keras 3: m += (g - m)(1 - b1), v += (g^2 - v)(1 - b2). AdamW first decays w by lr * wd,
+      // then w -= alpha m / (sqrt(v) + eps), alpha = lr sqrt(1 - b2^t) / (1 - b1^t). Nadam:
+      // w -= lr (c1 m + c2 g) / (sqrt(c3 v) + eps) with its momentum-schedule factors c1, c2, c3.
+      v128_t m = wasm_v128_load(s1), v = wasm_v128_load(s2);
+      m = wasm_f32x4_add(m, wasm_f32x4_mul(wasm_f32x4_sub(g, m), wasm_f32x4_splat(1 - p_beta1)));
+      v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_f32x4_sub(wasm_f32x4_mul(g, g), v), wasm_f32x4_splat(1 - p_beta2)));
+      wasm_v128_store(s1, m);
+      wasm_v128_store(s2, v);
+      v128_t e = wasm_f32x4_splat(p_eps);
+      if (opt_kind == OPT_ADAMW) {
+        w = wasm_f32x4_sub(w, wasm_f32x4_mul(w, wasm_f32x4_splat(step_c2)));
+        return wasm_f32x4_sub(w, wasm_f32x4_div(wasm_f32x4_mul(m, wasm_f32x4_splat(step_c1)), wasm_f32x4_add(wasm_f32x4_sqrt(v), e)));
+      }
+      v128_t mh = wasm_f32x4_add(wasm_f32x4_mul(m, wasm_f32x4_splat(step_c1)), wasm_f32x4_mul(g, wasm_f32x4_splat(step_c2)));
+      v128_t vh = wasm_f32x4_mul(v, wasm_f32x4_splat(step_c3));
+      return wasm_f32x4_sub(w, wasm_f32x4_div(wasm_f32x4_mul(mh, wasm_f32x4_splat(lr)), wasm_f32x4_add(wasm_f32x4_sqrt(vh), e)));
+    }
     default: {  // RMSprop, not centered
       v128_t ms = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(p_beta1), wasm_v128_load(s2)), wasm_f32x4_mul(wasm_f32x4_splat(1 - p_beta1), wasm_f32x4_mul(g, g)));
       wasm_v128_store(s2, ms);
@@ -243,16 +312,31 @@ static inline v128_t update4(v128_t w, v128_t g, float *s1, float *s2, float *s3
   }
 }
 
-#define UPD(off, acc) wasm_v128_store(wr + (off), update4(wasm_v128_load(wr + (off)), acc, s1 ? s1r + (off) : 0, s2 ? s2r + (off) : 0, s3 ? s3r + (off) : 0))
+/**
+ * The gradient g plus that of the penalty l1 |w| + l2 w^2, as tfjs's autodiff takes it (|w|'s slope
+ * is -1 at 0), times `cols` (1 for a real column, 0 for padding, which must stay zero).
+ */
+static inline v128_t reg_grad(v128_t g, v128_t w, float l1, float l2, const float *cols) {
+  v128_t sign = wasm_v128_bitselect(wasm_f32x4_splat(1), wasm_f32x4_splat(-1), wasm_f32x4_gt(w, wasm_f32x4_splat(0)));
+  v128_t r = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(l1), sign), wasm_f32x4_mul(wasm_f32x4_splat(2 * l2), w));
+  return wasm_f32x4_add(g, wasm_f32x4_mul(r, wasm_v128_load(cols)));
+}
+
+/** Updates the 4 parameters at wr + off from their gradient; `cm` (the column mask at wr's column) only when regularized. */
+#define UPD(off, acc) do { \
+    v128_t w_ = wasm_v128_load(wr + (off)); \
+    v128_t g_ = cm ? reg_grad(acc, w_, l1, l2, cm + (off) % ld) : (acc); \
+    wasm_v128_store(wr + (off), update4(w_, g_, s1 ? s1r + (off) : 0, s2 ? s2r + (off) : 0, s3 ? s3r + (off) : 0)); \
+  } while (0)
 
 /**
  * dW = X^T * dZ over the batch, applied to W at once: 4x8 tiles of dW live in registers for the
  * whole batch loop and go straight into the optimizer update, so no gradient buffer is written.
  */
-static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3) {
+static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3, float l1, float l2, const float *cols) {
   int p = p0;
   for (; p + 4 <= k; p += 4) {
-    if (opt_kind == OPT_SGD) {
+    if (opt_kind == OPT_SGD && !cols) {
       // A zero gradient leaves plain SGD's weights as they are: skip inputs zero in the whole batch.
       int any = 0;
       for (int b = 0; b < m && !any; b++) any = x[b * ldx + p] != 0 || x[b * ldx + p + 1] != 0 || x[b * ldx + p + 2] != 0 || x[b * ldx + p + 3] != 0;
@@ -270,6 +354,7 @@ static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, cons
       }
       int o = p * ld + j;
       float *wr = w + o, *s1r = s1 + o, *s2r = s2 + o, *s3r = s3 + o;
+      const float *cm = cols ? cols + j : 0;
       UPD(0, c00); UPD(4, c01); UPD(ld, c10); UPD(ld + 4, c11);
       UPD(2 * ld, c20); UPD(2 * ld + 4, c21); UPD(3 * ld, c30); UPD(3 * ld + 4, c31);
     }
@@ -280,22 +365,87 @@ static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, cons
       for (int b = 0; b < m; b++) c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load32_splat(x + b * ldx + p), wasm_v128_load(dz + b * ld + j)));
       int o = p * ld + j;
       float *wr = w + o, *s1r = s1 + o, *s2r = s2 + o, *s3r = s3 + o;
+      const float *cm = cols ? cols + j : 0;
       UPD(0, c0);
     }
   }
 }
 
 /** Bias gradient (column sums of dZ) and its update. */
-static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3) {
+static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3, float l1, float l2, const float *cols) {
   for (int j = 0; j < ld; j += 4) {
     v128_t c0 = wasm_f32x4_splat(0);
     for (int b = 0; b < m; b++) c0 = wasm_f32x4_add(c0, wasm_v128_load(dz + b * ld + j));
     float *wr = bias + j, *s1r = s1 + j, *s2r = s2 + j, *s3r = s3 + j;
+    const float *cm = cols ? cols + j : 0;
     UPD(0, c0);
   }
 }
 
 // ---- activations ----
+
+static double sigmoid_d(double x) { return 1.0 / (1.0 + exp_d(-x)); }
+
+/** tfjs's softplus: exp(x) below log(2^-23) + 2, x above its negation, log(1 + exp(x)) between. */
+static double softplus_d(double x) {
+  const double threshold = -13.942385152878742;
+  if (x < threshold) return exp_d(x);
+  if (x > -threshold) return x;
+  return log_d(1.0 + exp_d(x));
+}
+
+/** tfjs's erf (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7). */
+static double erf_d(double x) {
+  if (x == 0) return 0;
+  double v = x < 0 ? -x : x, t = 1.0 / (1.0 + 0.3275911 * v);
+  double y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp_d(-v * v);
+  return x < 0 ? -y : y;
+}
+
+/**
+ * One row of the activations past the first eight, as tfjs composes them (activations.js), with
+ * the pre-activation saved to `keep` for the backward pass. Rare enough to run scalar.
+ */
+static void activate_row(int act, float *z, float *keep, int n) {
+  for (int j = 0; j < n; j++) {
+    float x = z[j];
+    if (keep) keep[j] = x;
+    switch (act) {
+      case ACT_RELU6: z[j] = x < 0 ? 0 : x > 6 ? 6 : x; break;
+      case ACT_HARD_SIGMOID: { float y = 0.5f + 0.2f * x; z[j] = y < 0 ? 0 : y > 1 ? 1 : y; break; }
+      case ACT_SOFTPLUS: z[j] = (float)softplus_d(x); break;
+      case ACT_SOFTSIGN: z[j] = x / (__builtin_fabsf(x) + 1); break;
+      case ACT_SWISH: z[j] = (float)sigmoid_d(x) * x; break;
+      case ACT_MISH: z[j] = x * (float)tanh_d((float)softplus_d(x)); break;
+      case ACT_GELU: z[j] = x * (0.5f * (1 + (float)erf_d(x / 1.41421356f))); break;
+    }
+  }
+}
+
+/** The gradient of activate_row's functions, as tfjs's autodiff takes it (a: output, z: pre-activation). */
+static void backward_row(int act, const float *a, const float *z, float *d, int n) {
+  for (int j = 0; j < n; j++) {
+    double x = z ? z[j] : 0;
+    switch (act) {
+      case ACT_RELU6: d[j] = a[j] > 0 && a[j] < 6 ? d[j] : 0; break;
+      case ACT_HARD_SIGMOID: { float y = 0.5f + 0.2f * z[j]; d[j] = y >= 0 && y <= 1 ? 0.2f * d[j] : 0; break; }
+      case ACT_SOFTPLUS: d[j] = (float)(d[j] * sigmoid_d(x)); break;
+      case ACT_SOFTSIGN: { float q = __builtin_fabsf(z[j]) + 1; d[j] = d[j] / (q * q); break; }
+      case ACT_SWISH: { double s = sigmoid_d(x); d[j] = (float)(d[j] * (s + x * s * (1 - s))); break; }
+      case ACT_MISH: {
+        double t = tanh_d((float)softplus_d(x));
+        d[j] = (float)(d[j] * (t + x * (1 - t * t) * sigmoid_d(x)));
+        break;
+      }
+      case ACT_GELU: {
+        // d/dx x Phi(x) = Phi(x) + x exp(-x^2 / 2) / sqrt(2 pi); exp underflows to 0 for large |x|.
+        double cdf = 0.5 * (1 + erf_d(x * 0.7071067811865476));
+        d[j] = (float)(d[j] * (cdf + x * exp_d(-0.5 * x * x) * 0.3989422804014327));
+        break;
+      }
+    }
+  }
+}
 
 static void activate(Layer *l, int m) {
   for (int b = 0; b < m; b++) {
@@ -331,6 +481,7 @@ static void activate(Layer *l, int m) {
         for (int j = 0; j < n; j++) z[j] = (float)(z[j] / s);
         break;
       }
+      default: activate_row(l->act, z, l->z ? l->z + b * l->ld : 0, n); break;
     }
   }
 }
@@ -355,6 +506,7 @@ static void activation_backward(Layer *l, int m) {
         for (int j = 0; j < n; j++) d[j] = (float)(a[j] * (d[j] - s));
         break;
       }
+      default: backward_row(l->act, a, l->z ? l->z + b * l->ld : 0, d, n); break;
     }
     for (int j = n; j < l->ld; j++) d[j] = 0;  // keeps padded columns' weights at zero
   }
@@ -379,20 +531,29 @@ EXPORT int k_init(int nl, const int *dims, const int *acts, const float *alphas,
     l->w = zalloc(l->in * l->ld); l->b = zalloc(l->ld);
     l->a = zalloc(batch * l->ld); l->d = zalloc(batch * l->ld);
     if (!l->w || !l->b || !l->a || !l->d) return 0;
+    if (l->act >= ACT_HARD_SIGMOID && !(l->z = zalloc(batch * l->ld))) return 0;
   }
   return xb ? 1 : 0;
 }
 
-/** Optimizer and its slots (zeroed). p1/p2: Adam's betas or RMSprop's rho; p3: epsilon. */
+/**
+ * Optimizer and its slots (zeroed; Adagrad's start at p1). p1/p2: the betas of Adam, Adamax,
+ * AdamW and Nadam, RMSprop's and Adadelta's rho, or Adagrad's initial accumulator value; p3: epsilon.
+ */
 EXPORT int k_set_optimizer(int kind, float momentum, int nest, float p1, float p2, float p3) {
   opt_kind = kind; p_momentum = momentum; nesterov = nest; p_beta1 = p1; p_beta2 = p2; p_eps = p3;
-  beta1_pow = 1; beta2_pow = 1;
-  int slots = kind == OPT_SGD ? 0 : kind == OPT_MOMENTUM ? 1 : 3;
+  beta1_pow = 1; beta2_pow = 1; decay_pow = 1; u_product = 1;
+  int slots = kind == OPT_SGD ? 0 : kind == OPT_MOMENTUM ? 1 : kind == OPT_ADAGRAD ? 1 : 3;
   for (int i = 0; i < nlayers; i++) {
     Layer *l = &L[i];
     int nw = l->in * l->ld;
     l->s1 = l->s2 = l->s3 = l->t1 = l->t2 = l->t3 = 0;
+    if (l->frozen) continue;
     if (slots >= 1) { l->s1 = zalloc(nw); l->t1 = zalloc(l->ld); if (!l->s1 || !l->t1) return 0; }
+    if (kind == OPT_ADAGRAD) {
+      for (int j = 0; j < nw; j++) l->s1[j] = p1;
+      for (int j = 0; j < l->ld; j++) l->t1[j] = p1;
+    }
     if (slots >= 3) {
       l->s2 = zalloc(nw); l->t2 = zalloc(l->ld); l->s3 = zalloc(nw); l->t3 = zalloc(l->ld);
       if (!l->s2 || !l->t2 || !l->s3 || !l->t3) return 0;
@@ -400,6 +561,43 @@ EXPORT int k_set_optimizer(int kind, float momentum, int nest, float p1, float p
   }
   return 1;
 }
+
+/** Freezes layer i (trainable: false). Call before k_set_optimizer, which then gives it no slots. */
+EXPORT void k_freeze(int i) { L[i].frozen = 1; }
+
+/** Layer i's kernel and bias regularizers: penalties l1 sum |w| + l2 sum w^2. Returns 0 without memory. */
+EXPORT int k_set_regularizers(int i, float kl1, float kl2, float bl1, float bl2) {
+  Layer *l = &L[i];
+  l->kl1 = kl1; l->kl2 = kl2; l->bl1 = bl1; l->bl2 = bl2;
+  if (!(l->cols = zalloc(l->ld))) return 0;
+  for (int j = 0; j < l->out; j++) l->cols[j] = 1;
+  return 1;
+}
+
+/** The regularizers' penalty on the current weights, as tfjs adds it to the loss. */
+static double penalty(const Layer *l) {
+  double s = 0;
+  for (int r = 0; r < l->in && (l->kl1 || l->kl2); r++) {
+    const float *w = l->w + r * l->ld;
+    for (int j = 0; j < l->out; j++) s += l->kl1 * (double)__builtin_fabsf(w[j]) + l->kl2 * (double)w[j] * w[j];
+  }
+  for (int j = 0; j < l->out && l->bias && (l->bl1 || l->bl2); j++) s += l->bl1 * (double)__builtin_fabsf(l->b[j]) + l->bl2 * (double)l->b[j] * l->b[j];
+  return s;
+}
+
+/** A Dropout layer after layer i, with masks seeded from `seed` and the step. Returns 0 without memory. */
+EXPORT int k_set_dropout(int i, float rate, int seed) {
+  Layer *l = &L[i];
+  l->rate = rate; l->seed = (uint32_t)seed;
+  l->mask = zalloc(max_batch * l->ld); l->drop = zalloc(max_batch * l->ld);
+  return l->mask && l->drop ? 1 : 0;
+}
+
+/** Layer i's dropout mask of the last step, [batch][ld]. */
+EXPORT float *k_dropout_mask(int i) { return L[i].mask; }
+
+/** AdamW's weight decay (call after k_set_optimizer). */
+EXPORT void k_set_weight_decay(float v) { p_weight_decay = v; }
 
 EXPORT void k_set_lr(float v) { lr = v; }
 EXPORT float *k_weights(int i) { return L[i].w; }
@@ -416,6 +614,60 @@ EXPORT float *k_labels(void) { return ys; }
 EXPORT int *k_alloc_indices(int n) { return (int *)k_alloc(n * 4); }
 
 // ---- the step ----
+
+/** murmur3's 32-bit finalizer: a well-mixed hash of a counter. */
+static uint32_t mix32(uint32_t h) {
+  h ^= h >> 16; h *= 0x85ebca6bu; h ^= h >> 13; h *= 0xc2b2ae35u; h ^= h >> 16;
+  return h;
+}
+
+/**
+ * Inverted dropout of layer l's output: keep each value with probability 1 - rate, scaled by
+ * 1 / (1 - rate). The uniform draw of value e is a hash of (layer seed, step, e), so a seeded
+ * run repeats its masks exactly, on any number of threads.
+ */
+static void dropout_forward(Layer *l, int m) {
+  uint32_t base = mix32(l->seed ^ mix32(step_count * 0x9e3779b9u + 0x7f4a7c15u));
+  float scale = 1.0f / (1.0f - l->rate);
+  for (int b = 0; b < m; b++) {
+    for (int j = 0; j < l->ld; j++) {
+      int e = b * l->ld + j;
+      float u = (float)(mix32(base + (uint32_t)e * 0x9e3779b9u) >> 8) * (1.0f / 16777216.0f);
+      l->mask[e] = j < l->out && u >= l->rate ? scale : 0;
+      l->drop[e] = l->a[e] * l->mask[e];
+    }
+  }
+}
+
+/** d (the gradient w.r.t. the dropped output) becomes the gradient w.r.t. the layer's output. */
+static void dropout_backward(Layer *l, int m) {
+  for (int e = 0; e < m * l->ld; e++) l->d[e] *= l->mask[e];
+}
+
+/** The per-step factors of the optimizers that have them, for step t = 1, 2, ... */
+static void begin_step(void) {
+  switch (opt_kind) {
+    case OPT_ADAM: beta1_pow *= p_beta1; beta2_pow *= p_beta2; break;
+    case OPT_ADAMAX: beta1_pow *= p_beta1; step_c1 = -lr / (1 - beta1_pow); break;
+    case OPT_ADAMW:
+      beta1_pow *= p_beta1; beta2_pow *= p_beta2;
+      step_c1 = (float)(lr * __builtin_sqrt(1.0 - beta2_pow) / (1.0 - beta1_pow));
+      step_c2 = lr * p_weight_decay;
+      break;
+    case OPT_NADAM: {
+      // u_t = b1 (1 - 0.5 * 0.96^t); the product of u_1..u_t, and of u_1..u_t+1 for m.
+      decay_pow *= 0.96;
+      double u_t = p_beta1 * (1 - 0.5 * decay_pow), u_next = p_beta1 * (1 - 0.5 * decay_pow * 0.96);
+      u_product *= u_t;
+      beta2_pow *= p_beta2;
+      step_c1 = (float)(u_next / (1 - u_product * u_next));
+      step_c2 = (float)((1 - u_t) / (1 - u_product));
+      step_c3 = (float)(1.0 / (1.0 - beta2_pow));
+      break;
+    }
+    default: break;
+  }
+}
 
 static int argmax(const float *v, int n) {
   int best = 0;
@@ -535,7 +787,7 @@ static void share(int n, int unit, int t, int *lo, int *hi) {
 static void run_job(int t) {
   Layer *l = &L[job.layer];
   int m = job.m, lo, hi;
-  const float *in = job.layer ? L[job.layer - 1].a : xb;
+  const float *in = job.layer ? (L[job.layer - 1].drop ? L[job.layer - 1].drop : L[job.layer - 1].a) : xb;
   int ldin = job.layer ? L[job.layer - 1].ld : in_ld;
   if (job.kind == JOB_FORWARD) {
     share(l->ld, 8, t, &lo, &hi);
@@ -544,7 +796,7 @@ static void run_job(int t) {
     share(l->in, 4, t, &lo, &hi);
     if (lo >= hi) return;
     if (job.layer) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, L[job.layer - 1].d, L[job.layer - 1].ld);
-    gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3);
+    if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0);
   }
 }
 
@@ -600,17 +852,21 @@ EXPORT float k_train_batch(const int *idx, int m) {
   for (int i = 0; i < nlayers; i++) {
     run_everywhere(JOB_FORWARD, i, m);
     activate(&L[i], m);
+    if (L[i].drop) dropout_forward(&L[i], m);
   }
-  if (opt_kind == OPT_ADAM) { beta1_pow *= p_beta1; beta2_pow *= p_beta2; }
+  step_count++;
+  begin_step();
   Layer *o = &L[nlayers - 1];
   float loss = loss_and_grad(o, idx, m);
+  for (int i = 0; i < nlayers; i++) if (L[i].cols) loss += (float)penalty(&L[i]);
   // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; MSE gave dL/da.
   if (loss_kind == LOSS_MEAN_SQUARED_ERROR) activation_backward(o, m);
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
-    run_everywhere(JOB_BACKWARD, i, m);
+    if (i || !l->frozen) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do
+    if (i && L[i - 1].drop) dropout_backward(&L[i - 1], m);
     if (i) activation_backward(&L[i - 1], m);
-    if (l->bias) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3);
+    if (l->bias && !l->frozen) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3, l->bl1, l->bl2, l->bl1 || l->bl2 ? l->cols : 0);
   }
   return loss;
 }

@@ -134,7 +134,7 @@ export const LAYERS: readonly LayerEntry[] = [
   },
   {
     name: 'Dropout', doc: 'Randomly sets a fraction `rate` of inputs to 0 during training (scaling the rest by 1 / (1 - rate)).',
-    defaultName: 'dropout', inSummary: true, passThrough: true, args: [rate, seed], infer: (input) => ok(input),
+    defaultName: 'dropout', inSummary: true, passThrough: true, fusedKernel: {}, args: [rate, seed], infer: (input) => ok(input),
   },
   {
     name: 'AlphaDropout', doc: 'Dropout that keeps the self-normalizing property of selu networks.',

@@ -22,7 +22,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
     ],
   },
   {
-    name: 'RMSprop', aliases: ['rmsprop'], tfjs: 'rmsprop', slots: 1, slotArgs: ['momentum', 'centered'], fusedKernel: { code: 3 },
+    name: 'RMSprop', aliases: ['rmsprop'], tfjs: 'rmsprop', slots: 1, slotArgs: ['momentum', 'centered'], fusedKernel: { code: 3, centeredCode: 7 },
     doc: 'RMSprop: divides the gradient by a running average of its magnitude.',
     args: [
       lr(0.001),
@@ -33,13 +33,13 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
     ],
   },
   { name: 'Adam', aliases: ['adam'], tfjs: 'adam', slots: 2, slotArgs: [], fusedKernel: { code: 2 }, doc: 'Adam: adaptive moment estimation.', args: [lr(0.001), beta1, beta2, eps] },
-  { name: 'Adamax', aliases: ['adamax'], tfjs: 'adamax', slots: 2, slotArgs: [], doc: 'Adamax: Adam with the infinity norm.', args: [lr(0.001), beta1, beta2, eps] },
+  { name: 'Adamax', aliases: ['adamax'], tfjs: 'adamax', slots: 2, slotArgs: [], fusedKernel: { code: 4 }, doc: 'Adamax: Adam with the infinity norm.', args: [lr(0.001), beta1, beta2, eps] },
   {
-    name: 'Adagrad', aliases: ['adagrad'], tfjs: 'adagrad', slots: 1, slotArgs: [], doc: 'Adagrad: per-parameter rates adapted to how often each is updated.',
+    name: 'Adagrad', aliases: ['adagrad'], tfjs: 'adagrad', slots: 1, slotArgs: [], fusedKernel: { code: 5 }, doc: 'Adagrad: per-parameter rates adapted to how often each is updated.',
     args: [lr(0.001), { name: 'initial_accumulator_value', type: { kind: 'number', min: 0 }, default: 0.1, doc: 'Starting value of the accumulators.' }, eps],
   },
   {
-    name: 'Adadelta', aliases: ['adadelta'], tfjs: 'adadelta', slots: 2, slotArgs: [], doc: 'Adadelta: adaptive learning rate from a moving window of updates.',
+    name: 'Adadelta', aliases: ['adadelta'], tfjs: 'adadelta', slots: 2, slotArgs: [], fusedKernel: { code: 6 }, doc: 'Adadelta: adaptive learning rate from a moving window of updates.',
     args: [lr(0.001), { name: 'rho', type: { kind: 'number', min: 0, max: 1 }, default: 0.95, doc: 'Decay rate.' }, eps],
   },
 ];

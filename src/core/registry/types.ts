@@ -125,8 +125,8 @@ export interface OptimizerEntry extends NamedEntry {
   slots: number;
   /** Arguments that each add one slot when set (a positive number or true): SGD `momentum`. */
   slotArgs: readonly string[];
-  /** `momentumCode`: the kernel's code for SGD with momentum. */
-  fusedKernel?: FusedKernelCode & { momentumCode?: number };
+  /** `momentumCode`: the kernel's code for SGD with momentum; `centeredCode`: for centered RMSprop. */
+  fusedKernel?: FusedKernelCode & { momentumCode?: number; centeredCode?: number };
 }
 
 /** Keras VarianceScaling arguments of an initializer preset (`he_normal` is scale 2, fan_in, truncated_normal). */

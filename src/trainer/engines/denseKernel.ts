@@ -12,8 +12,10 @@ import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../../core/data/load';
-import type { ResolvedSpec } from '../../core/resolve';
+import type { ResolvedRef, ResolvedSpec } from '../../core/resolve';
 import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from '../../core/registry';
+import type { Json } from '../../core/registry';
+import { deriveSeed, randomSeed } from '../random';
 
 /** The engine names runs report. */
 export const KERNEL_ENGINE = 'wasm-simd fused kernel';
@@ -42,6 +44,13 @@ const OPT = {
   momentum: required(lookupOptimizer('SGD')?.fusedKernel?.momentumCode, 'SGD with momentum'),
   adam: required(OPTIMIZERS.Adam, 'Adam'),
   rmsprop: required(OPTIMIZERS.RMSprop, 'RMSprop'),
+  adamax: required(OPTIMIZERS.Adamax, 'Adamax'),
+  adagrad: required(OPTIMIZERS.Adagrad, 'Adagrad'),
+  adadelta: required(OPTIMIZERS.Adadelta, 'Adadelta'),
+  rmspropCentered: required(lookupOptimizer('RMSprop')?.fusedKernel?.centeredCode, 'centered RMSprop'),
+  // Keras 3's AdamW and Nadam: in the kernel (dense.c), not yet in the registry.
+  adamw: 8,
+  nadam: 9,
 };
 /** What the "supported: ..." reasons list. */
 const KERNEL_LAYERS = LAYERS.filter((l) => l.fusedKernel).map((l) => l.name);
@@ -56,11 +65,18 @@ export interface KernelPlan {
   /** Negative slope per Dense layer (LeakyReLU only). */
   alphas: number[];
   biases: boolean[];
+  /** Dense layers with `trainable: false`: never updated, no optimizer slots. */
+  frozen: boolean[];
+  /** Per Dense layer: the kernel regularizer's [l1, l2] factors, then the bias regularizer's. */
+  regularizers: [number, number, number, number][];
+  /** Per Dense layer: the rate of a Dropout layer after it (0: none), and the seed of its masks. */
+  dropout: { rate: number; seed: number }[];
   loss: number;
   accuracy: number;
   /** Label floats per example (1 for class ids). */
   labelWidth: number;
-  optimizer: { kind: number; momentum: number; nesterov: boolean; p1: number; p2: number; epsilon: number };
+  /** p1/p2: betas, rho, or Adagrad's initial accumulator value (see k_set_optimizer); weightDecay: AdamW's. */
+  optimizer: { kind: number; momentum: number; nesterov: boolean; p1: number; p2: number; epsilon: number; weightDecay?: number };
 }
 
 /** The plan for `spec`, or why the kernel cannot train it (said to the user as the engine reason). */
@@ -69,9 +85,11 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
   const activations: number[] = [];
   const alphas: number[] = [];
   const biases: boolean[] = [];
-  for (const layer of spec.layers) {
+  const frozen: boolean[] = [];
+  const regularizers: KernelPlan['regularizers'] = [];
+  const dropout: KernelPlan['dropout'] = [];
+  for (const [index, layer] of spec.layers.entries()) {
     const a = layer.args;
-    if (a.trainable === false) return { reason: `layer ${layer.name} is frozen (trainable: false)` };
     switch (layer.type) {
       case 'Input':
         break;
@@ -80,7 +98,7 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
         break;
       case 'Dense': {
         if (layer.inputShape.length !== 2) return { reason: `Dense layer ${layer.name} gets a ${layer.inputShape.length - 1}-D input; add Flatten first` };
-        for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
+        for (const k of ['activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
           if (a[k]) return { reason: `Dense layer ${layer.name} has a ${k.replace(/_/g, ' ')}` };
         }
         const act = ACTIVATIONS[String(a.activation ?? 'linear')];
@@ -90,13 +108,23 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
         activations.push(act);
         alphas.push(0);
         biases.push(a.use_bias !== false);
+        frozen.push(a.trainable === false);
+        regularizers.push([...penaltyFactors(a.kernel_regularizer), ...penaltyFactors(a.bias_regularizer)]);
+        dropout.push({ rate: 0, seed: 0 });
+        break;
+      }
+      case 'Dropout': {
+        const last = dropout.length - 1;
+        if (last < 0) return { reason: `Dropout before the first Dense layer (${layer.name})` };
+        if (dropout[last].rate > 0) return { reason: `two Dropout layers in a row (${layer.name})` };
+        dropout[last] = { rate: a.rate as number, seed: dropoutSeed(spec, index) };
         break;
       }
       case 'Activation':
       case 'LeakyReLU': {
         // Folded into the Dense layer before it, which must be linear.
         const last = activations.length - 1;
-        if (last < 0 || activations[last] !== ACTIVATIONS.linear) return { reason: `${layer.type} layer ${layer.name} does not follow a linear Dense layer` };
+        if (last < 0 || activations[last] !== ACTIVATIONS.linear || dropout[last].rate > 0) return { reason: `${layer.type} layer ${layer.name} does not follow a linear Dense layer` };
         if (layer.type === 'LeakyReLU') {
           activations[last] = LEAKY_RELU;
           alphas[last] = a.negative_slope as number;
@@ -112,6 +140,7 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
     }
   }
   if (!dims.length) return { reason: 'no Dense layer' };
+  if (dropout[dropout.length - 1].rate > 0) return { reason: 'Dropout after the output layer' };
   const out = activations[activations.length - 1];
   const lossType = spec.compile.loss.type;
   const loss = LOSSES[lossType];
@@ -124,24 +153,63 @@ export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason:
   const units = dims[dims.length - 1];
   // TensorFlow.js's choice of accuracy for "accuracy" (training.js): binary for one output or BCE.
   const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;
-  const o = spec.compile.optimizer;
+  const optimizer = kernelOptimizer(spec.compile.optimizer);
+  if ('reason' in optimizer) return optimizer;
+  return { plan: { dims, activations, alphas, biases, frozen, regularizers, dropout, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+}
+
+/**
+ * The seed of a Dropout layer's masks: its own, else derived from the spec seed and its position,
+ * else random. The kernel mixes in the step, so every batch gets a fresh, reproducible mask.
+ */
+function dropoutSeed(spec: ResolvedSpec, index: number): number {
+  const own = spec.layers[index].args.seed;
+  if (typeof own === 'number') return own;
+  return spec.seed === undefined ? randomSeed() : deriveSeed(spec.seed, 'dropout', index);
+}
+
+/** A resolved l1 / l2 / l1_l2 regularizer's [l1, l2] factors ([0, 0] without one). */
+function penaltyFactors(ref: Json | undefined): [number, number] {
+  if (!ref || typeof ref !== 'object' || Array.isArray(ref)) return [0, 0];
+  const r = ref as ResolvedRef;
+  return [r.type === 'l2' ? 0 : (r.l1 as number), r.type === 'l1' ? 0 : (r.l2 as number)];
+}
+
+/** The kernel's optimizer code and parameters for the spec's optimizer, or why it has none. */
+function kernelOptimizer(o: ResolvedSpec['compile']['optimizer']): KernelPlan['optimizer'] | { reason: string } {
   const n = (k: string): number => o[k] as number;
+  const betas = (kind: number): KernelPlan['optimizer'] => ({ kind, momentum: 0, nesterov: false, p1: n('beta_1'), p2: n('beta_2'), epsilon: n('epsilon') });
   let optimizer: KernelPlan['optimizer'];
   switch (o.type) {
     case 'SGD':
       optimizer = { kind: n('momentum') > 0 ? OPT.momentum : OPT.sgd, momentum: n('momentum'), nesterov: o.nesterov === true, p1: 0, p2: 0, epsilon: 0 };
       break;
     case 'Adam':
-      optimizer = { kind: OPT.adam, momentum: 0, nesterov: false, p1: n('beta_1'), p2: n('beta_2'), epsilon: n('epsilon') };
+      optimizer = betas(OPT.adam);
       break;
     case 'RMSprop':
-      if (o.centered === true) return { reason: 'centered RMSprop' };
-      optimizer = { kind: OPT.rmsprop, momentum: n('momentum'), nesterov: false, p1: n('rho'), p2: 0, epsilon: n('epsilon') };
+      optimizer = { kind: o.centered === true ? OPT.rmspropCentered : OPT.rmsprop, momentum: n('momentum'), nesterov: false, p1: n('rho'), p2: 0, epsilon: n('epsilon') };
+      break;
+    case 'Adamax':
+      optimizer = betas(OPT.adamax);
+      break;
+    case 'Adagrad':
+      optimizer = { kind: OPT.adagrad, momentum: 0, nesterov: false, p1: n('initial_accumulator_value'), p2: 0, epsilon: n('epsilon') };
+      break;
+    case 'Adadelta':
+      optimizer = { kind: OPT.adadelta, momentum: 0, nesterov: false, p1: n('rho'), p2: 0, epsilon: n('epsilon') };
+      break;
+    // Keras 3's AdamW and Nadam: the kernel is their only engine (TensorFlow.js has neither).
+    case 'AdamW':
+      optimizer = { ...betas(OPT.adamw), weightDecay: n('weight_decay') };
+      break;
+    case 'Nadam':
+      optimizer = betas(OPT.nadam);
       break;
     default:
       return { reason: `optimizer ${o.type} (supported: ${Object.keys(OPTIMIZERS).join(', ')})` };
   }
-  return { plan: { dims, activations, alphas, biases, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+  return optimizer;
 }
 
 /** The slice of the WebAssembly JS API used here (the tsconfig has no DOM library to declare it). */
@@ -156,6 +224,11 @@ interface KernelExports {
   k_alloc(bytes: number): number;
   k_init(nl: number, dims: number, acts: number, alphas: number, biases: number, batch: number, loss: number, acc: number, ydim: number): number;
   k_set_optimizer(kind: number, momentum: number, nesterov: number, p1: number, p2: number, epsilon: number): number;
+  k_freeze(i: number): void;
+  k_set_weight_decay(v: number): void;
+  k_set_dropout(i: number, rate: number, seed: number): number;
+  k_dropout_mask(i: number): number;
+  k_set_regularizers(i: number, kl1: number, kl2: number, bl1: number, bl2: number): number;
   k_set_lr(lr: number): void;
   k_weights(i: number): number;
   k_bias(i: number): number;
@@ -211,8 +284,16 @@ export class DenseKernel {
     const ints = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Int32Array(memory.buffer, p, v.length).set(v); return p; };
     const floats = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Float32Array(memory.buffer, p, v.length).set(v); return p; };
     const ok = k.k_init(nl, ints(plan.dims), ints(plan.activations), floats(plan.alphas), ints(plan.biases.map(Number)), batchSize, plan.loss, plan.accuracy, plan.labelWidth);
+    if (ok) plan.frozen.forEach((f, i) => f && k.k_freeze(i));
     const o = plan.optimizer;
     if (!ok || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
+    k.k_set_weight_decay(o.weightDecay ?? 0);
+    plan.regularizers.forEach((r, i) => {
+      if (r.some((f) => f > 0) && !k.k_set_regularizers(i, ...r)) throw new Error('The training kernel ran out of memory for the model.');
+    });
+    plan.dropout.forEach(({ rate, seed }, i) => {
+      if (rate > 0 && !k.k_set_dropout(i, rate, seed | 0)) throw new Error('The training kernel ran out of memory for the model.');
+    });
     const xs = k.k_alloc_data(train.count);
     if (!xs) throw new Error('The training kernel ran out of memory for the training set.');
     new Float32Array(memory.buffer, xs, train.x.length).set(train.x);
@@ -271,6 +352,13 @@ export class DenseKernel {
       layer.setWeights(ts);
       tf.dispose(ts);
     });
+  }
+
+  /** The last step's dropout mask after Dense layer `i`, [rows][units]: 0 where dropped, 1 / (1 - rate) where kept. */
+  dropoutMask(i: number, rows: number): Float32Array {
+    const [units, ld] = [this.plan.dims[i + 1], this.k.k_ld(i)];
+    const all = new Float32Array(this.memory.buffer, this.k.k_dropout_mask(i), rows * ld);
+    return Float32Array.from({ length: rows * units }, (_, e) => all[Math.floor(e / units) * ld + (e % units)]);
   }
 
   /** One training step on the given rows of the training set: [mean loss, mean accuracy]. */
