@@ -1,8 +1,8 @@
 /** Keras 3 `ModelCheckpoint` (keras/src/callbacks/model_checkpoint.py), saving at each epoch end. */
 
-import { FilepathTemplate } from './formatPath';
+import { FilepathTemplate } from '../../core/filepathTemplate';
 import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolveDirection } from './monitor';
-import { pyFormatNumber } from './pyFormat';
+import { pyFormatNumber } from '../../core/pyFormat';
 import type { Callback, Logs, TrainingControl } from './types';
 
 /** ModelCheckpoint options, all resolved (defaults are Keras's, applied by the registry). */
