@@ -761,10 +761,14 @@ describe('fuzz: analyze / resolveSpec / summaryText never crash and report in ra
       s = spec(); setKey(s, 'variants', [obj([['name', 'v'], [h, obj([['polluted', 'yes']])]])]); b.check(`variant key ${q}`, text(s), expectCode(Code.UnknownKey));
       s = spec(); setKey(s, 'variants', [obj([['name', 'v'], ['layer_defaults', obj([[h, obj([['activation', 'relu']])]])]])]); b.check(`variant layer_defaults key ${q}`, text(s), expectCode(Code.UnknownLayerType));
       s = spec(); setKey(s, 'variants', [obj([['name', 'v'], ['compile', obj([['loss', h]])]])]); b.check(`variant loss ${q}`, text(s), expectCode(Code.UnknownName));
-      s = spec(); setKey((s.fit as Obj), 'callbacks', [obj([['type', 'EarlyStopping'], ['monitor', h]])]); b.check(`monitor ${q}`, text(s), expectCode(Code.UnknownMonitor, 'warning'));
-      // Names are free text: a layer or variant may be called "constructor".
+      s = spec(); setKey((s.fit as Obj), 'callbacks', [obj([['type', 'EarlyStopping'], ['monitor', h]])]); b.check(`monitor ${q}`, text(s), expectCode(Code.UnknownMonitor, 'error'));
+      // With "mode" given, training runs (the callback never acts): a warning.
+      s = spec(); setKey((s.fit as Obj), 'callbacks', [obj([['type', 'EarlyStopping'], ['monitor', h], ['mode', 'min']])]); b.check(`monitor ${q}, mode min`, text(s), expectCode(Code.UnknownMonitor, 'warning'));
+      // Names are free text: a layer or variant may be called "constructor" (but TensorFlow.js
+      // refuses layer names that do not start with a letter or digit, such as "__proto__").
       s = spec(); setKey(firstDense(s), 'name', h);
-      b.check(`layer name ${q}`, text(s), (a) => expectClean(a, '') ?? (() => {
+      if (!/^[A-Za-z0-9]/.test(h)) b.check(`layer name ${q}`, text(s), expectCode(Code.InvalidLayerName));
+      else b.check(`layer name ${q}`, text(s), (a) => expectClean(a, '') ?? (() => {
         const r = resolveSpec(a);
         return r.ok && summaryText(r.spec).includes(`${h} (Dense)`) ? undefined : `layer ${q} missing from the summary`;
       })());
