@@ -228,6 +228,7 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     const d = expectDiagnostic(oneUnit('⟦"sparse_categorical_accuracy"⟧'), Code.MetricMismatch, 'needs one output unit per class');
     assert.strictEqual(d.suggestion, 'binary_accuracy');
     expectDiagnostic(oneUnit('⟦"SparseCategoricalCrossentropy"⟧'), Code.MetricMismatch);
+    expectDiagnostic(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy", ⟦"binary_crossentropy"⟧] }'), Code.MetricMismatch, 'one class id per example and the last layer has 10 units');
   });
 
   it('rejects layer names TensorFlow.js cannot use as tensor names', () => {
@@ -236,6 +237,11 @@ describe('validation: diagnostics with codes and exact ranges', () => {
       assert.match(d.suggestion ?? '', /^[A-Za-z0-9][-A-Za-z0-9._]*$/);
     }
     assert.deepStrictEqual(codes(spec(`{ "type": "Flatten", "input_shape": [28, 28], "name": "in-1.a_b" }, { "type": "Dense", "units": 10, "activation": "softmax", "name": "Out2" }`)), []);
+  });
+
+  it('says when a spec cannot train: no data, Flatten on a flat input', () => {
+    assert.strictEqual(expectDiagnostic('⟦{⟧ "layers": [ { "type": "Dense", "units": 1, "input_shape": [3] } ], "compile": { "loss": "mse" } }', Code.NoData, 'not trained').severity, 'warning');
+    expectDiagnostic(spec(`{ "type": "Dense", "units": 10, "input_shape": [784] }, { "type": ⟦"Flatten"⟧ }, { "type": "Dense", "units": 10, "activation": "softmax" }`), Code.ShapeError, 'already flat');
   });
 
   it('covers every diagnostic code', () => {

@@ -72,6 +72,10 @@ export function analyzeModel(root: Node, r: Reporter): ModelInfo {
   const model = inferLayers(top.get('layers')?.value, top.get('layer_defaults')?.value, r, dataset);
   model.dataset = dataset;
   if (dataNode?.type === 'object') checkData(dataNode, r, dataset);
+  else if (!dataNode) {
+    r.report('warning', Code.NoData, openBrace(root), [],
+      'The spec has no "data", so it can be summarized and exported but not trained. Add e.g. "data": { "dataset": "mnist", "scale": 255, "validation": { "first": 5000 } }.');
+  }
   const compile = properties(top.get('compile')?.value);
   const fit = properties(top.get('fit')?.value);
   if (model.complete && model.layers.length) {
@@ -200,6 +204,12 @@ function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefine
       return;
     }
     info.inputShape = shape;
+    if (entry.name === 'Flatten' && shape.length < 3) {
+      // Keras lets Flatten pass (None, n) through; TensorFlow.js refuses it (min_ndim=3).
+      r.error(Code.ShapeError, typeNode ?? openBrace(node), path, `Layer ${index + 1} ("${name}"): its input ${formatShape(shape)} is already flat, and TensorFlow.js refuses Flatten on it. Remove this Flatten layer.`);
+      broken = true;
+      return;
+    }
     const result = entry.infer(shape, info.args);
     if (result.ok) {
       info.outputShape = result.shape;
@@ -313,17 +323,30 @@ function checkOutput(model: ModelInfo, compile: Props, r: Reporter, dataset: Bui
   }
 }
 
-/** Sparse metrics read one score per class; a one-unit output has no classes to pick from. */
+/** Metrics that compare each output with a label of its own (so they need as many labels as outputs). */
+const ELEMENTWISE_METRICS = ['binary_crossentropy', 'precision', 'recall'];
+
+/**
+ * Sparse metrics read one score per class, so a one-unit output has no classes to pick from;
+ * element-wise metrics cannot compare one class id with several outputs.
+ */
 function checkMetrics(model: ModelInfo, compile: Props, r: Reporter): void {
   const last = model.layers[model.layers.length - 1];
   const out = last.outputShape as Shape;
+  const units = out[out.length - 1];
   const metricsNode = compile.get('metrics')?.value;
-  if (out[out.length - 1] !== 1 || metricsNode?.type !== 'array') return;
+  const lossValue = valueOf(r, compile.get('loss')?.value);
+  const loss = refName('loss', lossValue);
+  if (metricsNode?.type !== 'array') return;
   (metricsNode.children ?? []).forEach((m, i) => {
     const name = m.type === 'string' && !r.isBad(m) ? lookup('metric', String(m.value))?.name : undefined;
-    if (!name?.startsWith('sparse_categorical_')) return;
-    r.error(Code.MetricMismatch, m, ['compile', 'metrics', i],
-      `${name} needs one output unit per class, but the last layer has 1 unit (a single 0/1 score). Use "binary_accuracy" for a one-unit output, or give the last layer one unit per class.`, 'binary_accuracy');
+    if (units === 1 && name?.startsWith('sparse_categorical_')) {
+      r.error(Code.MetricMismatch, m, ['compile', 'metrics', i],
+        `${name} needs one output unit per class, but the last layer has 1 unit (a single 0/1 score). Use "binary_accuracy" for a one-unit output, or give the last layer one unit per class.`, 'binary_accuracy');
+    } else if (units !== 1 && name && ELEMENTWISE_METRICS.includes(name) && loss !== undefined && lookupLoss(loss)?.family === 'sparse') {
+      r.error(Code.MetricMismatch, m, ['compile', 'metrics', i],
+        `${name} compares each output with a 0/1 label of its own, but ${loss} labels are one class id per example and the last layer has ${units} units. Use "accuracy" or "sparse_categorical_crossentropy".`, 'accuracy');
+    }
   });
 }
 

@@ -132,9 +132,13 @@ export function resolveSpec(textOrAnalysis: string | Analysis, variant?: string,
     ...(value('data') ? { data: value('data') as unknown as DataSpec } : {}),
     layers: model.layers.map((l) => {
       const entry = l.entry!;
+      const args = resolveLayerArgs(l.args, entry.args);
+      // A -1 in target_shape is inferred at build time, which leaves later layers (BatchNormalization)
+      // an undefined channel dimension in TensorFlow.js; Keras knows it statically, as the core does.
+      if (Array.isArray(args.target_shape) && l.outputShape) args.target_shape = l.outputShape.slice(1) as number[];
       return {
         type: l.type, name: l.name,
-        args: resolveLayerArgs(l.args, entry.args),
+        args,
         inputShape: l.inputShape as Shape, outputShape: l.outputShape as Shape,
         params: l.params as ParamCount, inSummary: entry.inSummary,
       };

@@ -52,9 +52,20 @@ export function makeLoss(l: ResolvedRef): string | LossFn {
   }
 }
 
-/** tfjs metric identifiers, in the order of the spec's metrics (their logs keep the spec's names). */
-export function makeMetrics(spec: ResolvedSpec): string[] {
-  return spec.compile.metrics.map((m) => (m.type === 'accuracy' ? 'accuracy' : (lookup('metric', m.type)?.tfjs ?? m.type)));
+type MetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
+
+/**
+ * tfjs metrics, in the order of the spec's metrics (their logs keep the spec's names). Passed as
+ * functions from `tf.metrics`: tfjs resolves only a few metric names from strings (not recall,
+ * binaryCrossentropy, sparseCategoricalAccuracy, meanSquaredError, ...).
+ */
+export function makeMetrics(spec: ResolvedSpec): (string | MetricFn)[] {
+  return spec.compile.metrics.map((m) => {
+    if (m.type === 'accuracy') return 'accuracy';
+    const name = lookup('metric', m.type)?.tfjs ?? m.type;
+    const fn = (tfl.metrics as unknown as Record<string, MetricFn | undefined>)[name];
+    return typeof fn === 'function' ? fn : name;
+  });
 }
 
 /** Compiles `model` as Keras `compile(loss, optimizer, metrics)` would. */
