@@ -570,8 +570,18 @@ function mutate(rng: Rng, spec: Obj): string {
   }
 }
 
-/** The structured-mutation corpus: mutated base specs, then specs made from the field descriptions alone. */
+let structured: { label: string; text: string }[] | undefined;
+
+/**
+ * The structured-mutation corpus: mutated base specs, then specs made from the field
+ * descriptions alone. Made once, before later blocks get to edit the base values.
+ */
 function structuredCorpus(): { label: string; text: string }[] {
+  structured ??= makeStructuredCorpus();
+  return structured;
+}
+
+function makeStructuredCorpus(): { label: string; text: string }[] {
   const rng = blockRng('structured');
   const out: { label: string; text: string }[] = [];
   for (let i = 0; i < n(1400); i++) {

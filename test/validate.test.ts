@@ -20,6 +20,12 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     assert.deepStrictEqual(analyze(text).diagnostics, []);
   });
 
+  it('accepts a UTF-8 byte order mark, as VS Code does', () => {
+    const text = '\ufeff' + spec(MLP);
+    assert.deepStrictEqual(analyze(text).diagnostics, []);
+    expectDiagnostic('\ufeff' + spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": ⟦0⟧ }`), Code.OutOfRange);
+  });
+
   it('requires an object at the root', () => {
     expectDiagnostic('⟦[1, 2]⟧', Code.InvalidRoot);
     expectDiagnostic('⟦"x"⟧', Code.InvalidRoot);
@@ -120,6 +126,11 @@ describe('validation: diagnostics with codes and exact ranges', () => {
   it('rejects models too large to train before anything allocates', () => {
     expectDiagnostic(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": ⟦1000000000⟧ }, { "type": "Dense", "units": 10, "activation": "softmax" }`), Code.ModelTooLarge, 'reduce its "units"');
     expectDiagnostic(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": ⟦1e15⟧ }, { "type": "Dense", "units": 10, "activation": "softmax" }`), Code.ModelTooLarge);
+    // 500 Dense layers of 1,000 units (500 M parameters) with plain SGD: 6 GB with the engine's copy.
+    const deep = Array.from({ length: 500 }, () => '{ "type": "Dense", "units": 1000 }').join(', ');
+    assert.ok(codes(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, ${deep}, { "type": "Dense", "units": 10, "activation": "softmax" }`)).includes(Code.ModelTooLarge));
+    // A batch larger than the dataset is clamped as Keras does, not refused.
+    assert.deepStrictEqual(codes(spec(MLP, '"fit": { "batch_size": 1000000 }')), []);
   });
 
   it('checks what callbacks monitor', () => {

@@ -389,19 +389,26 @@ function optimizerSlots(opt: Json | undefined): number {
   }
 }
 
-/** A model that cannot fit in a training process is an error before anything allocates. */
+/**
+ * A model that cannot fit in a training process is an error before anything allocates. Counts
+ * what the engines hold: the weights, their gradients, the optimizer's slots and a second copy
+ * of the weights (the fused kernel keeps its own beside the TensorFlow.js model; a tfjs update
+ * allocates the new value before freeing the old), three values per output for the batch
+ * (pre-activation, activation, gradient), and a built-in dataset as float32 tensors.
+ */
 function checkMemory(model: ModelInfo, compile: Props, fit: Props, r: Reporter): void {
   const batchValue = valueOf(r, fit.get('batch_size')?.value);
-  const batch = typeof batchValue === 'number' ? batchValue : 32;
+  const dataset = model.dataset;
+  // Keras runs one batch of the whole set when batch_size is larger than it (the trainer clamps too).
+  const batch = Math.min(typeof batchValue === 'number' ? batchValue : 32, dataset?.trainCount ?? Infinity);
   const slots = optimizerSlots(valueOf(r, compile.get('optimizer')?.value));
-  let bytes = 0;
+  let bytes = dataset ? 4 * (dataset.trainCount + dataset.testCount) * (product(dataset.exampleShape) ?? 0) : 0;
   let worst: { layer: LayerInfo; bytes: number } | undefined;
   for (const l of model.layers) {
     if (!l.params || !l.outputShape) continue;
     const params = l.params.trainable + l.params.nonTrainable;
     const outputs = product(l.outputShape.slice(1)) ?? 0;
-    // Weights, gradients and optimizer state; outputs and their gradients for one batch.
-    const b = 4 * params * (2 + slots) + 4 * batch * outputs * 2;
+    const b = 4 * params * (3 + slots) + 4 * batch * outputs * 3;
     bytes += b;
     if (!worst || b > worst.bytes) worst = { layer: l, bytes: b };
   }
@@ -410,9 +417,9 @@ function checkMemory(model: ModelInfo, compile: Props, fit: Props, r: Reporter):
     const arg = l.entry?.unitsArg;
     const gb = (n: number): string => `${(n / 1024 ** 3).toFixed(n >= 100 * 1024 ** 3 ? 0 : 1)} GB`;
     r.error(Code.ModelTooLarge, (arg && l.argNodes[arg]) || l.typeNode || l.node, arg ? [...l.path, arg] : l.path,
-      `Training this model needs about ${gb(bytes)} of memory (weights, gradients, optimizer state and a batch of ${batch}), more than the ${gb(MEMORY_LIMIT_BYTES)} a training process can use. ` +
+      `Training this model needs about ${gb(bytes)} of memory (${formatCount(model.totalParams)} parameters: weights, gradients, optimizer state, the engine's copy, and a batch of ${batch}), more than the ${gb(MEMORY_LIMIT_BYTES)} a training process can use. ` +
       `Layer "${l.name}" alone needs ${gb(worst.bytes)} (${formatCount((l.params?.trainable ?? 0) + (l.params?.nonTrainable ?? 0))} parameters)` +
-      (arg ? `: reduce its "${arg}".` : '.'));
+      (arg ? `: reduce its "${arg}".` : '.') + (model.layers.length > 20 ? ' Or use fewer layers.' : ''));
   }
 }
 

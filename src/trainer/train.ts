@@ -63,6 +63,8 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
 
     const backend = await initBackend(start.backend, start.threads ? { wasmThreads: start.threads } : {});
     const data = await loadDataset(dataSpec, { baseDir: path.dirname(start.specPath), cacheDir: start.cacheDir, allowDownload: start.allowDownload });
+    // Keras runs one batch of the whole set when batch_size is larger than it.
+    spec.fit.batch_size = Math.max(1, Math.min(spec.fit.batch_size, data.train.count));
     const last = spec.layers[spec.layers.length - 1];
     const outputs = last.outputShape[last.outputShape.length - 1] as number;
     for (const split of [data.train, data.validation, data.test]) {
