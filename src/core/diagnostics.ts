@@ -37,7 +37,6 @@ export enum Code {
   ReservedRunPath = 'reserved-run-path',
   InvalidLayerName = 'invalid-layer-name',
   MetricMismatch = 'metric-mismatch',
-  NoData = 'no-data',
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

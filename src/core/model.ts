@@ -72,10 +72,6 @@ export function analyzeModel(root: Node, r: Reporter): ModelInfo {
   const model = inferLayers(top.get('layers')?.value, top.get('layer_defaults')?.value, r, dataset);
   model.dataset = dataset;
   if (dataNode?.type === 'object') checkData(dataNode, r, dataset);
-  else if (!dataNode) {
-    r.report('warning', Code.NoData, openBrace(root), [],
-      'The spec has no "data", so it can be summarized and exported but not trained. Add e.g. "data": { "dataset": "mnist", "scale": 255, "validation": { "first": 5000 } }.');
-  }
   const compile = properties(top.get('compile')?.value);
   const fit = properties(top.get('fit')?.value);
   if (model.complete && model.layers.length) {
