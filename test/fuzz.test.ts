@@ -77,7 +77,8 @@ function problems(text: string, expect?: Expectation, checkDeterminism = false):
   let root: Node | undefined;
   let parserThrew = false;
   try {
-    root = parseTree(text, parseErrors, { allowTrailingComma: true, disallowComments: false });
+    // A leading UTF-8 BOM is accepted, as VS Code does (a space keeps the offsets).
+    root = parseTree(text.replace(/^\ufeff/, ' '), parseErrors, { allowTrailingComma: true, disallowComments: false });
   } catch {
     parserThrew = true; // the parser itself overflowed: certainly not a valid spec
   }
@@ -264,7 +265,7 @@ const BASE_VALUES = BASES.map((b) => ({ name: b.name, value: parseJsonc(b.text) 
 
 function parseJsonc(text: string): unknown {
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true });
+  const root = parseTree(text.replace(/^\ufeff/, ' '), errors, { allowTrailingComma: true });
   if (errors.length || !root) throw new Error('base spec does not parse');
   return nodeValue(root);
 }
