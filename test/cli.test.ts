@@ -118,4 +118,51 @@ describe('modelspec CLI', () => {
     assert.strictEqual(r.status, 0, r.stderr);
     assert.ok(r.stdout.includes('hidden_layer1 (Dense)        (None, 300)               235500'));
   });
+
+  it('lets piped output drain before exiting: a slow reader gets all of summary --json', async function () {
+    this.timeout(60_000);
+    const dense = Array.from({ length: 1500 }, () => '{ "type": "Dense", "units": 4 }').join(', ');
+    const f = tmpSpec(`{ "layers": [ { "type": "Flatten", "input_shape": [2, 2] }, ${dense} ], "compile": { "loss": "mse" } }`);
+    const child = cp.spawn(process.execPath, [path.join(ROOT, 'out', 'src', 'cli', 'main.js'), 'summary', '--json', f], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // A slow reader: after each chunk, read nothing for a while, so the pipe (64 KiB) fills up.
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (chunks.length < 4) {
+        child.stdout.pause();
+        setTimeout(() => child.stdout.resume(), 200);
+      }
+    });
+    const code = await closed;
+    const text = Buffer.concat(chunks).toString('utf8');
+    assert.strictEqual(code, 0);
+    assert.ok(text.length > 65536, `only ${text.length} bytes`);
+    assert.strictEqual((JSON.parse(text) as { layers: unknown[] }).layers.length, 1501);
+  });
+
+  it('shows escape bytes in names escaped, never raw', async () => {
+    const f = tmpSpec(JSON.stringify({ name: 'evil\u001b[2J\rname\u0007', layers: [{ type: 'Dense', units: 1, input_shape: [2], name: 'x\u001b]8;;http://e\u0007' }], compile: { loss: 'mse' } }));
+    const g = tmpSpec(JSON.stringify({ name: 'evil\u001b[2J\rname\u0007', layers: [{ type: 'Dense', units: 1, input_shape: [2] }], compile: { loss: 'mse' } }));
+    for (const args of [['summary', f], ['validate', f], ['summary', f, '--variant', 'v\u001b[31m']]) {
+      const r = await run(...args);
+      assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(r.out + r.err), `raw control bytes in ${args[0]}: ${JSON.stringify(r.out + r.err)}`);
+    }
+    assert.match((await run('summary', g, '--variant', 'v\u001b[31m\r')).err, /no variant "v\\e\[31m\\r"/);
+  });
+
+  it('caps numeric flags as the schema does, and refuses empty values', async () => {
+    const f = EX('mnist-early-stopping.model.json');
+    for (const [args, message] of [
+      [['--epochs', '1e23'], /--epochs must be a positive integer/],
+      [['--epochs', '100000000000000000000000'], /--epochs must be at most 100,000/],
+      [['--limit', '99999999999999999999'], /--limit must be at most/],
+      [['--runs-dir', ''], /--runs-dir needs a value, but got an empty string/],
+      [['--runs-dir='], /--runs-dir needs a value/],
+    ] as [string[], RegExp][]) {
+      const r = await run('train', f, ...args);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, message);
+    }
+  });
 });

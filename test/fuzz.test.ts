@@ -77,7 +77,8 @@ function problems(text: string, expect?: Expectation, checkDeterminism = false):
   let root: Node | undefined;
   let parserThrew = false;
   try {
-    root = parseTree(text, parseErrors, { allowTrailingComma: true, disallowComments: false });
+    // A leading UTF-8 BOM is accepted, as VS Code does (a space keeps the offsets).
+    root = parseTree(text.replace(/^\ufeff/, ' '), parseErrors, { allowTrailingComma: true, disallowComments: false });
   } catch {
     parserThrew = true; // the parser itself overflowed: certainly not a valid spec
   }
@@ -264,7 +265,7 @@ const BASE_VALUES = BASES.map((b) => ({ name: b.name, value: parseJsonc(b.text) 
 
 function parseJsonc(text: string): unknown {
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true });
+  const root = parseTree(text.replace(/^\ufeff/, ' '), errors, { allowTrailingComma: true });
   if (errors.length || !root) throw new Error('base spec does not parse');
   return nodeValue(root);
 }
@@ -570,6 +571,35 @@ function mutate(rng: Rng, spec: Obj): string {
   }
 }
 
+let structured: { label: string; text: string }[] | undefined;
+
+/**
+ * The structured-mutation corpus: mutated base specs, then specs made from the field
+ * descriptions alone. Made once, before later blocks get to edit the base values.
+ */
+function structuredCorpus(): { label: string; text: string }[] {
+  structured ??= makeStructuredCorpus();
+  return structured;
+}
+
+function makeStructuredCorpus(): { label: string; text: string }[] {
+  const rng = blockRng('structured');
+  const out: { label: string; text: string }[] = [];
+  for (let i = 0; i < n(1400); i++) {
+    const base = rng.pick(BASE_VALUES);
+    const spec = clone(base.value) as Obj;
+    const ops: string[] = [];
+    for (let k = 1 + rng.int(3); k > 0; k--) ops.push(mutate(rng, spec));
+    out.push({ label: `${base.name}: ${ops.join(', ')}`, text: serialize(rng, spec) });
+  }
+  // Mostly valid, so resolve and summary run.
+  for (let i = 0; i < n(400); i++) {
+    const spec = obj(SPEC_FIELDS.filter((f) => (f.required ? rng.chance(0.95) : rng.chance(0.4))).map((f) => [f.name, sample(rng, f.type)]));
+    out.push({ label: `generated spec #${i}`, text: serialize(rng, spec) });
+  }
+  return out;
+}
+
 const clone = (v: unknown): unknown =>
   Array.isArray(v) ? v.map(clone) : isObj(v) ? obj(Object.keys(v).map((k) => [k, clone(v[k])])) : v;
 
@@ -708,20 +738,8 @@ describe('fuzz: analyze / resolveSpec / summaryText never crash and report in ra
   });
 
   it('structured mutations: wrong types, huge numbers, renamed/dropped/unknown keys, layer types, activations, variants', () => {
-    const rng = blockRng('structured');
     const b = new Block('structured mutations');
-    for (let i = 0; i < n(1400); i++) {
-      const base = rng.pick(BASE_VALUES);
-      const spec = clone(base.value) as Obj;
-      const ops: string[] = [];
-      for (let k = 1 + rng.int(3); k > 0; k--) ops.push(mutate(rng, spec));
-      b.check(`${base.name}: ${ops.join(', ')}`, serialize(rng, spec));
-    }
-    // Specs made from the field descriptions alone (mostly valid, so resolve and summary run).
-    for (let i = 0; i < n(400); i++) {
-      const spec = obj(SPEC_FIELDS.filter((f) => (f.required ? rng.chance(0.95) : rng.chance(0.4))).map((f) => [f.name, sample(rng, f.type)]));
-      b.check(`generated spec #${i}`, serialize(rng, spec));
-    }
+    for (const c of structuredCorpus()) b.check(c.label, c.text);
     b.finish();
   });
 
@@ -761,10 +779,14 @@ describe('fuzz: analyze / resolveSpec / summaryText never crash and report in ra
       s = spec(); setKey(s, 'variants', [obj([['name', 'v'], [h, obj([['polluted', 'yes']])]])]); b.check(`variant key ${q}`, text(s), expectCode(Code.UnknownKey));
       s = spec(); setKey(s, 'variants', [obj([['name', 'v'], ['layer_defaults', obj([[h, obj([['activation', 'relu']])]])]])]); b.check(`variant layer_defaults key ${q}`, text(s), expectCode(Code.UnknownLayerType));
       s = spec(); setKey(s, 'variants', [obj([['name', 'v'], ['compile', obj([['loss', h]])]])]); b.check(`variant loss ${q}`, text(s), expectCode(Code.UnknownName));
-      s = spec(); setKey((s.fit as Obj), 'callbacks', [obj([['type', 'EarlyStopping'], ['monitor', h]])]); b.check(`monitor ${q}`, text(s), expectCode(Code.UnknownMonitor, 'warning'));
-      // Names are free text: a layer or variant may be called "constructor".
+      s = spec(); setKey((s.fit as Obj), 'callbacks', [obj([['type', 'EarlyStopping'], ['monitor', h]])]); b.check(`monitor ${q}`, text(s), expectCode(Code.UnknownMonitor, 'error'));
+      // With "mode" given, training runs (the callback never acts): a warning.
+      s = spec(); setKey((s.fit as Obj), 'callbacks', [obj([['type', 'EarlyStopping'], ['monitor', h], ['mode', 'min']])]); b.check(`monitor ${q}, mode min`, text(s), expectCode(Code.UnknownMonitor, 'warning'));
+      // Names are free text: a layer or variant may be called "constructor" (but TensorFlow.js
+      // refuses layer names that do not start with a letter or digit, such as "__proto__").
       s = spec(); setKey(firstDense(s), 'name', h);
-      b.check(`layer name ${q}`, text(s), (a) => expectClean(a, '') ?? (() => {
+      if (!/^[A-Za-z0-9]/.test(h)) b.check(`layer name ${q}`, text(s), expectCode(Code.InvalidLayerName));
+      else b.check(`layer name ${q}`, text(s), (a) => expectClean(a, '') ?? (() => {
         const r = resolveSpec(a);
         return r.ok && summaryText(r.spec).includes(`${h} (Dense)`) ? undefined : `layer ${q} missing from the summary`;
       })());
@@ -887,5 +909,89 @@ describe('fuzz: analyze / resolveSpec / summaryText never crash and report in ra
     assert.strictEqual(([] as unknown as Record<string, unknown>).polluted, undefined);
     assert.strictEqual(Object.getOwnPropertyNames(Object.prototype).sort().join(), protoBefore);
     assert.strictEqual(Object.getOwnPropertyNames(Array.prototype).sort().join(), arrayProtoBefore);
+  });
+});
+
+// ---- Diagnostic-free specs train ------------------------------------------------------------
+
+/** IDX bytes: unsigned bytes with the given dimensions. */
+function idx(dims: number[], values: Uint8Array): Buffer {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header.writeUInt8(0x08, 2);
+  header.writeUInt8(dims.length, 3);
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, Buffer.from(values)]);
+}
+
+/** Tiny MNIST-like files (28x28 bytes, labels 0-9) standing in for the built-in datasets. */
+function tinyData(dir: string, count: number): { train: Obj; test: Obj } {
+  const rng = new Rng(7);
+  const write = (name: string, n: number): Obj => {
+    const x = new Uint8Array(n * 784).map(() => rng.int(256));
+    const y = new Uint8Array(n).map((_, i) => i % 10);
+    fs.writeFileSync(path.join(dir, `${name}-x.idx`), idx([n, 28, 28], x));
+    fs.writeFileSync(path.join(dir, `${name}-y.idx`), idx([n], y));
+    return obj([['x', `${name}-x.idx`], ['y', `${name}-y.idx`]]);
+  };
+  return { train: write('train', count), test: write('test', 16) };
+}
+
+/** The spec with a built-in dataset swapped for the tiny files: same example shape and classes, a few examples. */
+function onTinyData(text: string, files: { train: Obj; test: Obj }): string | undefined {
+  const value = parseJsonc(text) as Obj;
+  const swap = (data: unknown): void => {
+    if (!isObj(data)) return;
+    if ('dataset' in data) {
+      delete data.dataset;
+      setKey(data, 'train', files.train);
+      setKey(data, 'test', files.test);
+    }
+    const v = data.validation;
+    if (isObj(v) && typeof v.first === 'number') v.first = Math.min(v.first, 8);
+    if (typeof data.limit === 'number') data.limit = Math.min(data.limit, 40);
+  };
+  swap(value.data);
+  for (const v of Array.isArray(value.variants) ? value.variants : []) if (isObj(v)) swap(v.data);
+  return JSON.stringify(value, null, 2);
+}
+
+describe('fuzz: every diagnostic-free spec trains', function () {
+  // A few hundred one-epoch trainings on 48 examples; each takes tens of milliseconds.
+  this.timeout(240_000);
+
+  it('runs a one-epoch training of sampled diagnostic-free specs from the corpus, and no error is one validation did not predict', async () => {
+    const { train } = await import('../src/trainer/train');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-fuzz-train-'));
+    const files = tinyData(dir, 48);
+    const clean = structuredCorpus().filter((c) => {
+      const a = analyze(c.text);
+      // A spec without "data" is for summaries and exports; the trainer says so before training starts.
+      return !a.diagnostics.some((d) => d.severity === 'error') && a.root !== undefined && /"data"/.test(c.text);
+    });
+    const every = Math.max(1, Math.floor(clean.length / n(30)));
+    const picked = clean.filter((_, i) => i % every === 0);
+    const failures: string[] = [];
+    let trained = 0;
+    for (const c of picked) {
+      const text = onTinyData(c.text, files);
+      if (text === undefined) continue;
+      const a = analyze(text);
+      if (a.diagnostics.some((d) => d.severity === 'error')) continue;
+      const variant = a.variants[0]?.name;
+      const specPath = path.join(dir, 'fuzz.model.json');
+      fs.writeFileSync(specPath, text);
+      const errors: string[] = [];
+      // Conv2D gradients are missing from the wasm backend (the engine issue); cpu has them.
+      const backend = /"Conv2D"/.test(text) ? 'cpu' : 'wasm';
+      await train({ type: 'start', specPath, specText: text, runsDir: path.join(dir, 'runs'), backend, epochs: 1, threads: 1, ...(variant === undefined ? {} : { variant }) }, {
+        emit: (m) => { if (m.type === 'error') errors.push(m.message); },
+        cancelled: () => false,
+      });
+      trained++;
+      if (errors.length) failures.push(`${c.label}${variant === undefined ? '' : ` (variant ${JSON.stringify(variant)})`}: ${errors[0]}\n  spec: ${JSON.stringify(JSON.parse(text))}`);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.ok(trained >= Math.min(20, picked.length), `only ${trained} specs trained`);
+    if (failures.length) assert.fail(`${failures.length} of ${trained} diagnostic-free specs failed in training:\n${failures.slice(0, 6).join('\n')}`);
   });
 });

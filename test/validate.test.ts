@@ -20,6 +20,12 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     assert.deepStrictEqual(analyze(text).diagnostics, []);
   });
 
+  it('accepts a UTF-8 byte order mark, as VS Code does', () => {
+    const text = '\ufeff' + spec(MLP);
+    assert.deepStrictEqual(analyze(text).diagnostics, []);
+    expectDiagnostic('\ufeff' + spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": ⟦0⟧ }`), Code.OutOfRange);
+  });
+
   it('requires an object at the root', () => {
     expectDiagnostic('⟦[1, 2]⟧', Code.InvalidRoot);
     expectDiagnostic('⟦"x"⟧', Code.InvalidRoot);
@@ -120,6 +126,11 @@ describe('validation: diagnostics with codes and exact ranges', () => {
   it('rejects models too large to train before anything allocates', () => {
     expectDiagnostic(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": ⟦1000000000⟧ }, { "type": "Dense", "units": 10, "activation": "softmax" }`), Code.ModelTooLarge, 'reduce its "units"');
     expectDiagnostic(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": ⟦1e15⟧ }, { "type": "Dense", "units": 10, "activation": "softmax" }`), Code.ModelTooLarge);
+    // 500 Dense layers of 1,000 units (500 M parameters) with plain SGD: 6 GB with the engine's copy.
+    const deep = Array.from({ length: 500 }, () => '{ "type": "Dense", "units": 1000 }').join(', ');
+    assert.ok(codes(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, ${deep}, { "type": "Dense", "units": 10, "activation": "softmax" }`)).includes(Code.ModelTooLarge));
+    // A batch larger than the dataset is clamped as Keras does, not refused.
+    assert.deepStrictEqual(codes(spec(MLP, '"fit": { "batch_size": 1000000 }')), []);
   });
 
   it('checks what callbacks monitor', () => {
@@ -165,6 +176,97 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     assert.deepStrictEqual([d.code, d.offset, d.length], [Code.InitialWeights, offset, length]);
     assert.match(d.message, /initial_weights no-such-model\.keras: no such file\./);
     tested.add(Code.InitialWeights);
+  });
+
+  const cb = (callbacks: string): string => spec(MLP, `"fit": { "callbacks": [ ${callbacks} ] }`);
+  const withOptimizer = (optimizer: string, extra = ''): string =>
+    spec(MLP, extra, `"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ${optimizer}, "metrics": ["accuracy"] }`);
+
+  it('checks learning-rate schedules as the trainer builds them', () => {
+    const d = expectDiagnostic(withOptimizer('{ "type": "SGD", "learning_rate": ⟦"ExponentialDecay"⟧ }'), Code.MissingArguments, 'needs arguments (initial_learning_rate, decay_steps, decay_rate)');
+    assert.match(d.suggestion ?? '', /^\{ "type": "ExponentialDecay", "initial_learning_rate": /);
+    const piecewise = (b: string, v: string): string => withOptimizer(`{ "type": "SGD", "learning_rate": { "type": "PiecewiseConstantDecay", "boundaries": ${b}, "values": ${v} } }`);
+    expectDiagnostic(piecewise('[100, ⟦50⟧]', '[0.1, 0.01, 0.001]'), Code.InvalidSchedule, 'must increase, but 50 follows 100');
+    expectDiagnostic(piecewise('[100, ⟦100⟧]', '[0.1, 0.01, 0.001]'), Code.InvalidSchedule, 'must increase');
+    expectDiagnostic(piecewise('[100, 200]', '⟦[0.1, 0.01]⟧'), Code.InvalidSchedule, '2 boundaries, so 3 values, but it has 2');
+    assert.deepStrictEqual(codes(piecewise('[100, 200]', '[0.1, 0.01, 0.001]')), []);
+  });
+
+  it('refuses ReduceLROnPlateau on a scheduled learning rate', () => {
+    const scheduled = '{ "type": "SGD", "learning_rate": { "type": "ExponentialDecay", "initial_learning_rate": 0.1, "decay_steps": 100, "decay_rate": 0.9 } }';
+    expectDiagnostic(withOptimizer(scheduled, '"fit": { "callbacks": [ { "type": ⟦"ReduceLROnPlateau"⟧ } ] }'), Code.ScheduledLearningRate, 'Give "learning_rate" a number');
+    assert.ok(!codes(withOptimizer('{ "type": "SGD", "learning_rate": 0.1 }', '"fit": { "callbacks": [ { "type": "ReduceLROnPlateau" } ] }')).includes(Code.ScheduledLearningRate));
+  });
+
+  it('checks checkpoint templates with the trainer\'s parser', () => {
+    const ckpt = (filepath: string): string => cb(`{ "type": "ModelCheckpoint", "filepath": ${filepath} }`);
+    expectDiagnostic(ckpt('⟦"ckpt-{epoch:02d"⟧'), Code.InvalidPathTemplate, "expected '}' before end of string");
+    expectDiagnostic(ckpt('⟦"ckpt-{epoch:zz}"⟧'), Code.InvalidPathTemplate, "Unknown format code 'z'");
+    expectDiagnostic(ckpt('⟦"ckpt-{epoch:.2s}"⟧'), Code.InvalidPathTemplate, "Unknown format code 's' for object of type 'int'");
+    expectDiagnostic(ckpt('⟦"ckpt-{epoch:999d}"⟧'), Code.InvalidPathTemplate, 'longer than 255');
+    const d = expectDiagnostic(ckpt('⟦"ckpt-{val_los:.2f}"⟧'), Code.UnknownTemplateField, 'Did you mean {val_loss}?');
+    assert.strictEqual(d.suggestion, 'ckpt-{val_loss:.2f}');
+    expectDiagnostic(ckpt('⟦"ckpt-{foo}"⟧'), Code.UnknownTemplateField, 'Fields: epoch, loss, accuracy, val_loss, val_accuracy');
+    expectDiagnostic(ckpt('⟦"ckpt-{learning_rate}"⟧'), Code.UnknownTemplateField, 'ReduceLROnPlateau listed before');
+    assert.deepStrictEqual(codes(cb('{ "type": "ReduceLROnPlateau" }, { "type": "ModelCheckpoint", "filepath": "ckpt-{epoch:02d}-{learning_rate:.1e}-{val_accuracy:.3f}" }')), []);
+    const noValidation = ckpt('⟦"ckpt-{val_loss:.2f}"⟧').replace(', "validation": { "first": 5000 }', '');
+    const nv = expectDiagnostic(noValidation, Code.NoValidationData, 'never logged');
+    assert.strictEqual(nv.severity, 'error');
+  });
+
+  it('errors on monitors training refuses; warns on those that only never act', () => {
+    const d = expectDiagnostic(cb('{ "type": "EarlyStopping", "monitor": ⟦"val_los"⟧ }'), Code.UnknownMonitor, 'training refuses it');
+    assert.strictEqual(d.severity, 'error');
+    assert.strictEqual(d.suggestion, 'val_loss');
+    assert.strictEqual(expectDiagnostic(cb('{ "type": "EarlyStopping", "monitor": ⟦"learning_rate"⟧ }'), Code.UnknownMonitor).severity, 'error');
+    assert.strictEqual(expectDiagnostic(cb('{ "type": "EarlyStopping", "monitor": ⟦"val_los"⟧, "mode": "min" }'), Code.UnknownMonitor, 'never act').severity, 'warning');
+    assert.strictEqual(expectDiagnostic(cb('{ "type": "EarlyStopping", "monitor": ⟦"val_precision"⟧ }'), Code.UnknownMonitor, 'never act').severity, 'warning');
+    assert.deepStrictEqual(codes(cb('{ "type": "ReduceLROnPlateau", "monitor": "learning_rate", "mode": "min" }')), []);
+  });
+
+  it('needs a one-character CSV separator', () => {
+    const d = expectDiagnostic(cb('{ "type": "CSVLogger", "filename": "log.csv", "separator": ⟦";;"⟧ }'), Code.OutOfRange, 'single character');
+    assert.strictEqual(d.suggestion, ';');
+    assert.deepStrictEqual(codes(cb('{ "type": "CSVLogger", "filename": "log.csv", "separator": "\\t" }')), []);
+  });
+
+  it('keeps callbacks off the run folder\'s own files and folders', () => {
+    for (const [p, code] of [
+      ['spec.json', Code.ReservedRunPath], ['events.jsonl', Code.ReservedRunPath], ['Result.JSON', Code.ReservedRunPath], ['history.csv/x', Code.ReservedRunPath],
+      ['./summary.txt', Code.ReservedRunPath], ['model/best', Code.ReservedRunPath], ['.', Code.PathIsFolder], ['logs/', Code.PathIsFolder], ['logs/.', Code.PathIsFolder],
+    ] as const) {
+      expectDiagnostic(cb(`{ "type": "CSVLogger", "filename": ⟦${JSON.stringify(p)}⟧ }`), code);
+      expectDiagnostic(cb(`{ "type": "ModelCheckpoint", "filepath": ⟦${JSON.stringify(p)}⟧ }`), code);
+    }
+    // model.hdf5 is written as the folder "model" (Keras saves only .keras and .h5 files).
+    expectDiagnostic(cb('{ "type": "ModelCheckpoint", "filepath": ⟦"model.hdf5"⟧ }'), Code.ReservedRunPath, 'reserved: spec.json, summary.txt, history.csv, events.jsonl, result.json, model');
+    expectDiagnostic(cb('{ "type": "CSVLogger", "filename": "logs/a.csv" }, { "type": "CSVLogger", "filename": ⟦"logs/a.csv"⟧ }'), Code.ReservedRunPath, 'collides with "logs/a.csv"');
+    expectDiagnostic(cb('{ "type": "CSVLogger", "filename": "a.csv" }, { "type": "ModelCheckpoint", "filepath": ⟦"a.csv/best"⟧ }'), Code.ReservedRunPath, 'collides');
+    assert.deepStrictEqual(codes(cb('{ "type": "CSVLogger", "filename": "logs/train.csv" }, { "type": "ModelCheckpoint", "filepath": "checkpoints/models/best" }')), []);
+  });
+
+  it('checks the output and metrics against the labels', () => {
+    const regression = (units: number): string => spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": ${units === 10 ? '⟦10⟧' : units} }`, '', '"compile": { "loss": "mse" }');
+    expectDiagnostic(regression(10), Code.OutputMismatch, 'mean_squared_error cannot compare them');
+    assert.deepStrictEqual(codes(regression(1)), []);
+    const oneUnit = (metric: string): string => spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 1, "activation": "sigmoid" }`, '',
+      `"compile": { "loss": "mse", "metrics": ["accuracy", ${metric}] }`);
+    const d = expectDiagnostic(oneUnit('⟦"sparse_categorical_accuracy"⟧'), Code.MetricMismatch, 'needs one output unit per class');
+    assert.strictEqual(d.suggestion, 'binary_accuracy');
+    expectDiagnostic(oneUnit('⟦"SparseCategoricalCrossentropy"⟧'), Code.MetricMismatch);
+    expectDiagnostic(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy", ⟦"binary_crossentropy"⟧] }'), Code.MetricMismatch, 'one class id per example and the last layer has 10 units');
+  });
+
+  it('rejects layer names TensorFlow.js cannot use as tensor names', () => {
+    for (const name of ['my layer', 'a<b', 'x\u0000', '_hidden', 'a/b', '-x']) {
+      const d = expectDiagnostic(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 10, "activation": "softmax", "name": ⟦${JSON.stringify(name)}⟧ }`), Code.InvalidLayerName, 'letters, digits');
+      assert.match(d.suggestion ?? '', /^[A-Za-z0-9][-A-Za-z0-9._]*$/);
+    }
+    assert.deepStrictEqual(codes(spec(`{ "type": "Flatten", "input_shape": [28, 28], "name": "in-1.a_b" }, { "type": "Dense", "units": 10, "activation": "softmax", "name": "Out2" }`)), []);
+  });
+
+  it('accepts Flatten on a flat input, as Keras does (the trainer builds it as the identity)', () => {
+    assert.deepStrictEqual(codes(spec(`{ "type": "Dense", "units": 10, "input_shape": [784] }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }`)), []);
   });
 
   it('covers every diagnostic code', () => {

@@ -1,4 +1,6 @@
 /** A small, strict argument parser: unknown flags are usage errors, not silently ignored. */
+import type { Field } from '../core/registry';
+import { DATA_FIELDS, FIT_FIELDS } from '../core/specFields';
 
 export class UsageError extends Error {}
 
@@ -37,6 +39,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): Parsed {
     } else if (spec.values.includes(name)) {
       const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
       if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${name} needs a value.`);
+      if (v === '') throw new UsageError(`--${name} needs a value, but got an empty string.`);
       out.values.set(name, v);
     } else {
       const known = [...spec.values, ...spec.booleans].map((f) => `--${f}`).join(', ');
@@ -46,10 +49,19 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): Parsed {
   return out;
 }
 
+/** The spec fields integer flags override: a flag is capped as the schema caps its field. */
+const FLAG_FIELDS: Record<string, Field | undefined> = {
+  epochs: FIT_FIELDS.find((f) => f.name === 'epochs'),
+  limit: DATA_FIELDS.find((f) => f.name === 'limit'),
+};
+
 /** A positive integer flag value, or a usage error naming the flag. */
 export function intFlag(p: Parsed, name: string): number | undefined {
   const v = p.values.get(name);
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} must be a positive integer, got "${v}".`);
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} must be a positive integer, got "${v.slice(0, 40)}".`);
+  const t = FLAG_FIELDS[name]?.type;
+  const max = t?.kind === 'int' && t.max !== undefined ? t.max : Number.MAX_SAFE_INTEGER;
+  if (Number(v) > max) throw new UsageError(`--${name} must be at most ${max.toLocaleString('en-US')}, got ${v.slice(0, 40)}.`);
   return Number(v);
 }

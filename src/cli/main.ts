@@ -15,6 +15,7 @@ import type { Command, Io } from './command';
 import { evaluate } from './evaluateCommand';
 import { importCommand } from './importCommand';
 import { exportCommand } from './exportCommand';
+import { terminalText } from './terminalText';
 import { train } from './trainCommand';
 
 export type { Command, Io } from './command';
@@ -125,7 +126,8 @@ function mainHelp(): string {
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], ioOverride?: Io): Promise<number> {
-  if (ioOverride) io = ioOverride;
+  const target = ioOverride ?? io;
+  io = { ...target, out: (s) => target.out(terminalText(s)), err: (s) => target.err(terminalText(s)) };
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(mainHelp());
@@ -156,9 +158,24 @@ export async function main(argv: readonly string[], ioOverride?: Io): Promise<nu
   }
 }
 
+/** Resolves once everything written to `stream` so far has been handed to the OS. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+/**
+ * Sets the exit code and exits only after stdout and stderr drain: exiting at once would cut
+ * piped output at the pipe's buffer (64 KiB), e.g. `summary --json | slow-reader`.
+ */
+async function finish(code: number): Promise<void> {
+  process.exitCode = code;
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  process.exit();
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-    process.stderr.write(`modelspec: ${(e as Error).stack ?? e}\n`);
-    process.exit(1);
+  main(process.argv.slice(2)).then(finish, (e) => {
+    process.stderr.write(`modelspec: ${(e as Error).message ?? e}\n`);
+    return finish(1);
   });
 }

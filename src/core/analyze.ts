@@ -77,7 +77,9 @@ function nestingBeyond(text: string, limit: number): number | undefined {
 }
 
 function analyzeUnsafe(text: string): Analysis {
-  const deep = nestingBeyond(text, MAX_NESTING);
+  // A UTF-8 byte order mark is accepted, as VS Code does; a space keeps every offset.
+  const source = text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
+  const deep = nestingBeyond(source, MAX_NESTING);
   if (deep !== undefined) {
     return {
       text, model: EMPTY_MODEL, variants: [],
@@ -85,7 +87,7 @@ function analyzeUnsafe(text: string): Analysis {
     };
   }
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const root = parseTree(source, errors, { allowTrailingComma: true, disallowComments: false });
   const r = new Reporter();
   for (const e of errors) {
     const name = printParseErrorCode(e.error);

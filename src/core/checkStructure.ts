@@ -7,7 +7,7 @@ import { Code, type Diagnostic, type JsonPath, type Severity } from './diagnosti
 import { didYouMean } from './didYouMean';
 import {
   COMMON_LAYER_FIELDS, KIND_WORDS, LAYERS, NAMED, lookup, lookupLayer, suggest,
-  type Field, type NameKind, type ValueType,
+  type Field, type NameKind, type NamedEntry, type ValueType,
 } from './registry';
 import { VARIANT_FIELDS } from './specFields';
 
@@ -281,7 +281,9 @@ export function checkValue(node: Node, t: ValueType, path: JsonPath, ctx: CheckC
 /** Checks a registry reference: a known name, or `{ "type": name, ...args }` where arguments exist. */
 function checkRef(node: Node, kind: Exclude<NameKind, 'layer' | 'callback'>, path: JsonPath, ctx: CheckContext, label: string): void {
   if (node.type === 'string') {
-    if (!lookup(kind, node.value)) unknownName(node, kind, path, ctx);
+    const entry = lookup(kind, node.value);
+    if (!entry) unknownName(node, kind, path, ctx);
+    else missingArguments(node, entry, kind, path, ctx, label);
     return;
   }
   const takesArgs = NAMED[kind].some((e) => e.args.length > 0);
@@ -290,6 +292,26 @@ function checkRef(node: Node, kind: Exclude<NameKind, 'layer' | 'callback'>, pat
     return;
   }
   ctx.r.error(Code.WrongType, node, path, `${label} must be ${takesArgs ? `a ${KIND_WORDS[kind]} name or { "type": name, ...arguments }` : `a ${KIND_WORDS[kind]} name such as "${NAMED[kind][0].name}"`}, but is ${article(node)}.`);
+}
+
+/** A bare name whose entry has required arguments cannot be built (a schedule needs its steps and rates). */
+function missingArguments(node: Node, entry: NamedEntry, kind: Exclude<NameKind, 'layer'>, path: JsonPath, ctx: CheckContext, label: string): void {
+  const required = entry.args.filter((a) => a.required);
+  if (!required.length) return;
+  const example = `{ "type": "${entry.name}", ${required.map((a) => `"${a.name}": ${exampleValue(a)}`).join(', ')} }`;
+  ctx.r.error(Code.MissingArguments, node, path,
+    `${label}: the ${KIND_WORDS[kind]} ${entry.name} needs arguments (${required.map((a) => a.name).join(', ')}), so it cannot be given as a bare name. Write ${example}.`, example);
+}
+
+/** A placeholder value of a field's type for examples in messages. */
+function exampleValue(f: Field): string {
+  switch (f.type.kind) {
+    case 'int': return String(Math.max(f.type.min ?? 1, 1) * 1000);
+    case 'number': return '0.01';
+    case 'array': return f.type.items.kind === 'int' ? '[1000, 2000]' : '[0.1, 0.01, 0.001]';
+    case 'bool': return 'false';
+    default: return '...';
+  }
 }
 
 function unknownName(node: Node, kind: NameKind, path: JsonPath, ctx: CheckContext): void {

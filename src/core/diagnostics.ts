@@ -30,6 +30,15 @@ export enum Code {
   SeluInitializer = 'selu-initializer',
   HeInitializerSaturating = 'he-initializer-saturating',
   DeepSigmoid = 'deep-sigmoid',
+  MissingArguments = 'missing-arguments',
+  InvalidSchedule = 'invalid-schedule',
+  ScheduledLearningRate = 'scheduled-learning-rate',
+  InvalidPathTemplate = 'invalid-path-template',
+  UnknownTemplateField = 'unknown-template-field',
+  PathIsFolder = 'path-is-folder',
+  ReservedRunPath = 'reserved-run-path',
+  InvalidLayerName = 'invalid-layer-name',
+  MetricMismatch = 'metric-mismatch',
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

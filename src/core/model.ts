@@ -6,14 +6,13 @@
 import { getNodeValue, type Node } from 'jsonc-parser';
 import { Code, type JsonPath } from './diagnostics';
 import { type Reporter, properties, openBrace } from './checkStructure';
-import { didYouMean } from './didYouMean';
+import { checkCallbacks } from './checkCallbacks';
 import {
   COMMON_LAYER_FIELDS, formatCount, formatShape, lookup, lookupActivation, lookupLayer, lookupLoss, lookupOptimizer,
   type Json, type LayerEntry, type ParamCount, type Shape,
 } from './registry';
 import { toSnakeCase } from './registry/names';
 import { BUILTIN_DATASETS, type BuiltinDatasetInfo } from './data/dataSpec';
-import { checkpointFormatProblem } from './keras/checkpointFormat';
 
 /** What the core knows about one layer: its effective arguments, shapes and parameter count. */
 export interface LayerInfo {
@@ -54,7 +53,7 @@ const valueOf = (r: Reporter, node: Node | undefined): Json | undefined =>
   node && !r.isBad(node) ? (getNodeValue(node) as Json) : undefined;
 
 /** The canonical registry name of a ref value (`"HeNormal"` or `{ "type": "HeNormal" }`). */
-function refName(kind: 'activation' | 'initializer' | 'loss' | 'optimizer' | 'metric', v: Json | undefined): string | undefined {
+function refName(kind: 'activation' | 'initializer' | 'loss' | 'optimizer' | 'metric' | 'schedule', v: Json | undefined): string | undefined {
   const name = typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) && typeof v.type === 'string' ? v.type : undefined;
   return name === undefined ? undefined : lookup(kind, name)?.name;
 }
@@ -75,11 +74,36 @@ export function analyzeModel(root: Node, r: Reporter): ModelInfo {
   if (dataNode?.type === 'object') checkData(dataNode, r, dataset);
   const compile = properties(top.get('compile')?.value);
   const fit = properties(top.get('fit')?.value);
-  if (model.complete && model.layers.length) checkOutput(model, compile, r, dataset);
+  if (model.complete && model.layers.length) {
+    checkOutput(model, compile, r, dataset);
+    checkMetrics(model, compile, r);
+  }
   checkAdvice(model, r);
   checkMemory(model, compile, fit, r);
   checkCallbacks(fit.get('callbacks')?.value, compile, dataNode, r);
+  checkSchedule(properties(compile.get('optimizer')?.value).get('learning_rate')?.value, r);
   return model;
+}
+
+/** What the schema cannot say about a PiecewiseConstantDecay: increasing boundaries, one more value. */
+function checkSchedule(node: Node | undefined, r: Reporter): void {
+  if (node?.type !== 'object' || r.isBad(node)) return;
+  const props = properties(node);
+  if (refName('schedule', valueOf(r, props.get('type')?.value)) !== 'PiecewiseConstantDecay') return;
+  const bounds = props.get('boundaries')?.value;
+  const values = props.get('values')?.value;
+  const b = bounds?.type === 'array' ? bounds.children ?? [] : [];
+  const path: JsonPath = ['compile', 'optimizer', 'learning_rate'];
+  const unsorted = b.findIndex((n, i) => i > 0 && Number(n.value) <= Number(b[i - 1].value));
+  if (bounds && unsorted > 0) {
+    r.error(Code.InvalidSchedule, b[unsorted], [...path, 'boundaries', unsorted],
+      `PiecewiseConstantDecay boundaries must increase, but ${String(b[unsorted].value)} follows ${String(b[unsorted - 1].value)}. Sort them, e.g. [1000, 2000].`);
+  }
+  const v = values?.type === 'array' ? values.children ?? [] : undefined;
+  if (bounds && values && v && v.length !== b.length + 1) {
+    r.error(Code.InvalidSchedule, values, [...path, 'values'],
+      `PiecewiseConstantDecay needs one more value than boundaries (a rate before the first boundary and after each): ${b.length} boundaries, so ${b.length + 1} values, but it has ${v.length}.`);
+  }
 }
 
 /** Effective arguments, default names and shape inference through the layers. */
@@ -105,6 +129,7 @@ function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefine
     let name: string;
     if (nameNode?.type === 'string' && nameNode.value) {
       name = String(nameNode.value);
+      checkLayerName(nameNode, name, [...path, 'name'], r);
     } else {
       const stem = entry?.defaultName ?? (type ? toSnakeCase(type) : 'layer');
       const n = counters.get(stem) ?? 0;
@@ -196,6 +221,22 @@ function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefine
   };
 }
 
+/**
+ * TensorFlow.js names each weight `<layer>/<weight>` and refuses names outside this pattern
+ * (`Not a valid tensor name`); Keras 3 refuses `/` in layer names. Such names are rejected
+ * rather than mapped to safe internal ones, so the summary, the saved model and exported Keras
+ * files all carry the name the spec gives.
+ */
+const LAYER_NAME = /^[A-Za-z0-9][-A-Za-z0-9._]*$/;
+
+function checkLayerName(node: Node, name: string, path: JsonPath, r: Reporter): void {
+  if (LAYER_NAME.test(name)) return;
+  const safe = name.replace(/[^-A-Za-z0-9._]+/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'layer';
+  const shown = JSON.stringify(name.length > 40 ? name.slice(0, 37) + '...' : name);
+  r.error(Code.InvalidLayerName, node, path,
+    `Layer name ${shown} cannot be used: TensorFlow.js names the layer's weights after it, which allows only letters, digits, "_", "-" and "." (starting with a letter or digit). Did you mean "${safe}"?`, safe);
+}
+
 function checkInputShape(node: Node, shape: Shape, dataset: BuiltinDatasetInfo, r: Reporter, path: JsonPath): void {
   const want = product(dataset.exampleShape);
   const got = product(shape.slice(1));
@@ -254,7 +295,13 @@ function checkOutput(model: ModelInfo, compile: Props, r: Reporter, dataset: Bui
       r.error(Code.OutputMismatch, lossNode, ['compile', 'loss'],
         `${dataset.name} labels are class ids (0-${dataset.numClasses - 1}), but ${loss.name} expects one-hot rows. Use "sparse_categorical_crossentropy".`, 'sparse_categorical_crossentropy');
     }
-  } else if (loss.family === 'binary') {
+  } else if (loss.family === 'regression' && dataset && (out.length > 2 || units !== 1)) {
+    // Built-in labels are one class id per example: a loss that compares values needs one output.
+    r.error(Code.OutputMismatch, out.length > 2 ? last.typeNode ?? last.node : unitsNode, out.length > 2 ? last.path : [...last.path, last.entry?.unitsArg ?? 'type'],
+      `${dataset.name} labels are one class id per example, but the model outputs ${formatShape(out)}, so ${loss.name} cannot compare them. ` +
+      `Use "sparse_categorical_crossentropy" with a softmax layer of ${dataset.numClasses} units, or end with one unit.`);
+  }
+  if (loss.family === 'binary') {
     if (act?.name === 'softmax') {
       r.report('warning', Code.SoftmaxBinaryCrossentropy, act.node ?? last.node, [...act.layer.path, 'activation'],
         `softmax with ${loss.name}: softmax makes the outputs sum to 1, so they are not independent 0/1 probabilities (a single softmax unit always outputs 1). Use "activation": "sigmoid".`, 'sigmoid');
@@ -264,6 +311,33 @@ function checkOutput(model: ModelInfo, compile: Props, r: Reporter, dataset: Bui
         `${dataset?.name} has ${classes} classes, but ${loss.name} is for 0/1 targets. Use "sparse_categorical_crossentropy" with a softmax layer of ${classes} units.`, 'sparse_categorical_crossentropy');
     }
   }
+}
+
+/** Metrics that compare each output with a label of its own (so they need as many labels as outputs). */
+const ELEMENTWISE_METRICS = ['binary_crossentropy', 'precision', 'recall'];
+
+/**
+ * Sparse metrics read one score per class, so a one-unit output has no classes to pick from;
+ * element-wise metrics cannot compare one class id with several outputs.
+ */
+function checkMetrics(model: ModelInfo, compile: Props, r: Reporter): void {
+  const last = model.layers[model.layers.length - 1];
+  const out = last.outputShape as Shape;
+  const units = out[out.length - 1];
+  const metricsNode = compile.get('metrics')?.value;
+  const lossValue = valueOf(r, compile.get('loss')?.value);
+  const loss = refName('loss', lossValue);
+  if (metricsNode?.type !== 'array') return;
+  (metricsNode.children ?? []).forEach((m, i) => {
+    const name = m.type === 'string' && !r.isBad(m) ? lookup('metric', String(m.value))?.name : undefined;
+    if (units === 1 && name?.startsWith('sparse_categorical_')) {
+      r.error(Code.MetricMismatch, m, ['compile', 'metrics', i],
+        `${name} needs one output unit per class, but the last layer has 1 unit (a single 0/1 score). Use "binary_accuracy" for a one-unit output, or give the last layer one unit per class.`, 'binary_accuracy');
+    } else if (units !== 1 && name && ELEMENTWISE_METRICS.includes(name) && loss !== undefined && lookupLoss(loss)?.family === 'sparse') {
+      r.error(Code.MetricMismatch, m, ['compile', 'metrics', i],
+        `${name} compares each output with a 0/1 label of its own, but ${loss} labels are one class id per example and the last layer has ${units} units. Use "accuracy" or "sparse_categorical_crossentropy".`, 'accuracy');
+    }
+  });
 }
 
 /** The notebook's advice on pairing activations with initializers. */
@@ -302,19 +376,26 @@ function optimizerSlots(opt: Json | undefined): number {
   return entry.slots + entry.slotArgs.filter((k) => set(args[k])).length;
 }
 
-/** A model that cannot fit in a training process is an error before anything allocates. */
+/**
+ * A model that cannot fit in a training process is an error before anything allocates. Counts
+ * what the engines hold: the weights, their gradients, the optimizer's slots and a second copy
+ * of the weights (the fused kernel keeps its own beside the TensorFlow.js model; a tfjs update
+ * allocates the new value before freeing the old), three values per output for the batch
+ * (pre-activation, activation, gradient), and a built-in dataset as float32 tensors.
+ */
 function checkMemory(model: ModelInfo, compile: Props, fit: Props, r: Reporter): void {
   const batchValue = valueOf(r, fit.get('batch_size')?.value);
-  const batch = typeof batchValue === 'number' ? batchValue : 32;
+  const dataset = model.dataset;
+  // Keras runs one batch of the whole set when batch_size is larger than it (the trainer clamps too).
+  const batch = Math.min(typeof batchValue === 'number' ? batchValue : 32, dataset?.trainCount ?? Infinity);
   const slots = optimizerSlots(valueOf(r, compile.get('optimizer')?.value));
-  let bytes = 0;
+  let bytes = dataset ? 4 * (dataset.trainCount + dataset.testCount) * (product(dataset.exampleShape) ?? 0) : 0;
   let worst: { layer: LayerInfo; bytes: number } | undefined;
   for (const l of model.layers) {
     if (!l.params || !l.outputShape) continue;
     const params = l.params.trainable + l.params.nonTrainable;
     const outputs = product(l.outputShape.slice(1)) ?? 0;
-    // Weights, gradients and optimizer state; outputs and their gradients for one batch.
-    const b = 4 * params * (2 + slots) + 4 * batch * outputs * 2;
+    const b = 4 * params * (3 + slots) + 4 * batch * outputs * 3;
     bytes += b;
     if (!worst || b > worst.bytes) worst = { layer: l, bytes: b };
   }
@@ -323,59 +404,10 @@ function checkMemory(model: ModelInfo, compile: Props, fit: Props, r: Reporter):
     const arg = l.entry?.unitsArg;
     const gb = (n: number): string => `${(n / 1024 ** 3).toFixed(n >= 100 * 1024 ** 3 ? 0 : 1)} GB`;
     r.error(Code.ModelTooLarge, (arg && l.argNodes[arg]) || l.typeNode || l.node, arg ? [...l.path, arg] : l.path,
-      `Training this model needs about ${gb(bytes)} of memory (weights, gradients, optimizer state and a batch of ${batch}), more than the ${gb(MEMORY_LIMIT_BYTES)} a training process can use. ` +
+      `Training this model needs about ${gb(bytes)} of memory (${formatCount(model.totalParams)} parameters: weights, gradients, optimizer state, the engine's copy, and a batch of ${batch}), more than the ${gb(MEMORY_LIMIT_BYTES)} a training process can use. ` +
       `Layer "${l.name}" alone needs ${gb(worst.bytes)} (${formatCount((l.params?.trainable ?? 0) + (l.params?.nonTrainable ?? 0))} parameters)` +
-      (arg ? `: reduce its "${arg}".` : '.'));
+      (arg ? `: reduce its "${arg}".` : '.') + (model.layers.length > 20 ? ' Or use fewer layers.' : ''));
   }
-}
-
-/** Paths a callback writes must stay inside the run folder. */
-function checkRunPath(node: Node, path: JsonPath, what: string, r: Reporter): void {
-  const p = String(node.value);
-  if (/^([/\\]|[a-zA-Z]:)/.test(p) || p.split(/[/\\]/).includes('..')) {
-    r.error(Code.PathOutsideRun, node, path, `${what} paths are relative to the run folder and must stay inside it, but "${p}" leaves it. Use a relative path such as "checkpoints/best".`);
-  }
-}
-
-/** Monitors that training will log, paths, and validation data the callbacks need. */
-function checkCallbacks(callbacksNode: Node | undefined, compile: Props, dataNode: Node | undefined, r: Reporter): void {
-  if (callbacksNode?.type !== 'array') return;
-  const metricsValue = valueOf(r, compile.get('metrics')?.value);
-  const metrics = Array.isArray(metricsValue) ? metricsValue.filter((m): m is string => typeof m === 'string') : [];
-  const hasValidation = dataNode?.type === 'object' && properties(dataNode).has('validation');
-  const train = ['loss', ...metrics];
-  const logged = [...train, ...train.map((m) => `val_${m}`)];
-  (callbacksNode.children ?? []).forEach((cb, i) => {
-    if (cb.type !== 'object' || r.isBad(cb)) return;
-    const props = properties(cb);
-    const type = String(props.get('type')?.value?.value ?? '');
-    const path: JsonPath = ['fit', 'callbacks', i];
-    const entry = lookup('callback', type);
-    if (!entry) return;
-    const monitorField = entry.args.find((a) => a.name === 'monitor');
-    if (monitorField) {
-      const monitorNode = props.get('monitor')?.value;
-      const monitor = monitorNode?.type === 'string' ? String(monitorNode.value) : String(monitorField.default);
-      const at = monitorNode ?? props.get('type')?.value ?? cb;
-      if (!logged.includes(monitor) && monitor !== 'learning_rate') {
-        const renamed = monitor.replace(/(^|_)acc$/, '$1accuracy');
-        const guess = logged.includes(renamed) ? renamed : didYouMean(monitor, logged);
-        r.report('warning', Code.UnknownMonitor, at, [...path, 'monitor'],
-          `${entry.name} monitors "${monitor}", which training does not log, so it will never act.${guess ? ` Did you mean "${guess}"?` : ''} Logged: ${logged.join(', ')}.`, guess);
-      } else if (monitor.startsWith('val_') && dataNode?.type === 'object' && !hasValidation) {
-        r.report('warning', Code.NoValidationData, at, [...path, 'monitor'],
-          `${entry.name} monitors ${monitor}, but the data has no validation set, so it never acts. Add "validation": { "first": 5000 } to data, or monitor "${monitor.slice(4)}".`);
-      }
-    }
-    for (const key of ['filepath', 'filename', 'log_dir']) {
-      const node = props.get(key)?.value;
-      if (node?.type !== 'string' || !node.value) continue;
-      checkRunPath(node, [...path, key], entry.name === 'ModelCheckpoint' ? 'Checkpoint' : entry.name === 'TensorBoard' ? 'TensorBoard log' : 'CSV log', r);
-      const weightsOnly = props.get('save_weights_only')?.value?.value === true;
-      const problem = key === 'filepath' ? checkpointFormatProblem(String(node.value), weightsOnly) : undefined;
-      if (problem) r.report('info', Code.KerasFileFormat, node, [...path, key], `${problem[0].toUpperCase()}${problem.slice(1)}`);
-    }
-  });
 }
 
 /** One training source; no conflicting sources; slices that fit the data. */

@@ -135,10 +135,14 @@ export function resolveSpec(textOrAnalysis: string | Analysis, variant?: string,
     ...(typeof value('initial_weights') === 'string' ? { initialWeights: value('initial_weights') as string } : {}),
     layers: model.layers.map((l) => {
       const entry = l.entry!;
+      const args = resolveLayerArgs(l.args, entry.args);
+      // A -1 in target_shape is inferred at build time, which leaves later layers (BatchNormalization)
+      // an undefined channel dimension in TensorFlow.js; Keras knows it statically, as the core does.
+      if (Array.isArray(args.target_shape) && l.outputShape) args.target_shape = l.outputShape.slice(1) as number[];
       return {
         type: l.type, name: l.name,
         // `trainable` is a common field, not one of the entry's: kept only when it freezes the layer.
-        args: { ...resolveLayerArgs(l.args, entry.args), ...(l.args.trainable === false ? { trainable: false } : {}) },
+        args: { ...args, ...(l.args.trainable === false ? { trainable: false } : {}) },
         inputShape: l.inputShape as Shape, outputShape: l.outputShape as Shape,
         params: l.params as ParamCount, inSummary: entry.inSummary,
       };

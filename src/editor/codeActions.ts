@@ -13,6 +13,7 @@ import { childAt, expectedAt } from './expectedAt';
 import { within } from './modelAt';
 import { insertItemBefore, insertProperty, removeProperty, replace, setProperty } from './textEdits';
 import type { CodeAction, TextEdit } from './types';
+import { plainTitle } from './markdown';
 
 type Fix = Omit<CodeAction, 'diagnosticCode' | 'diagnosticRange'>;
 
@@ -29,7 +30,7 @@ export function codeActions(text: string, offset: number, length: number): CodeA
       const key = JSON.stringify([fix.title, fix.edits]);
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ ...fix, diagnosticCode: d.code, diagnosticRange: { offset: d.offset, length: d.length } });
+      out.push({ ...fix, title: plainTitle(fix.title), diagnosticCode: d.code, diagnosticRange: { offset: d.offset, length: d.length } });
     }
   }
   return out;
@@ -63,6 +64,9 @@ interface Scope {
 function specificFixes(a: Analysis, d: Diagnostic, node: Node, { model, layer, variantNode }: Scope): Fix[] | undefined {
   const text = a.text;
   switch (d.code) {
+    case Code.MissingArguments:
+      // The suggestion is the object to write in place of the bare name.
+      return d.suggestion === undefined ? [] : [{ title: `Write ${d.suggestion}`, edits: [replace(node, d.suggestion)], isPreferred: true }];
     case Code.MissingInputShape: {
       const obj = objectOf(node);
       if (!obj || d.suggestion === undefined) return [];

@@ -6,6 +6,7 @@ import { formatCount } from '../core/registry';
 import type { ModelInfo } from '../core/model';
 import { analysisOf } from './analysisCache';
 import type { CodeLensInfo } from './types';
+import { plainTitle } from './markdown';
 
 /** Lenses above the spec: `316,810 params · Train · Summary · Compare variants`. */
 export function codeLenses(text: string): CodeLensInfo[] {
@@ -24,7 +25,7 @@ export function codeLenses(text: string): CodeLensInfo[] {
     const vat = { offset: v.node.offset, length: v.node.length };
     const vcount = paramsLens(v.model, vat, v.name);
     if (vcount) lenses.push(vcount);
-    lenses.push({ ...vat, title: 'Train variant', command: 'modelSpec.trainModel', tooltip: `Train variant "${v.name}" only`, variant: v.name });
+    lenses.push({ ...vat, title: 'Train variant', command: 'modelSpec.trainModel', tooltip: plainTitle(`Train variant "${v.name}" only`), variant: v.name });
   }
   return lenses;
 }

@@ -16,6 +16,7 @@ import { initializerLine } from './initializerFigures';
 import { kerasCall } from './kerasCall';
 import { layerAt, layersUsing, modelAt, type ModelAt } from './modelAt';
 import type { Hover } from './types';
+import { codeBlock, codeSpan } from './markdown';
 
 /** Lines listing layers stop after this many (a 200-layer spec shares one default). */
 const MAX_LISTED = 8;
@@ -50,12 +51,10 @@ export function hover(text: string, offset: number): Hover | undefined {
 }
 
 /** `name` in code, safe for any characters. */
-function code(s: string): string {
-  return s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``;
-}
+const code = codeSpan;
 
 function pythonBlock(s: string): string {
-  return '```python\n' + s + '\n```';
+  return codeBlock(s, 'python');
 }
 
 /** A layer: shapes, parameters with the arithmetic, and the Keras call it stands for. */

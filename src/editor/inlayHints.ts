@@ -7,6 +7,7 @@ import type { LayerInfo } from '../core/model';
 import { analysisOf } from './analysisCache';
 import { layersWrittenIn } from './modelAt';
 import type { InlayHint } from './types';
+import { escapeMarkdown } from './markdown';
 
 /** One hint after each layer: output shape and parameter count. */
 export function inlayHints(text: string): InlayHint[] {
@@ -22,7 +23,8 @@ function hint(text: string, l: LayerInfo): InlayHint {
   const total = l.params ? l.params.trainable + l.params.nonTrainable : 0;
   const label = `→ ${formatShape(l.outputShape ?? [])}${total ? ` · ${formatCount(total)} params` : ''}`;
   const nonTrainable = l.params?.nonTrainable ? ` (${formatCount(l.params.nonTrainable)} non-trainable)` : '';
-  const tooltip = `${l.name} (${l.type}): ${l.inputShape ? formatShape(l.inputShape) : '?'} → ${formatShape(l.outputShape ?? [])}\n` +
+  // The tooltip is Markdown: the name is escaped, whatever it holds.
+  const tooltip = `${escapeMarkdown(l.name)} (${l.type}): ${l.inputShape ? formatShape(l.inputShape) : '?'} → ${formatShape(l.outputShape ?? [])}\n` +
     `Params: ${l.params?.formula ?? formatCount(total)}${nonTrainable}`;
   return { offset, label, tooltip };
 }

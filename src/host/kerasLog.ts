@@ -5,7 +5,7 @@
  * the Output channel, the panel's log view) prints these lines. Pure: no I/O, no `vscode`, no
  * Node modules, so the webview bundle imports it too.
  */
-import { pyFormatNumber, pyRepr } from '../trainer/callbacks/pyFormat';
+import { pyFormatNumber, pyRepr } from '../core/pyFormat';
 import type { CallbackWarningMessage, CheckpointMessage, FromTrainer, Metrics, StartedMessage } from '../trainer/protocol';
 import { formatEpochHeader, formatEpochSummaryLine, type MetricPairs } from './progress';
 

@@ -5,7 +5,7 @@
  * running line overwrites the previous one (`\r`) or goes to a log.
  */
 
-import { pyFormatNumber } from '../trainer/callbacks/pyFormat';
+import { pyFormatNumber } from '../core/pyFormat';
 
 /** Ordered `(name, value)` pairs as Keras passes them to the progress bar: `loss` first, then metrics, then `val_*`. */
 export type MetricPairs = ReadonlyArray<readonly [string, number]>;

@@ -7,12 +7,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomicWrite';
+import { RESERVED_RUN_NAMES, RUN_FILES } from '../core/runFiles';
 import { CSV_LINE_TERMINATOR, CsvFormatter } from './callbacks';
 import type { FromTrainer, RunResult } from './protocol';
 
-/** A file-system-safe form of a spec or variant name. */
+/** Longest slug: a run folder's name adds a timestamp to it, and file systems allow 255 bytes. */
+const SLUG_MAX = 80;
+
+/** Names Windows reserves in every folder, with or without an extension (`CON`, `nul.txt`, `COM1`). */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)/i;
+
+/** A file-system-safe form of a spec or variant name: ASCII, short, never a Windows device name. */
 export function slug(name: string): string {
-  return name.trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'model';
+  const s = name.trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, SLUG_MAX).replace(/[-.]+$/, '') || 'model';
+  return WINDOWS_RESERVED.test(s) ? `${s}_` : s;
 }
 
 function timestamp(d: Date): string {
@@ -32,15 +40,21 @@ export class RunFolder {
     for (let i = 2; fs.existsSync(dir); i++) dir = `${base}-${i}`;
     fs.mkdirSync(dir, { recursive: true });
     this.dir = dir;
-    this.events = fs.openSync(path.join(dir, 'events.jsonl'), 'a');
+    this.events = fs.openSync(path.join(dir, RUN_FILES.events), 'a');
   }
 
-  /** Resolves a path a callback asked for, refusing any that leaves the run folder. */
+  /**
+   * Resolves a path a callback asked for, refusing any that leaves the run folder or names its
+   * own files, and creates its parent folders (`logs/train.csv`).
+   */
   inside(relative: string): string {
     const p = path.resolve(this.dir, relative);
-    if (path.isAbsolute(relative) || !(p === this.dir || p.startsWith(this.dir + path.sep))) {
-      throw new Error(`"${relative}" is outside the run folder; callback paths must be relative and stay inside it.`);
+    if (path.isAbsolute(relative) || !p.startsWith(this.dir + path.sep)) {
+      throw new Error(`"${relative}" is outside the run folder or is the folder itself; callback paths must name a file inside it.`);
     }
+    const first = path.relative(this.dir, p).split(path.sep)[0].toLowerCase();
+    if (RESERVED_RUN_NAMES.includes(first)) throw new Error(`"${relative}" would overwrite the run's own ${first}; use another name.`);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
     return p;
   }
 
@@ -56,11 +70,11 @@ export class RunFolder {
   /** Rewrites history.csv (Keras CSVLogger format) with one more epoch. */
   epoch(epoch: number, logs: Record<string, number>): void {
     this.csvLines.push(...this.csv.formatEpoch(epoch, logs, epoch === 0).map((l) => l + CSV_LINE_TERMINATOR));
-    this.write('history.csv', this.csvLines.join(''));
+    this.write(RUN_FILES.history, this.csvLines.join(''));
   }
 
   result(r: RunResult): void {
-    this.write('result.json', JSON.stringify(r, null, 2) + '\n');
+    this.write(RUN_FILES.result, JSON.stringify(r, null, 2) + '\n');
   }
 
   close(): void {

@@ -70,6 +70,8 @@ async function prepare(start: StartMessage): Promise<Prepared> {
   const backend = await initBackend(start.backend, start.threads ? { wasmThreads: start.threads } : {});
   const data = await loadDataset(dataSpec, { baseDir: path.dirname(start.specPath) });
   await prepareInitialWeights(spec, path.dirname(start.specPath));
+  // Keras runs one batch of the whole set when batch_size is larger than it.
+  spec.fit.batch_size = Math.max(1, Math.min(spec.fit.batch_size, data.train.count));
   checkLabels(spec, data);
   const engine = selectEngine({ engine: start.engine ?? 'auto', backendChoice: start.backend, backendName: backend.name, threads: start.threads }, spec, data.train);
   return { spec, summary: summaryText(spec), data, backend, engine };

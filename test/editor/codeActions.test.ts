@@ -103,7 +103,7 @@ describe('editor: quick fixes', () => {
 
   it('softmax with binary_crossentropy: sigmoid, preferred unless the dataset has more than two classes', () => {
     const noData = (s: string): string => s.replace('"data": { "dataset": "mnist", "scale": 255, "validation": { "first": 5000 } },', '');
-    const src = noData(spec(`{ "type": "Flatten", "input_shape": [4] }, { "type": "Dense", "units": 1, "activation": "soft|max" }`, '', '"compile": { "loss": "binary_crossentropy" }'));
+    const src = noData(spec(`{ "type": "Flatten", "input_shape": [2, 2] }, { "type": "Dense", "units": 1, "activation": "soft|max" }`, '', '"compile": { "loss": "binary_crossentropy" }'));
     assert.ok(fixOnly(src, Code.SoftmaxBinaryCrossentropy).includes('"activation": "sigmoid"'));
     const mnist = spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 10, "activation": "soft|max" }`, '', '"compile": { "loss": "binary_crossentropy" }');
     assert.strictEqual(fixes(mnist, Code.SoftmaxBinaryCrossentropy)[0].action.isPreferred, false);

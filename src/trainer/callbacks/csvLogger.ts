@@ -2,7 +2,7 @@
 
 import * as fs from 'fs';
 import { compareCodePoints } from './monitor';
-import { pyRepr } from './pyFormat';
+import { pyRepr } from '../../core/pyFormat';
 import type { Callback, Logs } from './types';
 
 /**

@@ -1,6 +1,6 @@
 /** Keras 3 `ModelCheckpoint` (keras/src/callbacks/model_checkpoint.py), saving at each epoch end. */
 
-import { FilepathTemplate } from './formatPath';
+import { FilepathTemplate } from '../../core/filepathTemplate';
 import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolveDirection, sortedKeys } from './monitor';
 import type { CallbackWarningMessage } from '../protocol';
 import type { Callback, Logs, TrainingControl } from './types';

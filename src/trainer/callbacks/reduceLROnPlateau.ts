@@ -1,7 +1,7 @@
 /** Keras 3 `ReduceLROnPlateau` (keras/src/callbacks/reduce_lr_on_plateau.py). */
 
 import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolveDirection, sortedKeys } from './monitor';
-import { pyRepr } from './pyFormat';
+import { pyRepr } from '../../core/pyFormat';
 import type { CallbackWarningMessage } from '../protocol';
 import type { Callback, Logs, TrainingControl } from './types';
 

@@ -3,9 +3,10 @@
  * `filepath.format(epoch=epoch + 1, **logs)`, e.g. `ckpt-{epoch:02d}-{val_loss:.2f}`.
  */
 
-import { compareCodePoints } from './monitor';
 import { pyFormatNumber, pyFormatString, pyStr } from './pyFormat';
-import type { Logs } from './types';
+
+/** Epoch logs by Keras key (`loss`, `val_accuracy`, ...). */
+type Logs = Readonly<Record<string, number>>;
 
 /** A filepath template that cannot be parsed or filled; the message says why. */
 export class FilepathFormatError extends Error {
@@ -119,7 +120,8 @@ export class FilepathTemplate {
       const isEpoch = part.name === 'epoch';
       const value = isEpoch ? epoch : Object.prototype.hasOwnProperty.call(logs, part.name) ? logs[part.name] : undefined;
       if (value === undefined) {
-        const available = ['epoch', ...Object.keys(logs).sort(compareCodePoints)];
+        // Python sorts by code point; for these keys that is JavaScript's default order.
+        const available = ['epoch', ...Object.keys(logs).sort()];
         fail(
           this.template,
           `'${part.name}' is not in the epoch logs; available keys: ${available.join(', ')}`,
