@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { applyEdits, modify } from 'jsonc-parser';
-import type { StartMessage } from '../src/trainer/protocol';
+import type { StartMessage } from '../src/shared/trainerProtocol';
 import { trainOne, type Trained } from './trainBench';
 
 const ROOT = path.resolve(__dirname, '..', '..');

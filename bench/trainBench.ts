@@ -11,7 +11,7 @@ import { fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
+import type { FromTrainer, RunResult, StartMessage } from '../src/shared/trainerProtocol';
 import type { BackendChoice } from '../src/trainer/backend';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -5,7 +5,7 @@ import { KERAS_ONLY_METRICS } from '../src/core/registry/kerasMetrics';
 import { comparisonTable } from '../src/cli/trainCommand';
 import { bestOf, higherIsBetter } from '../src/panel/series';
 import { newRun, reduceRun } from '../src/panel/state';
-import type { FromTrainer, RunResult } from '../src/trainer/protocol';
+import type { FromTrainer, RunResult } from '../src/shared/trainerProtocol';
 
 /** A history where precision peaks at epoch 2 while val_loss is lowest at epoch 3. */
 const HISTORY = {

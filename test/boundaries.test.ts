@@ -35,12 +35,26 @@ const npm = (...names: string[]) => (target: string): boolean => names.some((n) 
 const either = (...tests: ((t: string) => boolean)[]) => (target: string): boolean => tests.some((t) => t(target));
 
 describe('folder boundaries', () => {
-  it('src/core imports neither vscode, nor TensorFlow.js, nor the trainer, editor, extension, CLI or host code', () => {
-    assert.deepStrictEqual(violations('src/core', either(npm('vscode', '@tensorflow'), under('src/trainer', 'src/editor', 'src/extension', 'src/cli', 'src/host', 'src/panel', 'webview'))), []);
+  it('src/core imports neither vscode, nor TensorFlow.js, nor the trainer, editor, extension, CLI, host or shared code', () => {
+    assert.deepStrictEqual(violations('src/core', either(npm('vscode', '@tensorflow'), under('src/trainer', 'src/editor', 'src/extension', 'src/cli', 'src/host', 'src/panel', 'src/shared', 'webview'))), []);
   });
 
-  it('the trainer never imports vscode, nor the editor, extension, CLI or host code', () => {
-    assert.deepStrictEqual(violations('src/trainer', either(npm('vscode'), under('src/editor', 'src/extension', 'src/cli', 'src/host', 'webview'))), []);
+  it('the trainer never imports vscode, nor the editor, extension, CLI, host or panel code', () => {
+    assert.deepStrictEqual(violations('src/trainer', either(npm('vscode'), under('src/editor', 'src/extension', 'src/cli', 'src/host', 'src/panel', 'webview'))), []);
+  });
+
+  it('host code (the trainer client) runs in the CLI and the extension host: no vscode', () => {
+    assert.deepStrictEqual(violations('src/host', either(npm('vscode'), under('src/extension', 'src/cli', 'src/trainer', 'webview'))), []);
+  });
+
+  it('src/shared runs everywhere, the webview included: no vscode, no Node modules, nothing but core types and itself', () => {
+    const node = (t: string): boolean => !t.startsWith('src/') && !t.startsWith('webview') && !t.startsWith('.');
+    assert.deepStrictEqual(violations('src/shared', either(node, under('src/trainer', 'src/host', 'src/cli', 'src/extension', 'src/editor', 'src/panel', 'webview'))), []);
+  });
+
+  it('exactly one source file starts the trainer process', () => {
+    const forking = sources('src').filter((f) => /\bfork\(/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    assert.deepStrictEqual(forking, ['src/host/trainerClient.ts']);
   });
 
   it('the editor features never import vscode or the trainer', () => {
@@ -48,7 +62,7 @@ describe('folder boundaries', () => {
   });
 
   it('the webview imports only its own files, its protocol and the code shared with it', () => {
-    const allowed = either(under('webview', 'src/panel', 'src/trainer/protocol'), npm('uplot', '@vscode/webview-ui-toolkit'));
+    const allowed = either(under('webview', 'src/panel', 'src/shared'), npm('uplot', '@vscode/webview-ui-toolkit'));
     assert.deepStrictEqual(violations('webview', (t) => !allowed(t)), []);
   });
 

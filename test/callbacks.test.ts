@@ -26,7 +26,7 @@ import {
 } from '../src/trainer/callbacks';
 import { resolveRef } from '../src/core/resolve';
 import type { Callback, CallbackEvent, Logs, TrainingControl } from '../src/trainer/callbacks';
-import { kerasLogLines } from '../src/host/kerasLog';
+import { kerasLogLines } from '../src/shared/kerasLog';
 
 /** The messages the panel draws as markers (the others are for the log only). */
 const MARKER_TYPES = new Set(['earlyStopping', 'checkpoint', 'learningRate']);

@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/trainer/backend';
 import { conv2dDilatedInputGradient, conv2dFilterGradient } from '../src/trainer/convGradients';
-import type { FromTrainer } from '../src/trainer/protocol';
+import type { FromTrainer } from '../src/shared/trainerProtocol';
 import { train } from '../src/trainer/train';
 import { mulberry32 } from './helpers';
 

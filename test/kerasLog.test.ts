@@ -1,5 +1,5 @@
 /**
- * The Keras-style log (src/host/kerasLog.ts) as each host prints it: the CLI, the extension's
+ * The Keras-style log (src/shared/kerasLog.ts) as each host prints it: the CLI, the extension's
  * Output channel and the panel's log view show the same lines for the same trainer messages.
  */
 import * as assert from 'assert';
@@ -8,9 +8,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { main } from '../src/cli/main';
 import { outputChannelLines } from '../src/extension/outputLog';
-import { kerasLogLines } from '../src/host/kerasLog';
+import { kerasLogLines } from '../src/shared/kerasLog';
 import { loadRun } from '../src/panel/state';
-import type { FromTrainer } from '../src/trainer/protocol';
+import type { FromTrainer } from '../src/shared/trainerProtocol';
 import { train } from '../src/trainer/train';
 import { ROOT } from './helpers';
 import { RECORDED_RUN_DIR } from './panel/fixtures';

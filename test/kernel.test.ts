@@ -9,7 +9,7 @@ import { buildModel } from '../src/trainer/buildModel';
 import { compileModel } from '../src/trainer/compileModel';
 import { DenseKernel, KERNEL_ENGINE, kernelPlan, kernelWasmPath } from '../src/trainer/engines/denseKernel';
 import { selectEngine, SplitEvaluator } from '../src/trainer/engines';
-import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
+import type { FromTrainer, RunResult, StartMessage } from '../src/shared/trainerProtocol';
 import { train } from '../src/trainer/train';
 import { assertClose, compare, denseSpec, planOf, randomSplit } from './kernelCompare';
 

@@ -9,7 +9,7 @@ import { initBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/buildModel';
 import { compileModel } from '../src/trainer/compileModel';
 import { DenseKernel, kernelPlan, kernelWasmPath } from '../src/trainer/engines/denseKernel';
-import type { FromTrainer, RunResult } from '../src/trainer/protocol';
+import type { FromTrainer, RunResult } from '../src/shared/trainerProtocol';
 import { splitTensors } from '../src/trainer/splitTensors';
 import { train } from '../src/trainer/train';
 import { mulberry32 } from './helpers';

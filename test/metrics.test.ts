@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { FromTrainer, RunResult } from '../src/trainer/protocol';
+import type { FromTrainer, RunResult } from '../src/shared/trainerProtocol';
 import { train } from '../src/trainer/train';
 import { mulberry32 } from './helpers';
 

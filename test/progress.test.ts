@@ -8,7 +8,7 @@ import {
   formatProgressLine,
   formatProgressValue,
   formatTimePerUnit,
-} from '../src/host/progress';
+} from '../src/shared/progress';
 
 describe('progress: Keras 2 Progbar lines', () => {
   it('epoch header is 1-based', () => {

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { unzipSync } from 'fflate';
 import { train } from '../src/trainer/train';
-import type { FromTrainer } from '../src/trainer/protocol';
+import type { FromTrainer } from '../src/shared/trainerProtocol';
 
 // ---- A reader of its own (not the writer's code): bitwise CRC-32C and a generic protobuf walk.
 

@@ -4,9 +4,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../src/cli/main';
-import { kerasLogLines } from '../src/host/kerasLog';
+import { kerasLogLines } from '../src/shared/kerasLog';
 import { train } from '../src/trainer/train';
-import type { FromTrainer, RunResult, StartMessage } from '../src/trainer/protocol';
+import type { FromTrainer, RunResult, StartMessage } from '../src/shared/trainerProtocol';
 import { ROOT } from './helpers';
 
 /** A small MLP on a real-MNIST slice: fast enough for unit tests, real data all the same. */

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { TrainerClient } from '../src/host/trainerClient';
-import type { FromTrainer, StartMessage } from '../src/trainer/protocol';
+import type { FromTrainer, StartMessage } from '../src/shared/trainerProtocol';
 import { ROOT } from './helpers';
 
 const FAKE = path.join(ROOT, 'test', 'fixtures', 'fakeTrainer.js');

@@ -2,7 +2,7 @@
  * After training: the test metrics, the confusion matrix as a heat-map table, and the most
  * confidently misclassified test images with their true and predicted labels.
  */
-import type { Classification, Misclassified } from '../src/trainer/protocol';
+import type { Classification, Misclassified } from '../src/shared/trainerProtocol';
 import type { RunView } from '../src/panel/protocol';
 import { formatInteger, formatMetric, formatPercent, h } from './dom';
 

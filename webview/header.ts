@@ -3,7 +3,7 @@
  * the latest running metrics, a run picker and the Stop button.
  */
 import type { PanelState, RunView } from '../src/panel/protocol';
-import { isLearningRate } from '../src/host/kerasLog';
+import { isLearningRate } from '../src/shared/kerasLog';
 import { runLabel } from '../src/panel/compare';
 import { runTiming } from '../src/panel/state';
 import type { ViewContext } from './context';

@@ -4,7 +4,7 @@
  * loss, and the best epoch, early stopping and learning-rate changes marked.
  */
 import type { RunView } from '../src/panel/protocol';
-import { isLearningRate } from '../src/host/kerasLog';
+import { isLearningRate } from '../src/shared/kerasLog';
 import { smooth } from '../src/panel/series';
 import { LineChart, type ChartData, type ChartMarker, type LineSeries } from './chart';
 import type { ViewContext } from './context';

@@ -1,7 +1,7 @@
 /** `modelspec evaluate <run dir>`: a trained run's model on its spec's test split. */
 import * as path from 'path';
 import { BACKENDS, choiceNames } from '../core/registry/training';
-import type { Classification } from '../trainer/protocol';
+import type { Classification } from '../shared/trainerProtocol';
 import { UsageError } from './args';
 import type { Command } from './command';
 import { backendFlag } from './trainCommand';

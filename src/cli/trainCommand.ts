@@ -1,7 +1,7 @@
 /**
  * `modelspec train`: trains a spec's variants one after another, each in its own trainer child
  * process (through src/host/trainerClient.ts), and prints the Keras-style log the trainer's
- * messages render to (src/host/kerasLog.ts), or the messages as JSON Lines with --json.
+ * messages render to (src/shared/kerasLog.ts), or the messages as JSON Lines with --json.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,10 +11,10 @@ import { BACKENDS, ENGINES, choiceNames } from '../core/registry/training';
 import { LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames } from '../core/resolve';
 import type { BackendChoice } from '../trainer/backend';
-import { f4, kerasLogLines, plural, shownMetrics, type LogContext } from '../host/kerasLog';
-import { estimateStepDuration, formatProgressLine } from '../host/progress';
+import { f4, kerasLogLines, plural, shownMetrics, type LogContext } from '../shared/kerasLog';
+import { estimateStepDuration, formatProgressLine } from '../shared/progress';
 import { TrainerClient, type TrainerOutcome } from '../host/trainerClient';
-import type { BatchMessage, EngineChoice, EpochMessage, FromTrainer, Metrics, RunResult, StartMessage } from '../trainer/protocol';
+import type { BatchMessage, EngineChoice, EpochMessage, FromTrainer, Metrics, RunResult, StartMessage } from '../shared/trainerProtocol';
 import { intFlag, UsageError, type Parsed } from './args';
 import type { Command, Io } from './command';
 
@@ -128,7 +128,7 @@ export function comparisonTable(runs: readonly (RunRecord & Partial<Pick<RunStat
 }
 
 /**
- * One run's messages on the terminal: the Keras log lines (src/host/kerasLog.ts), and on a
+ * One run's messages on the terminal: the Keras log lines (src/shared/kerasLog.ts), and on a
  * terminal the live progress bar, drawn in place from `batch` messages, where a log has the
  * epoch's line.
  */

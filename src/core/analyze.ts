@@ -4,7 +4,8 @@
  */
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { Code, dedupe, type Diagnostic } from './diagnostics';
-import { Reporter, checkFields, properties } from './checkStructure';
+import { Reporter, checkFields } from './checkStructure';
+import { properties } from './jsonTree';
 import { analyzeModel, type ModelInfo } from './model';
 import { mergePatchNodes } from './mergePatch';
 import { SPEC_FIELDS } from './specFields';

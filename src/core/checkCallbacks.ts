@@ -7,7 +7,8 @@
 import { checkpointFormat, checkpointFormatProblem, tfjsCheckpointFolder } from './keras/checkpointFormat';
 import { getNodeValue, type Node } from 'jsonc-parser';
 import { Code, type JsonPath } from './diagnostics';
-import { type Reporter, properties } from './checkStructure';
+import { type Reporter } from './checkStructure';
+import { properties } from './jsonTree';
 import { didYouMean } from './didYouMean';
 import { FilepathFormatError, parseTemplate, type TemplatePart } from './filepathTemplate';
 import { parseFormatSpec, pyFormatNumber, pyFormatString, pyStr } from './pyFormat';

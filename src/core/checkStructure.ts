@@ -5,6 +5,7 @@
 import type { Node } from 'jsonc-parser';
 import { Code, type Diagnostic, type JsonPath, type Severity } from './diagnostics';
 import { didYouMean } from './didYouMean';
+import { openBrace, properties, quote } from './jsonTree';
 import {
   COMMON_LAYER_FIELDS, KIND_WORDS, LAYERS, NAMED, lookup, lookupLayer, suggest,
   type Field, type NameKind, type NamedEntry, type ValueType,
@@ -36,30 +37,7 @@ export class Reporter {
   }
 }
 
-/** The property nodes of an object node, keyed by name (the first of duplicates). */
-export function properties(obj: Node | undefined): Map<string, { key: Node; value: Node | undefined; prop: Node }> {
-  const map = new Map<string, { key: Node; value: Node | undefined; prop: Node }>();
-  if (obj?.type !== 'object') return map;
-  for (const prop of obj.children ?? []) {
-    const key = prop.children?.[0];
-    if (!key || typeof key.value !== 'string' || map.has(key.value)) continue;
-    map.set(key.value, { key, value: prop.children?.[1], prop });
-  }
-  return map;
-}
 
-/** A short quote of a node's value for messages. */
-export function quote(node: Node): string {
-  let s: string;
-  switch (node.type) {
-    case 'string': s = JSON.stringify(node.value); break;
-    case 'number': case 'boolean': case 'null': s = String(node.value); break;
-    case 'array': s = 'an array'; break;
-    case 'object': s = 'an object'; break;
-    default: s = 'a value';
-  }
-  return s.length > 40 ? s.slice(0, 37) + '...' : s;
-}
 
 const article = (node: Node): string =>
   ({ string: 'a string', number: 'a number', boolean: 'a boolean', null: 'null', array: 'an array', object: 'an object' } as Record<string, string>)[node.type] ?? 'a value';
@@ -150,10 +128,6 @@ export function checkFields(obj: Node, fields: readonly Field[], path: JsonPath,
 
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** The `{` of an object: where a missing-key problem is shown. */
-export function openBrace(obj: Node): Node {
-  return { ...obj, length: 1, children: undefined };
-}
 
 /** Checks one value against its type. `label` names it in messages (`"units"`). */
 export function checkValue(node: Node, t: ValueType, path: JsonPath, ctx: CheckContext, label: string): void {

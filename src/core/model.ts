@@ -5,7 +5,8 @@
  */
 import { getNodeValue, type Node } from 'jsonc-parser';
 import { Code, type JsonPath } from './diagnostics';
-import { type Reporter, properties, openBrace } from './checkStructure';
+import { type Reporter } from './checkStructure';
+import { properties, openBrace } from './jsonTree';
 import { checkCallbacks } from './checkCallbacks';
 import {
   COMMON_LAYER_FIELDS, formatCount, formatShape, lookup, lookupActivation, lookupLayer, lookupLoss, lookupOptimizer,

@@ -6,7 +6,7 @@ import { getNodeValue, type Node } from 'jsonc-parser';
 import { analyze, hasErrors, type Analysis } from './analyze';
 import type { Diagnostic } from './diagnostics';
 import type { ModelInfo } from './model';
-import { properties } from './checkStructure';
+import { properties } from './jsonTree';
 import { COMPILE_FIELDS, FIT_FIELDS } from './specFields';
 import { lookup, type Field, type Json, type NameKind, type ParamCount, type Shape } from './registry';
 import type { DataSpec } from './data/dataSpec';

@@ -5,7 +5,7 @@
  */
 import { findNodeAtOffset, getNodePath, type Node } from 'jsonc-parser';
 import type { Analysis } from '../core/analyze';
-import { properties } from '../core/checkStructure';
+import { properties } from '../core/jsonTree';
 import { Code, type Diagnostic, type JsonPath } from '../core/diagnostics';
 import type { LayerInfo, ModelInfo } from '../core/model';
 import { analysisOf } from './analysisCache';

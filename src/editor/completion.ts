@@ -6,7 +6,7 @@
  * never equal a schema item's at the same place (a test runs the JSON language service to check).
  */
 import { createScanner, getLocation, getNodeValue, SyntaxKind, type Node } from 'jsonc-parser';
-import { properties } from '../core/checkStructure';
+import { properties } from '../core/jsonTree';
 import type { JsonPath } from '../core/diagnostics';
 import type { LayerInfo, ModelInfo } from '../core/model';
 import { lookupLoss, type Json } from '../core/registry';

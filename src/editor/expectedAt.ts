@@ -5,7 +5,8 @@
  * matching paths by hand.
  */
 import type { Node } from 'jsonc-parser';
-import { properties, defaultableFields } from '../core/checkStructure';
+import { defaultableFields } from '../core/checkStructure';
+import { properties } from '../core/jsonTree';
 import type { JsonPath } from '../core/diagnostics';
 import { COMMON_LAYER_FIELDS, lookup, lookupLayer, type Field, type NameKind, type ValueType } from '../core/registry';
 import { SPEC_FIELDS, VARIANT_FIELDS } from '../core/specFields';

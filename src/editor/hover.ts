@@ -6,7 +6,7 @@
  */
 import { findNodeAtOffset, getNodePath, getNodeValue, type Node } from 'jsonc-parser';
 import type { Analysis, VariantInfo } from '../core/analyze';
-import { properties } from '../core/checkStructure';
+import { properties } from '../core/jsonTree';
 import type { JsonPath } from '../core/diagnostics';
 import type { LayerInfo, ModelInfo } from '../core/model';
 import { formatCount, formatShape, lookup, lookupLoss, type Json, type NameKind } from '../core/registry';

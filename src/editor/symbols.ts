@@ -5,7 +5,7 @@
  */
 import { getNodeValue, type Node } from 'jsonc-parser';
 import type { Analysis } from '../core/analyze';
-import { properties } from '../core/checkStructure';
+import { properties } from '../core/jsonTree';
 import type { LayerInfo } from '../core/model';
 import { formatCount, formatShape, type Json } from '../core/registry';
 import { analysisOf } from './analysisCache';

@@ -4,7 +4,7 @@
  * line). jsonc-parser's `modify` would reformat the whole object.
  */
 import type { Node } from 'jsonc-parser';
-import { properties } from '../core/checkStructure';
+import { properties } from '../core/jsonTree';
 import type { TextEdit } from './types';
 
 /** Replaces a node's text. */

@@ -1,7 +1,7 @@
 /** The `modelSpec.*` commands. Each takes an optional spec URI (CodeLens, editor title) and falls back to the active editor. */
 import * as vscode from 'vscode';
 import { newSpecText } from '../editor';
-import { LANGUAGE_ID } from './diagnostics';
+import { LANGUAGE_ID } from './language';
 import { SUMMARY_SCHEME, SummaryDocumentProvider, summaryUri } from './summaryDocument';
 
 /** The spec a command acts on: its argument, else the active `modelspec` editor's document. */

@@ -2,9 +2,8 @@
 import * as vscode from 'vscode';
 import { analysisOf } from '../editor/analysisCache';
 import { toDiagnostic } from './convert';
+import { LANGUAGE_ID } from './language';
 
-/** The language id of model specs. */
-export const LANGUAGE_ID = 'modelspec';
 
 /** Long enough to skip most keystrokes of a word, short enough to feel live. */
 const DEBOUNCE_MS = 200;

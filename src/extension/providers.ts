@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import * as editor from '../editor';
 import { COMPLETION_KIND, DIAGNOSTIC_SOURCE, SYMBOL_KIND, fromLspCompletion, fromLspMarkup, fromLspRange, rangeAt } from './convert';
-import { LANGUAGE_ID } from './diagnostics';
+import { LANGUAGE_ID } from './language';
 import type { SelectionRange } from 'vscode-json-languageservice';
 import { SchemaFeatures } from './schemaFeatures';
 

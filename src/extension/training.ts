@@ -9,12 +9,12 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { analyze } from '../core/analyze';
 import { resolveSpec, variantNames } from '../core/resolve';
-import { shownMetrics } from '../host/kerasLog';
-import { formatEta, formatProgressValue } from '../host/progress';
+import { shownMetrics } from '../shared/kerasLog';
+import { formatEta, formatProgressValue } from '../shared/progress';
 import { TrainerClient, type TrainerOutcome } from '../host/trainerClient';
 import type { BackendChoice } from '../trainer/backend';
-import type { EngineChoice, FromTrainer, StartMessage } from '../trainer/protocol';
-import { LANGUAGE_ID } from './diagnostics';
+import type { EngineChoice, FromTrainer, StartMessage } from '../shared/trainerProtocol';
+import { LANGUAGE_ID } from './language';
 import { outputChannelLines } from './outputLog';
 
 /** Context key: true while any run is training (enables "Stop Training"). */

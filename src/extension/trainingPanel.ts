@@ -1,6 +1,6 @@
 /**
  * The training panel: one webview (webview/ bundle) showing live and past runs. The state lives
- * here in a PanelHost (src/panel/host.ts); the webview asks for it with `ready` and redraws from
+ * here in a PanelHost (src/extension/panelHost.ts); the webview asks for it with `ready` and redraws from
  * it, so hiding, reshowing or reloading loses nothing. After a window reload the panel is
  * restored by the serializer and re-reads the runs folder.
  */
@@ -8,11 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../core/atomicWrite';
-import { PanelHost, type HostRequest } from '../panel/host';
-import { makeNonce, panelHtml } from '../panel/html';
+import { PanelHost, type HostRequest } from './panelHost';
+import { makeNonce, panelHtml } from './panelHtml';
 import type { FromWebview, RunSummary, ToWebview } from '../panel/protocol';
 import { loadRun, summarizeResult } from '../panel/state';
-import type { FromTrainer } from '../trainer/protocol';
+import type { FromTrainer } from '../shared/trainerProtocol';
 import { trainingSettings, type TrainingController, type TrainingListener } from './training';
 
 const VIEW_TYPE = 'modelSpec.trainingPanel';

@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomicWrite';
-import type { FromTrainer, RunResult, StartMessage, ToTrainer } from '../trainer/protocol';
+import type { FromTrainer, RunResult, StartMessage, ToTrainer } from '../shared/trainerProtocol';
 
 /** How one trainer process ended. */
 export interface TrainerOutcome {

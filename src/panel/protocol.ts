@@ -7,7 +7,7 @@
  * `update`s: the same actions the host applied to its own copy of the state, so both sides run
  * one reducer (`state.ts`) and a reloaded or reshown webview loses nothing.
  */
-import type { BatchMessage, Classification, EarlyStoppingMessage, FromTrainer, LearningRateMessage, Metrics, RunResult, StartedMessage } from '../trainer/protocol';
+import type { BatchMessage, Classification, EarlyStoppingMessage, FromTrainer, LearningRateMessage, Metrics, RunResult, StartedMessage } from '../shared/trainerProtocol';
 
 /** A run is named by its run folder (`<runs dir>/<spec>/<timestamp>-<variant>`), as the host sees it. */
 export type RunId = string;

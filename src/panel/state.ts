@@ -4,8 +4,8 @@
  * `vscode`, no DOM, no I/O (the host reads the files and passes their text), so the host and the
  * webview run the same code and reach the same state.
  */
-import { kerasLogLines } from '../host/kerasLog';
-import type { FromTrainer, Metrics, RunResult } from '../trainer/protocol';
+import { kerasLogLines } from '../shared/kerasLog';
+import type { FromTrainer, Metrics, RunResult } from '../shared/trainerProtocol';
 import type { History, PanelAction, PanelState, RunId, RunStatus, RunSummary, RunView, TrainerAction } from './protocol';
 import { bestEpoch } from '../core/bestEpoch';
 import { emptyBatchSeries, finiteOrNull, pushBatchPoint } from './series';

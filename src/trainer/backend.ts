@@ -17,7 +17,7 @@ import { installConvGradients } from './convGradients';
 import { installFastWasmMatMul } from './wasmMatMul';
 
 import { BACKENDS, choiceNames } from '../core/registry/training';
-import type { BackendChoice } from './protocol';
+import type { BackendChoice } from '../shared/trainerProtocol';
 
 /** What the user asked for (`--backend`); defined with the protocol, which carries it. */
 export type { BackendChoice };

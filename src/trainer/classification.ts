@@ -8,7 +8,7 @@ import { BUILTIN_DATASETS } from '../core/data/dataSpec';
 import type { Split } from '../core/data/load';
 import { lookupLoss } from '../core/registry';
 import type { ResolvedSpec } from '../core/resolve';
-import type { Classification, Misclassified } from './protocol';
+import type { Classification, Misclassified } from '../shared/trainerProtocol';
 
 /** How many misclassified examples to keep. */
 export const MISCLASSIFIED_KEPT = 24;

@@ -12,7 +12,7 @@ import { classify } from './classification';
 import { compileModel } from './compileModel';
 import { SplitEvaluator } from './engines';
 import { loadModel } from './modelFiles';
-import type { Classification, Metrics, RunResult } from './protocol';
+import type { Classification, Metrics, RunResult } from '../shared/trainerProtocol';
 
 export interface RunEvaluation {
   runDir: string;

@@ -18,7 +18,7 @@ import { compileModel, getLearningRate, setLearningRate } from './compileModel';
 import { buildModel } from './buildModel';
 import { logKeys, type Engine, type EngineSelection } from './engines';
 import { saveModel } from './modelFiles';
-import type { BatchMessage, FromTrainer, RunResult } from './protocol';
+import type { BatchMessage, FromTrainer, RunResult } from '../shared/trainerProtocol';
 import { randomSeed } from './random';
 import type { RunFolder } from './runFolder';
 import { scheduleOf } from './schedules';

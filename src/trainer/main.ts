@@ -3,7 +3,7 @@
  * the CLI or the extension. It speaks protocol.ts over IPC: `ready`, then one `start`, progress
  * messages, and `done` or `error`. `cancel` stops after the current batch.
  */
-import type { FromTrainer, ToTrainer } from './protocol';
+import type { FromTrainer, ToTrainer } from '../shared/trainerProtocol';
 import { train } from './train';
 
 function send(m: FromTrainer): void {

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { writeFileAtomic } from '../core/atomicWrite';
 import { RESERVED_RUN_NAMES, RUN_FILES } from '../core/runFiles';
 import { CSV_LINE_TERMINATOR, CsvFormatter } from './callbacks';
-import type { FromTrainer, RunResult } from './protocol';
+import type { FromTrainer, RunResult } from '../shared/trainerProtocol';
 
 /** Longest slug: a run folder's name adds a timestamp to it, and file systems allow 255 bytes. */
 const SLUG_MAX = 80;

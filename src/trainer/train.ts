@@ -12,7 +12,7 @@ import { initBackend, type BackendInfo } from './backend';
 import { selectEngine, type EngineSelection } from './engines';
 import { fit } from './fit';
 import { prepareInitialWeights } from './initialWeights';
-import type { FromTrainer, RunResult, StartedMessage, StartMessage } from './protocol';
+import type { FromTrainer, RunResult, StartedMessage, StartMessage } from '../shared/trainerProtocol';
 import { RunFolder } from './runFolder';
 
 export interface TrainHooks {

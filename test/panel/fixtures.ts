@@ -1,7 +1,7 @@
 /** The recorded run under test/fixtures: a real 3-epoch training of the notebook's glorot_normal variant. */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { FromTrainer } from '../../src/trainer/protocol';
+import type { FromTrainer } from '../../src/shared/trainerProtocol';
 
 /** The run folder (events.jsonl, result.json, history.csv), found from the compiled test folder (out/test/panel). */
 export const RECORDED_RUN_DIR = path.resolve(__dirname, '../../..', 'test/fixtures/recorded/mnist-initializers/20261124-212135-glorot_normal');

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { PanelHost, type HostRequest } from '../../src/panel/host';
-import { panelCsp, panelHtml, makeNonce } from '../../src/panel/html';
+import { PanelHost, type HostRequest } from '../../src/extension/panelHost';
+import { panelCsp, panelHtml, makeNonce } from '../../src/extension/panelHtml';
 import type { PanelState, ToWebview } from '../../src/panel/protocol';
 import { applyAction } from '../../src/panel/state';
 import { notebookRuns, syntheticRun } from './syntheticRuns';

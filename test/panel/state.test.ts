@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { FromTrainer } from '../../src/trainer/protocol';
+import type { FromTrainer } from '../../src/shared/trainerProtocol';
 import type { PanelState, RunView } from '../../src/panel/protocol';
 import { applyAction, comparedRuns, initialPanelState, listRuns, loadRun, MAX_LOG_LINES, runTiming, summarizeResult } from '../../src/panel/state';
 import { MAX_BATCH_POINTS } from '../../src/panel/series';

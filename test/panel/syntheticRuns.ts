@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Classification, FromTrainer, Metrics, Misclassified, RunResult, StartedMessage } from '../../src/trainer/protocol';
+import type { Classification, FromTrainer, Metrics, Misclassified, RunResult, StartedMessage } from '../../src/shared/trainerProtocol';
 import { mulberry32 } from '../helpers';
 
 /** How one synthetic run goes. */

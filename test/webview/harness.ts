@@ -9,8 +9,8 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { PanelHost, type HostRequest } from '../../src/panel/host';
-import { makeNonce, panelHtml } from '../../src/panel/html';
+import { PanelHost, type HostRequest } from '../../src/extension/panelHost';
+import { makeNonce, panelHtml } from '../../src/extension/panelHtml';
 import type { FromWebview, ToWebview } from '../../src/panel/protocol';
 import { themeCss, type WebviewTheme } from './themes';
 

@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Locator } from 'playwright-core';
-import type { FromTrainer } from '../../src/trainer/protocol';
+import type { FromTrainer } from '../../src/shared/trainerProtocol';
 import { comparisonColumns, comparisonRows, sortRows, toCsv } from '../../src/panel/compare';
 import { comparedRuns, summarizeResult } from '../../src/panel/state';
 import { recordedMessages, RECORDED_RUN_DIR } from '../panel/fixtures';

@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import type { Analysis } from '../analyze';
-import { properties } from '../checkStructure';
+import { properties } from '../jsonTree';
 import { Code, type Diagnostic } from '../diagnostics';
 import { resolveSpec, type ResolvedLayer } from '../resolve';
 import { KerasFileError, readStoredWeights, type StoredWeight } from './kerasFiles';

@@ -1,7 +1,7 @@
 /** Keras 3 `EarlyStopping` (keras/src/callbacks/early_stopping.py). */
 
 import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolveDirection, sortedKeys } from './monitor';
-import type { CallbackWarningMessage } from '../protocol';
+import type { CallbackWarningMessage } from '../../shared/trainerProtocol';
 import type { Callback, Logs, TrainingControl } from './types';
 
 /**

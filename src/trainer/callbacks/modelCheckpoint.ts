@@ -2,7 +2,7 @@
 
 import { FilepathTemplate } from '../../core/filepathTemplate';
 import { Improvement, MonitorMode, WarnOnce, monitorValue, normalizeMode, resolveDirection, sortedKeys } from './monitor';
-import type { CallbackWarningMessage } from '../protocol';
+import type { CallbackWarningMessage } from '../../shared/trainerProtocol';
 import type { Callback, Logs, TrainingControl } from './types';
 
 /**

@@ -4,7 +4,7 @@
  */
 
 import { kerasMetricDirection, type Direction } from '../../core/registry';
-import type { CallbackWarningMessage, MonitorCallbackName } from '../protocol';
+import type { CallbackWarningMessage, MonitorCallbackName } from '../../shared/trainerProtocol';
 import type { TrainingControl } from './types';
 
 /** The `mode` option of the monitoring callbacks. */

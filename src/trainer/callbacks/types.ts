@@ -2,7 +2,7 @@
  * The contract between the training loop and the Keras-style callbacks.
  * Pure types: no TensorFlow.js, no vscode.
  */
-import type { CallbackMessage, CheckpointMessage, EarlyStoppingMessage, LearningRateMessage } from '../protocol';
+import type { CallbackMessage, CheckpointMessage, EarlyStoppingMessage, LearningRateMessage } from '../../shared/trainerProtocol';
 
 /**
  * Epoch logs keyed by Keras metric names: `loss`, `accuracy`, `val_loss`, `val_accuracy`,
@@ -33,7 +33,7 @@ export interface TrainingControl {
   save(path: string, weightsOnly: boolean): Promise<void>;
   /**
    * Reports what the callback did (or warns), with the numbers and its `verbose` option: the
-   * host renders the Keras-style lines (src/host/kerasLog.ts), the panel draws the markers.
+   * host renders the Keras-style lines (src/shared/kerasLog.ts), the panel draws the markers.
    */
   event(e: CallbackEvent): void;
 }

@@ -8,7 +8,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LoadedData, Split } from '../../core/data/load';
 import type { ResolvedSpec } from '../../core/resolve';
-import type { Metrics } from '../protocol';
+import type { Metrics } from '../../shared/trainerProtocol';
 
 /** What an engine trains: the compiled TensorFlow.js model (the reference copy of the weights) and its data. */
 export interface EngineSetup {

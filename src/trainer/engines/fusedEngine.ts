@@ -5,7 +5,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../../core/data/load';
-import type { Metrics } from '../protocol';
+import type { Metrics } from '../../shared/trainerProtocol';
 import { DenseKernel, type KernelPlan } from './denseKernel';
 import { logKeys, type Engine, type EngineSetup } from './engine';
 import { SplitEvaluator } from './splitEvaluator';

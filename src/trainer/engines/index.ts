@@ -4,7 +4,7 @@
  */
 import type { Split } from '../../core/data/load';
 import type { ResolvedSpec } from '../../core/resolve';
-import type { EngineChoice } from '../protocol';
+import type { EngineChoice } from '../../shared/trainerProtocol';
 import { defaultKernelThreads, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type KernelPlan } from './denseKernel';
 import type { EngineSelection } from './engine';
 import { FusedEngine } from './fusedEngine';

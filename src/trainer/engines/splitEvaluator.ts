@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../../core/data/load';
 import type { ResolvedSpec } from '../../core/resolve';
-import type { Metrics } from '../protocol';
+import type { Metrics } from '../../shared/trainerProtocol';
 import { splitTensors } from '../splitTensors';
 import { logKeys } from './engine';
 

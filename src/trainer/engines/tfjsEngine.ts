@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../../core/data/load';
 import { getLearningRate, setLearningRate } from '../compileModel';
-import type { Metrics } from '../protocol';
+import type { Metrics } from '../../shared/trainerProtocol';
 import type { Engine, EngineSetup } from './engine';
 import { SplitEvaluator } from './splitEvaluator';
 

@@ -3,8 +3,8 @@
  * forwards them to the webview in batches, and answers `ready` with the whole state. The
  * extension's WebviewPanel wraps one of these; the tests drive one directly.
  */
-import type { FromWebview, PanelAction, PanelState, ToWebview } from './protocol';
-import { applyAction, initialPanelState } from './state';
+import type { FromWebview, PanelAction, PanelState, ToWebview } from '../panel/protocol';
+import { applyAction, initialPanelState } from '../panel/state';
 
 /**
  * The slowest the webview hears of a change. Below the trainer's 250 ms batch interval, so the

@@ -6,7 +6,7 @@
  * Node modules, so the webview bundle imports it too.
  */
 import { pyFormatNumber, pyRepr } from '../core/pyFormat';
-import type { CallbackWarningMessage, CheckpointMessage, FromTrainer, Metrics, StartedMessage } from '../trainer/protocol';
+import type { CallbackWarningMessage, CheckpointMessage, FromTrainer, Metrics, StartedMessage } from './trainerProtocol';
 import { formatEpochHeader, formatEpochSummaryLine, type MetricPairs } from './progress';
 
 /** One log line; `warning` is what Python would print through `warnings.warn`. */
