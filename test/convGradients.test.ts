@@ -80,6 +80,18 @@ describe('Conv2D gradients', function () {
     got.forEach((g, i) => assertClose(g, tf.tensor(want[i].data, want[i].shape), i ? 'filter' : 'input'));
   });
 
+  it('on the wasm backend, also through the fused conv2d op (a Conv2D layer without activation)', async () => {
+    await initBackend('cpu');
+    const make = (): tf.Tensor[] => [random([2, 6, 6, 2], 10), random([3, 3, 2, 4], 11), random([2, 3, 3, 4], 12)];
+    const [x, w, r] = make();
+    const want = stockGrads(x as tf.Tensor4D, w as tf.Tensor4D, r, 2, 'same')[1].dataSync().slice();
+    await initBackend('wasm');
+    const [xw, ww, rw] = make();
+    const bias = tf.zeros([4]);
+    const [, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, bias, strides: 2, pad: 'same' }), rw)))([xw, ww]);
+    assertClose(gw, tf.tensor(want, gw.shape), 'filter');
+  });
+
   it('lets the Keras MNIST convnet train on the wasm backend with the tfjs engine', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-conv-'));
     const text = JSON.stringify({

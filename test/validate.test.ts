@@ -269,6 +269,11 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     assert.deepStrictEqual(codes(spec(`{ "type": "Dense", "units": 10, "input_shape": [784] }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }`)), []);
   });
 
+  it('refuses what neither engine trains yet: an activity regularizer', () => {
+    expectDiagnostic(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 10, "activation": "softmax", "activity_regularizer": ⟦"l2"⟧ }`), Code.NotSupported, 'activity_regularizer');
+    tested.add(Code.NotSupported);
+  });
+
   it('covers every diagnostic code', () => {
     const missing = Object.values(Code).filter((c) => !tested.has(c));
     assert.deepStrictEqual(missing, []);

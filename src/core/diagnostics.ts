@@ -38,6 +38,7 @@ export enum Code {
   PathIsFolder = 'path-is-folder',
   ReservedRunPath = 'reserved-run-path',
   InvalidLayerName = 'invalid-layer-name',
+  NotSupported = 'not-supported',
   MetricMismatch = 'metric-mismatch',
 }
 

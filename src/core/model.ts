@@ -201,6 +201,11 @@ function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefine
       return;
     }
     info.inputShape = shape;
+    const activity = info.args.activity_regularizer;
+    if (activity !== undefined && activity !== null) {
+      r.error(Code.NotSupported, info.argNodes.activity_regularizer ?? typeNode ?? openBrace(node), [...path, 'activity_regularizer'],
+        `Layer ${index + 1} ("${name}"): "activity_regularizer" cannot train yet (TensorFlow.js refuses it and the fused engine does not compute it). Remove it, or regularize the weights with "kernel_regularizer".`);
+    }
     const result = entry.infer(shape, info.args);
     if (result.ok) {
       info.outputShape = result.shape;

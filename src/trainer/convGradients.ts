@@ -95,10 +95,29 @@ function stockHandles(a: Conv2DAttrs): boolean {
 
 let installed = false;
 
+/**
+ * A `Conv2DBackpropFilter` kernel for the wasm backend, from the tap-wise products above: the
+ * fused conv2d op (tfjs-layers' Conv2D without an activation) calls that kernel directly from its
+ * own custom gradient, so re-registering the Conv2D gradient alone does not reach it.
+ */
+function registerWasmFilterKernel(): void {
+  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return;
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const { x, dy } = inputs as unknown as { x: tf.Tensor4D; dy: tf.Tensor4D };
+      const a = attrs as unknown as Conv2DAttrs & { filterShape: number[] };
+      return conv2dFilterGradient(x, dy, a.filterShape, { ...a, dilations: 1 }) as unknown as tf.TensorInfo;
+    },
+  });
+}
+
 /** Registers the Conv2D gradient above (once per process; the stock one serves where it can). */
 export function installConvGradients(): void {
   if (installed) return;
   installed = true;
+  registerWasmFilterKernel();
   const stock = tf.getGradient('Conv2D');
   tf.registerGradient({
     kernelName: 'Conv2D',
