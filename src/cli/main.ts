@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
 import { checkInitialWeights } from '../core/keras/initialWeightsCheck';
-import { LineIndex, type Diagnostic } from '../core/diagnostics';
+import { specNameFromFile, formatDiagnostic, LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames, type ResolvedSpec } from '../core/resolve';
 import { summaryJson, summaryText } from '../core/summary';
 import { parseArgs, UsageError } from './args';
@@ -39,11 +39,6 @@ function readSpec(file: string | undefined): { file: string; text: string } {
   }
 }
 
-/** `file:line:col: severity [code] message`, the format editors and terminals link. */
-function formatDiagnostic(file: string, lines: LineIndex, d: Diagnostic): string {
-  const p = lines.positionAt(d.offset);
-  return `${file}:${p.line + 1}:${p.character + 1}: ${d.severity} [${d.code}] ${d.message}\n`;
-}
 
 function countLine(diags: readonly Diagnostic[]): string {
   const n = (s: string): number => diags.filter((d) => d.severity === s).length;
@@ -55,7 +50,7 @@ function countLine(diags: readonly Diagnostic[]): string {
 /** Resolves the spec (or a variant) or exits 1 with its diagnostics on stderr. */
 function resolveOrExit(file: string, text: string, variant: string | undefined): { spec: ResolvedSpec; variants: string[] } {
   const analysis = analyze(text);
-  const result = resolveSpec(analysis, variant, path.basename(file).replace(/\.model\.json$|\.json$/, ''));
+  const result = resolveSpec(analysis, variant, specNameFromFile(path.basename(file)));
   if (!result.ok) {
     const lines = new LineIndex(text);
     for (const d of result.diagnostics.filter((x) => x.severity === 'error')) io.err(formatDiagnostic(file, lines, d));

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { analyze } from '../core/analyze';
 import { bestIndex, metricDirection } from '../core/bestEpoch';
 import { BACKENDS, ENGINES, choiceNames } from '../core/registry/training';
-import { LineIndex, type Diagnostic } from '../core/diagnostics';
+import { specNameFromFile, formatDiagnostic, LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames } from '../core/resolve';
 import type { BackendChoice } from '../trainer/backend';
 import { f4, kerasLogLines, plural, shownMetrics, type LogContext } from '../shared/kerasLog';
@@ -301,11 +301,6 @@ export class TrainSession {
   }
 }
 
-/** `file:line:col: severity [code] message`, as `validate` prints it. */
-function formatDiagnostic(file: string, lines: LineIndex, d: Diagnostic): string {
-  const p = lines.positionAt(d.offset);
-  return `${file}:${p.line + 1}:${p.character + 1}: ${d.severity} [${d.code}] ${d.message}\n`;
-}
 
 export const train: Command = {
   usage: `modelspec train <spec> [--variant NAME] [--epochs N] [--limit N] [--backend ${BACKEND_NAMES.join('|')}] [--engine ${ENGINE_NAMES.join('|')}] [--runs-dir DIR] [--json]`,
@@ -344,7 +339,7 @@ export const train: Command = {
 
     // Check the spec (and every variant to train) before starting any trainer.
     const analysis = analyze(text);
-    const fallbackName = path.basename(file).replace(/\.model\.json$|\.json$/, '');
+    const fallbackName = specNameFromFile(path.basename(file));
     const asked = a.values.get('variant');
     const names = variantNames(analysis);
     const variants: (string | undefined)[] = asked !== undefined ? [asked] : names.length ? names : [undefined];

@@ -128,30 +128,90 @@ export function checkFields(obj: Node, fields: readonly Field[], path: JsonPath,
 
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
+/** Reports a value of the wrong JSON type, with a hint for a number in quotes. */
+function wrongType(node: Node, t: ValueType, path: JsonPath, ctx: CheckContext, label: string): void {
+  let msg = `${label} must be ${expects(t)}, but is ${article(node)}${node.type === 'object' || node.type === 'array' ? '' : ` (${quote(node)})`}.`;
+  if ((t.kind === 'int' || t.kind === 'number') && node.type === 'string' && node.value.trim() !== '' && !isNaN(Number(node.value))) {
+    msg += ` Write ${node.value.trim()} without quotes.`;
+  }
+  ctx.r.error(Code.WrongType, node, path, msg);
+}
+
+type Kind<K extends ValueType['kind']> = Extract<ValueType, { kind: K }>;
+
+/** An int or number within its range. */
+function checkNumber(node: Node, t: Kind<'int' | 'number'>, path: JsonPath, ctx: CheckContext, label: string): void {
+  if (node.type !== 'number') return wrongType(node, t, path, ctx, label);
+  const v = node.value as number;
+  if (t.kind === 'int' && !Number.isInteger(v)) {
+    ctx.r.error(Code.WrongType, node, path, `${label} must be ${describeNumber(t)}, but is ${v}.`);
+    return;
+  }
+  const tooLow = t.min !== undefined && (v < t.min || (t.kind === 'number' && t.exclusiveMin === true && v === t.min));
+  const tooHigh = t.max !== undefined && (v > t.max || (t.kind === 'number' && t.exclusiveMax === true && v === t.max));
+  if (tooLow || tooHigh || !Number.isFinite(v)) ctx.r.error(Code.OutOfRange, node, path, `${label} must be ${describeNumber(t)}, but is ${v}.`);
+}
+
+/** A shape: positive integers, and -1 once where the type allows it. */
+function checkShape(node: Node, t: Kind<'shape'>, path: JsonPath, ctx: CheckContext, label: string): void {
+  if (node.type !== 'array') return wrongType(node, t, path, ctx, label);
+  const items = node.children ?? [];
+  if (items.length === 0) {
+    ctx.r.error(Code.OutOfRange, node, path, `${label} must have at least one dimension, e.g. [28, 28].`);
+    return;
+  }
+  let free = 0;
+  items.forEach((item, i) => {
+    const v = item.value;
+    if (item.type !== 'number' || !Number.isInteger(v)) {
+      ctx.r.error(Code.WrongType, item, [...path, i], `Each dimension of ${label} must be a positive integer${t.inferOne ? ' (or -1 once)' : ''}, but ${quote(item)} is not.`);
+    } else if (t.inferOne && v === -1) {
+      if (++free > 1) ctx.r.error(Code.OutOfRange, item, [...path, i], `Only one dimension of ${label} may be -1.`);
+    } else if (v < 1) {
+      ctx.r.error(Code.OutOfRange, item, [...path, i], `Each dimension of ${label} must be a positive integer${t.inferOne ? ' (or -1 once)' : ''}, but is ${v}.`);
+    }
+  });
+}
+
+/** An integer, or a list of exactly `t.length` integers (kernel sizes, strides). */
+function checkIntOrTuple(node: Node, t: Kind<'intOrTuple'>, path: JsonPath, ctx: CheckContext, label: string): void {
+  const one = (n: Node, p: JsonPath): void => {
+    if (n.type !== 'number' || !Number.isInteger(n.value)) ctx.r.error(Code.WrongType, n, p, `${label} must be ${expects(t)}, but has ${quote(n)}.`);
+    else if (n.value < t.min) ctx.r.error(Code.OutOfRange, n, p, `${label} must be at least ${t.min}, but is ${n.value}.`);
+  };
+  if (node.type === 'number') return one(node, path);
+  if (node.type !== 'array') return wrongType(node, t, path, ctx, label);
+  const items = node.children ?? [];
+  if (items.length !== t.length) {
+    ctx.r.error(Code.OutOfRange, node, path, `${label} must be an integer or a list of exactly ${t.length} integers, but has ${items.length}.`);
+    return;
+  }
+  items.forEach((n, i) => one(n, [...path, i]));
+}
+
+/** One of several types: a scalar or a list picks the option of its JSON type; an object picks a named ref, else the object option whose keys it has. */
+function checkOneOf(node: Node, t: Kind<'oneOf'>, path: JsonPath, ctx: CheckContext, label: string): void {
+  const byJsonType = t.options.find((o) => JSON_TYPES[o.kind]?.includes(node.type));
+  if (node.type !== 'object' || (byJsonType?.kind === 'ref')) return byJsonType ? checkValue(node, byJsonType, path, ctx, label) : wrongType(node, t, path, ctx, label);
+  const keys = new Set(properties(node).keys());
+  const objects = t.options.filter((o): o is Kind<'object'> => o.kind === 'object');
+  const scored = objects.map((o) => ({ o, score: o.fields.filter((f) => keys.has(f.name)).length }));
+  const best = scored.sort((a, b) => b.score - a.score)[0];
+  if (!best || best.score === 0) {
+    const forms = objects.map((o) => `{ ${o.fields.filter((f) => f.required !== false).map((f) => `"${f.name}": ...`).join(', ')} }`);
+    ctx.r.error(Code.WrongType, node, path, `${label} must be one of: ${forms.join(' or ')}.`);
+    return;
+  }
+  checkFields(node, best.o.fields, path, ctx, label);
+}
 
 /** Checks one value against its type. `label` names it in messages (`"units"`). */
 export function checkValue(node: Node, t: ValueType, path: JsonPath, ctx: CheckContext, label: string): void {
-  const wrong = (): void => {
-    let msg = `${label} must be ${expects(t)}, but is ${article(node)}${node.type === 'object' || node.type === 'array' ? '' : ` (${quote(node)})`}.`;
-    if ((t.kind === 'int' || t.kind === 'number') && node.type === 'string' && node.value.trim() !== '' && !isNaN(Number(node.value))) {
-      msg += ` Write ${node.value.trim()} without quotes.`;
-    }
-    ctx.r.error(Code.WrongType, node, path, msg);
-  };
+  const wrong = (): void => wrongType(node, t, path, ctx, label);
   switch (t.kind) {
     case 'int':
-    case 'number': {
-      if (node.type !== 'number') return wrong();
-      const v = node.value as number;
-      if (t.kind === 'int' && !Number.isInteger(v)) {
-        ctx.r.error(Code.WrongType, node, path, `${label} must be ${describeNumber(t)}, but is ${v}.`);
-        return;
-      }
-      const tooLow = t.min !== undefined && (v < t.min || (t.kind === 'number' && t.exclusiveMin === true && v === t.min));
-      const tooHigh = t.max !== undefined && (v > t.max || (t.kind === 'number' && t.exclusiveMax === true && v === t.max));
-      if (tooLow || tooHigh || !Number.isFinite(v)) ctx.r.error(Code.OutOfRange, node, path, `${label} must be ${describeNumber(t)}, but is ${v}.`);
-      return;
-    }
+    case 'number':
+      return checkNumber(node, t, path, ctx, label);
     case 'bool':
       if (node.type !== 'boolean') wrong();
       return;
@@ -168,41 +228,10 @@ export function checkValue(node: Node, t: ValueType, path: JsonPath, ctx: CheckC
       }
       return;
     }
-    case 'shape': {
-      if (node.type !== 'array') return wrong();
-      const items = node.children ?? [];
-      if (items.length === 0) {
-        ctx.r.error(Code.OutOfRange, node, path, `${label} must have at least one dimension, e.g. [28, 28].`);
-        return;
-      }
-      let free = 0;
-      items.forEach((item, i) => {
-        const v = item.value;
-        if (item.type !== 'number' || !Number.isInteger(v)) {
-          ctx.r.error(Code.WrongType, item, [...path, i], `Each dimension of ${label} must be a positive integer${t.inferOne ? ' (or -1 once)' : ''}, but ${quote(item)} is not.`);
-        } else if (t.inferOne && v === -1) {
-          if (++free > 1) ctx.r.error(Code.OutOfRange, item, [...path, i], `Only one dimension of ${label} may be -1.`);
-        } else if (v < 1) {
-          ctx.r.error(Code.OutOfRange, item, [...path, i], `Each dimension of ${label} must be a positive integer${t.inferOne ? ' (or -1 once)' : ''}, but is ${v}.`);
-        }
-      });
-      return;
-    }
-    case 'intOrTuple': {
-      const one = (n: Node, p: JsonPath): void => {
-        if (n.type !== 'number' || !Number.isInteger(n.value)) ctx.r.error(Code.WrongType, n, p, `${label} must be ${expects(t)}, but has ${quote(n)}.`);
-        else if (n.value < t.min) ctx.r.error(Code.OutOfRange, n, p, `${label} must be at least ${t.min}, but is ${n.value}.`);
-      };
-      if (node.type === 'number') return one(node, path);
-      if (node.type !== 'array') return wrong();
-      const items = node.children ?? [];
-      if (items.length !== t.length) {
-        ctx.r.error(Code.OutOfRange, node, path, `${label} must be an integer or a list of exactly ${t.length} integers, but has ${items.length}.`);
-        return;
-      }
-      items.forEach((n, i) => one(n, [...path, i]));
-      return;
-    }
+    case 'shape':
+      return checkShape(node, t, path, ctx, label);
+    case 'intOrTuple':
+      return checkIntOrTuple(node, t, path, ctx, label);
     case 'ref':
       checkRef(node, t.ref, path, ctx, label);
       return;
@@ -214,22 +243,8 @@ export function checkValue(node: Node, t: ValueType, path: JsonPath, ctx: CheckC
       if (node.type !== 'array') return wrong();
       (node.children ?? []).forEach((item, i) => checkValue(item, t.items, [...path, i], ctx, `${label}[${i}]`));
       return;
-    case 'oneOf': {
-      // A scalar or a list picks the option of its JSON type; an object picks a named ref, else the object option whose keys it has.
-      const byJsonType = t.options.find((o) => JSON_TYPES[o.kind]?.includes(node.type));
-      if (node.type !== 'object' || (byJsonType?.kind === 'ref')) return byJsonType ? checkValue(node, byJsonType, path, ctx, label) : wrong();
-      const keys = new Set(properties(node).keys());
-      const objects = t.options.filter((o): o is Extract<ValueType, { kind: 'object' }> => o.kind === 'object');
-      const scored = objects.map((o) => ({ o, score: o.fields.filter((f) => keys.has(f.name)).length }));
-      const best = scored.sort((a, b) => b.score - a.score)[0];
-      if (!best || best.score === 0) {
-        const forms = objects.map((o) => `{ ${o.fields.filter((f) => f.required !== false).map((f) => `"${f.name}": ...`).join(', ')} }`);
-        ctx.r.error(Code.WrongType, node, path, `${label} must be one of: ${forms.join(' or ')}.`);
-        return;
-      }
-      checkFields(node, best.o.fields, path, ctx, label);
-      return;
-    }
+    case 'oneOf':
+      return checkOneOf(node, t, path, ctx, label);
     case 'layers':
       if (node.type !== 'array') return wrong();
       if ((node.children ?? []).length === 0 && !ctx.patch) {

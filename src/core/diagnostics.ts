@@ -112,3 +112,14 @@ export function dedupe(diags: readonly Diagnostic[]): Diagnostic[] {
     return true;
   });
 }
+
+/** `file:line:col: severity [code] message`, the format editors and terminals link. */
+export function formatDiagnostic(file: string, lines: LineIndex, d: Diagnostic): string {
+  const p = lines.positionAt(d.offset);
+  return `${file}:${p.line + 1}:${p.character + 1}: ${d.severity} [${d.code}] ${d.message}\n`;
+}
+
+/** A spec's default name from its file name: `mnist.model.json` -> `mnist`. */
+export function specNameFromFile(basename: string): string {
+  return basename.replace(/\.model\.json$|\.json$/, '');
+}

@@ -54,7 +54,7 @@ const valueOf = (r: Reporter, node: Node | undefined): Json | undefined =>
   node && !r.isBad(node) ? (getNodeValue(node) as Json) : undefined;
 
 /** The canonical registry name of a ref value (`"HeNormal"` or `{ "type": "HeNormal" }`). */
-function refName(kind: 'activation' | 'initializer' | 'loss' | 'optimizer' | 'metric' | 'schedule', v: Json | undefined): string | undefined {
+export function refName(kind: 'activation' | 'initializer' | 'loss' | 'optimizer' | 'metric' | 'schedule', v: Json | undefined): string | undefined {
   const name = typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) && typeof v.type === 'string' ? v.type : undefined;
   return name === undefined ? undefined : lookup(kind, name)?.name;
 }
@@ -107,6 +107,45 @@ function checkSchedule(node: Node | undefined, r: Reporter): void {
   }
 }
 
+/** The layer's own name (checked), or Keras's default: its type's stem with a counter (`dense`, `dense_1`). */
+function layerName(nameNode: Node | undefined, type: string, entry: LayerEntry | undefined, counters: Map<string, number>, path: JsonPath, r: Reporter): string {
+  if (nameNode?.type === 'string' && nameNode.value) {
+    const name = String(nameNode.value);
+    checkLayerName(nameNode, name, [...path, 'name'], r);
+    return name;
+  }
+  const stem = entry?.defaultName ?? (type ? toSnakeCase(type) : 'layer');
+  const n = counters.get(stem) ?? 0;
+  counters.set(stem, n + 1);
+  return n ? `${stem}_${n}` : stem;
+}
+
+/**
+ * Fills `info.args`: the layer's own arguments, else layer_defaults for its type, else Keras's
+ * default. False when one is invalid or a required one is missing (reported).
+ */
+function effectiveArgs(info: LayerInfo, entry: LayerEntry, own: ReturnType<typeof properties>, defs: ReturnType<typeof properties>, r: Reporter): boolean {
+  let usable = true;
+  for (const f of [...COMMON_LAYER_FIELDS.filter((c) => c.name === 'trainable'), ...entry.args]) {
+    const src = own.get(f.name) ?? (f.deprecatedAlias ? own.get(f.deprecatedAlias) : undefined)
+      ?? defs.get(f.name) ?? (f.deprecatedAlias ? defs.get(f.deprecatedAlias) : undefined);
+    const v = src?.value;
+    if (v && !(v.type === 'null' && f.default === null)) {
+      if (r.isBad(v)) usable = false;
+      else {
+        info.args[f.name] = getNodeValue(v) as Json;
+        info.argNodes[f.name] = v;
+      }
+    } else if (f.default !== undefined) {
+      info.args[f.name] = f.default;
+    } else if (f.required) {
+      usable = false;
+      r.error(Code.MissingKey, info.typeNode ?? openBrace(info.node), info.path, `${info.type} layer "${info.name}" needs "${f.name}": ${f.doc}`);
+    }
+  }
+  return usable;
+}
+
 /** Effective arguments, default names and shape inference through the layers. */
 function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefined, r: Reporter, dataset: BuiltinDatasetInfo | undefined): ModelInfo {
   const layers: LayerInfo[] = [];
@@ -127,16 +166,7 @@ function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefine
     const type = typeNode?.type === 'string' ? String(typeNode.value) : '';
     const entry = lookupLayer(type);
     const nameNode = own.get('name')?.value;
-    let name: string;
-    if (nameNode?.type === 'string' && nameNode.value) {
-      name = String(nameNode.value);
-      checkLayerName(nameNode, name, [...path, 'name'], r);
-    } else {
-      const stem = entry?.defaultName ?? (type ? toSnakeCase(type) : 'layer');
-      const n = counters.get(stem) ?? 0;
-      counters.set(stem, n + 1);
-      name = n ? `${stem}_${n}` : stem;
-    }
+    const name = layerName(nameNode, type, entry, counters, path, r);
     const info: LayerInfo = { index, path, node, typeNode, type, entry, name, nameNode, args: {}, argNodes: {} };
     layers.push(info);
     const clash = names.get(name);
@@ -149,26 +179,7 @@ function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefine
       return;
     }
 
-    // Effective arguments: the layer's own, else layer_defaults for its type, else Keras's default.
-    const defs = properties(defaults.get(type)?.value);
-    let usable = true;
-    for (const f of [...COMMON_LAYER_FIELDS.filter((c) => c.name === 'trainable'), ...entry.args]) {
-      const src = own.get(f.name) ?? (f.deprecatedAlias ? own.get(f.deprecatedAlias) : undefined)
-        ?? defs.get(f.name) ?? (f.deprecatedAlias ? defs.get(f.deprecatedAlias) : undefined);
-      const v = src?.value;
-      if (v && !(v.type === 'null' && f.default === null)) {
-        if (r.isBad(v)) usable = false;
-        else {
-          info.args[f.name] = getNodeValue(v) as Json;
-          info.argNodes[f.name] = v;
-        }
-      } else if (f.default !== undefined) {
-        info.args[f.name] = f.default;
-      } else if (f.required) {
-        usable = false;
-        r.error(Code.MissingKey, typeNode ?? openBrace(node), path, `${type} layer "${name}" needs "${f.name}": ${f.doc}`);
-      }
-    }
+    const usable = effectiveArgs(info, entry, own, properties(defaults.get(type)?.value), r);
 
     // Where the input shape comes from: Input(shape) or the first layer's input_shape.
     const inputShapeNode = own.get('input_shape')?.value;
@@ -255,7 +266,7 @@ function checkInputShape(node: Node, shape: Shape, dataset: BuiltinDatasetInfo, 
 }
 
 /** The activation that produces the model's output, and where it is written. */
-function outputActivation(model: ModelInfo): { name: string; node?: Node; layer: LayerInfo } | undefined {
+export function outputActivation(model: ModelInfo): { name: string; node?: Node; layer: LayerInfo } | undefined {
   for (let i = model.layers.length - 1; i >= 0; i--) {
     const l = model.layers[i];
     if (l.entry?.activationArg) {

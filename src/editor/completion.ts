@@ -8,13 +8,13 @@
 import { createScanner, getLocation, getNodeValue, SyntaxKind, type Node } from 'jsonc-parser';
 import { properties } from '../core/jsonTree';
 import type { JsonPath } from '../core/diagnostics';
-import type { LayerInfo, ModelInfo } from '../core/model';
+import { refName, type LayerInfo, type ModelInfo } from '../core/model';
 import { lookupLoss, type Json } from '../core/registry';
 import { analysisOf } from './analysisCache';
 import { childAt, namesAt, specPath } from './expectedAt';
 import { layerAt, modelAt, type ModelAt } from './modelAt';
 import { newSpecText } from './newSpec';
-import { activationFor, canonical, initializerFor, lossFor, outputLayer, type Recommendation } from './recommend';
+import { activationFor, initializerFor, lossFor, outputLayer, type Recommendation } from './recommend';
 import { callbackSnippets, layerSnippets, variantSnippets, type Snippet } from './snippets';
 import type { CompletionItem, CompletionKind } from './types';
 
@@ -68,7 +68,7 @@ function itemSnippets(ctx: Context, path: JsonPath): CompletionItem[] | undefine
     label: s.label, kind, detail: s.detail, insertText: s.body + separatorAfter(ctx.text, ctx.offset), snippet: true, range, sortText: `${FIRST}${i}`,
   }));
   if (where === 'layers') {
-    const loss = lookupLoss(canonical('loss', valueAt(root, ['compile', 'loss'])) ?? '');
+    const loss = lookupLoss(refName('loss', valueAt(root, ['compile', 'loss'])) ?? '');
     const outputActivation = loss?.family === 'binary' ? 'sigmoid' : 'softmax';
     return make(layerSnippets({ index, dataset: ctx.at.model.dataset, outputActivation }), 'snippet');
   }
@@ -103,11 +103,11 @@ function valueItems(ctx: ValueContext, path: JsonPath): CompletionItem[] {
   const items: CompletionItem[] = [];
 
   if (kind === 'initializer' && fieldKey === 'kernel_initializer') {
-    const own = canonical('activation', siblingValue(holder, 'activation'));
-    const act = own ?? (layer ? canonical('activation', layer.args.activation) : sharedHiddenActivation(model, inSpec));
+    const own = refName('activation', siblingValue(holder, 'activation'));
+    const act = own ?? (layer ? refName('activation', layer.args.activation) : sharedHiddenActivation(model, inSpec));
     pushRecommended(items, ctx, 'initializer', initializerFor(act));
   } else if (kind === 'activation' && fieldKey === 'activation') {
-    const init = canonical('initializer', siblingValue(holder, 'kernel_initializer') ?? layer?.args.kernel_initializer);
+    const init = refName('initializer', siblingValue(holder, 'kernel_initializer') ?? layer?.args.kernel_initializer);
     pushRecommended(items, ctx, 'activation', activationFor(model, layer, valueAt(root, ['compile', 'loss']), init));
   } else if (kind === 'loss' && inSpec[0] === 'compile') {
     pushRecommended(items, ctx, 'loss', lossFor(model));
@@ -185,7 +185,7 @@ function layerValueItems(ctx: ValueContext, model: ModelInfo, layer: LayerInfo, 
 function sharedHiddenActivation(model: ModelInfo, inSpec: JsonPath): string | undefined {
   if (inSpec[0] !== 'layer_defaults') return undefined;
   const out = outputLayer(model);
-  const acts = new Set(model.layers.filter((l) => l.type === inSpec[1] && l !== out).map((l) => canonical('activation', l.args.activation)));
+  const acts = new Set(model.layers.filter((l) => l.type === inSpec[1] && l !== out).map((l) => refName('activation', l.args.activation)));
   return acts.size === 1 ? [...acts][0] : undefined;
 }
 

@@ -3,19 +3,13 @@
  * for a layer's activation (the notebook's pairings), the output activation its loss expects,
  * the loss for its output and labels.
  */
-import { lookup, lookupActivation, lookupLoss, type ActivationFamily, type Json } from '../core/registry';
-import type { LayerInfo, ModelInfo } from '../core/model';
+import { lookupActivation, lookupLoss, type ActivationFamily, type Json } from '../core/registry';
+import { outputActivation, refName, type LayerInfo, type ModelInfo } from '../core/model';
 
 /** A recommended value and, in a few words, why. */
 export interface Recommendation {
   value: string;
   why: string;
-}
-
-/** The canonical name of an activation/initializer value (`"HeNormal"` or `{ "type": "HeNormal" }`). */
-export function canonical(kind: 'activation' | 'initializer' | 'loss', v: Json | undefined): string | undefined {
-  const name = typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) && typeof v.type === 'string' ? v.type : undefined;
-  return name === undefined ? undefined : lookup(kind, name)?.name;
 }
 
 /** The kernel initializer each activation family pairs with (the notebook's pairings). */
@@ -29,17 +23,13 @@ export function initializerFor(activation: string | undefined): Recommendation |
 
 /** The last layer that applies an activation, when nothing after it changes the values. */
 export function outputLayer(model: ModelInfo): LayerInfo | undefined {
-  for (let i = model.layers.length - 1; i >= 0; i--) {
-    const l = model.layers[i];
-    if (l.entry?.activationArg) return l;
-    if (!l.entry?.passThrough) return undefined;
-  }
-  return undefined;
+  const out = outputActivation(model);
+  return out?.layer.entry?.activationArg ? out.layer : undefined;
 }
 
 /** The activation for `layer`: what the loss expects of the output layer; else what its initializer was made for. */
 export function activationFor(model: ModelInfo, layer: LayerInfo | undefined, loss: Json | undefined, initializer: string | undefined): Recommendation | undefined {
-  const lossEntry = lookupLoss(canonical('loss', loss) ?? '');
+  const lossEntry = lookupLoss(refName('loss', loss) ?? '');
   if (layer && layer === outputLayer(model) && lossEntry) {
     const fromLogits = typeof loss === 'object' && loss !== null && !Array.isArray(loss) && loss.from_logits === true;
     if (fromLogits) return { value: 'linear', why: 'the loss takes logits' };
@@ -56,7 +46,7 @@ export function activationFor(model: ModelInfo, layer: LayerInfo | undefined, lo
 export function lossFor(model: ModelInfo): Recommendation | undefined {
   const out = outputLayer(model);
   if (!out?.entry?.activationArg) return undefined;
-  const act = canonical('activation', out.args[out.entry.activationArg]);
+  const act = refName('activation', out.args[out.entry.activationArg]);
   const units = out.outputShape?.[out.outputShape.length - 1];
   // Built-in datasets label examples with class ids; local files may hold one-hot rows.
   if (act === 'softmax' && model.dataset) return { value: 'sparse_categorical_crossentropy', why: `softmax output, ${model.dataset.name} class ids` };

@@ -4,8 +4,8 @@ import { newSpecText } from '../editor';
 import { LANGUAGE_ID } from './language';
 import { SUMMARY_SCHEME, SummaryDocumentProvider, summaryUri } from './summaryDocument';
 
-/** The spec a command acts on: its argument, else the active `modelspec` editor's document. */
-function targetSpec(arg: unknown): vscode.Uri | undefined {
+/** The spec a command acts on: its argument (CodeLens, editor title, explorer), else the active `modelspec` editor's document. */
+export function targetSpec(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   const doc = vscode.window.activeTextEditor?.document;
   return doc?.languageId === LANGUAGE_ID ? doc.uri : undefined;

@@ -2,6 +2,7 @@
  * The Keras summary of a spec as a read-only virtual document (`modelspec-summary:`), kept live
  * while the spec is edited.
  */
+import { specNameFromFile } from '../core/diagnostics';
 import * as vscode from 'vscode';
 import { summaryOf } from './summaryText';
 
@@ -11,7 +12,7 @@ export const SUMMARY_SCHEME = 'modelspec-summary';
 /** The summary URI of a spec: the spec's URI rides in the query, the path gives the tab its title. */
 export function summaryUri(spec: vscode.Uri): vscode.Uri {
   const base = spec.path.split('/').pop() ?? 'spec';
-  return vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/${base.replace(/\.model\.json$|\.json$/, '')} summary.txt`, query: spec.toString() });
+  return vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/${specNameFromFile(base)} summary.txt`, query: spec.toString() });
 }
 
 /** Serves summary documents from the spec's current (possibly unsaved) text and refreshes them as it changes. */

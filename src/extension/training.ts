@@ -4,6 +4,7 @@
  * cancellable notification, a status bar item and the Output channel, and every message to
  * the listeners (the training panel).
  */
+import { specNameFromFile } from '../core/diagnostics';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -14,7 +15,7 @@ import { formatEta, formatProgressValue } from '../shared/progress';
 import { TrainerClient, type TrainerOutcome } from '../host/trainerClient';
 import type { BackendChoice } from '../trainer/backend';
 import type { EngineChoice, FromTrainer, StartMessage } from '../shared/trainerProtocol';
-import { LANGUAGE_ID } from './language';
+import { targetSpec } from './commands';
 import { outputChannelLines } from './outputLog';
 
 /** Context key: true while any run is training (enables "Stop Training"). */
@@ -41,11 +42,10 @@ interface ActiveRun {
   runDir?: string;
 }
 
-/** The spec a command acts on: its argument (CodeLens, explorer), else the active modelspec editor. */
+/** The document of the spec a command acts on (see `targetSpec`). */
 async function specDocument(arg: unknown): Promise<vscode.TextDocument | undefined> {
-  if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
-  const doc = vscode.window.activeTextEditor?.document;
-  return doc?.languageId === LANGUAGE_ID ? doc : undefined;
+  const spec = targetSpec(arg);
+  return spec && vscode.workspace.openTextDocument(spec);
 }
 
 /** The training settings that apply to a spec (its workspace folder's). */
@@ -178,7 +178,7 @@ export class TrainingController implements vscode.Disposable {
   private async train(doc: vscode.TextDocument, variants: (string | undefined)[]): Promise<void> {
     const cfg = trainingSettings(doc.uri);
     const specText = doc.getText();
-    const base = path.basename(doc.uri.path).replace(/\.model\.json$|\.json$/, '');
+    const base = specNameFromFile(path.basename(doc.uri.path));
     const resolved = resolveSpec(analyze(specText), variants[0], base);
     const specName = resolved.ok ? resolved.spec.name : base;
     // Untitled specs have no folder: their relative data paths resolve against the workspace.

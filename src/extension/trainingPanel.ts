@@ -4,6 +4,7 @@
  * it, so hiding, reshowing or reloading loses nothing. After a window reload the panel is
  * restored by the serializer and re-reads the runs folder.
  */
+import { targetSpec } from './commands';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -204,14 +205,13 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
 /** Registers the panel, its reload serializer and the commands that open it. */
 export function registerTrainingPanel(context: vscode.ExtensionContext, controller: TrainingController): TrainingPanel {
   const panel = new TrainingPanel(context.extensionUri, controller);
-  const specOf = (arg: unknown): vscode.Uri | undefined => (arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri);
   context.subscriptions.push(
     panel,
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       deserializeWebviewPanel: async (webviewPanel) => panel.attach(webviewPanel),
     }),
-    vscode.commands.registerCommand('modelSpec.showTrainingPanel', (arg?: unknown) => panel.show(specOf(arg), 'training')),
-    vscode.commands.registerCommand('modelSpec.compareVariants', (arg?: unknown) => panel.show(specOf(arg), 'compare')),
+    vscode.commands.registerCommand('modelSpec.showTrainingPanel', (arg?: unknown) => panel.show(targetSpec(arg), 'training')),
+    vscode.commands.registerCommand('modelSpec.compareVariants', (arg?: unknown) => panel.show(targetSpec(arg), 'compare')),
   );
   return panel;
 }

@@ -3,6 +3,7 @@
  * protocol messages: the set-up here (spec, backend, data, engine, run folder, `started`), the
  * training loop in fit.ts. The same function runs in the trainer child process (main.ts) and in tests.
  */
+import { specNameFromFile } from '../core/diagnostics';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
 import { resolveSpec, type ResolvedSpec } from '../core/resolve';
@@ -80,7 +81,7 @@ async function prepare(start: StartMessage): Promise<Prepared> {
 /** The spec (or variant) of `start`, resolved, with the host's epoch override. */
 function resolveStartSpec(start: StartMessage): ResolvedSpec {
   const analysis = analyze(start.specText);
-  const resolved = resolveSpec(analysis, start.variant, path.basename(start.specPath).replace(/\.model\.json$|\.json$/, ''));
+  const resolved = resolveSpec(analysis, start.variant, specNameFromFile(path.basename(start.specPath)));
   if (!resolved.ok) {
     const first = resolved.diagnostics.find((d) => d.severity === 'error');
     throw new Error(first ? `${resolved.message} First: ${first.message}` : resolved.message);
