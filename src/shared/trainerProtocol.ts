@@ -102,22 +102,6 @@ export interface InvalidLossMessage {
   batch: number;
 }
 
-/** An epoch begins (Keras prints `Epoch 3/10`). */
-export interface EpochBeginMessage {
-  type: 'epochBegin';
-  /** 0-based epoch. */
-  epoch: number;
-  epochs: number;
-}
-
-/** A batch's loss was NaN or infinite, so training stops (Keras: `Batch 12: Invalid loss, terminating training`). */
-export interface InvalidLossMessage {
-  type: 'invalidLoss';
-  /** 0-based epoch, and the 0-based batch within it. */
-  epoch: number;
-  batch: number;
-}
-
 /** Progress within an epoch; metrics are running means over the epoch so far, as in Keras. */
 export interface BatchMessage {
   type: 'batch';
