@@ -274,6 +274,13 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     tested.add(Code.NotSupported);
   });
 
+  it('refuses a BatchNormalization axis TensorFlow.js cannot train: any but the last', () => {
+    const conv = '{ "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] }, { "type": "Conv2D", "filters": 4, "kernel_size": 3 }';
+    const bn = (args: string): string => spec(`${conv}, { "type": "BatchNormalization", ${args} }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }`);
+    expectDiagnostic(bn('"axis": ⟦1⟧'), Code.NotSupported, 'only the last axis');
+    for (const ok of ['"axis": 3', '"axis": -1', '"momentum": 0.9']) assert.deepStrictEqual(codes(bn(ok)), [], ok);
+  });
+
   it('covers every diagnostic code', () => {
     const missing = Object.values(Code).filter((c) => !tested.has(c));
     assert.deepStrictEqual(missing, []);

@@ -146,6 +146,21 @@ function effectiveArgs(info: LayerInfo, entry: LayerEntry, own: ReturnType<typeo
   return usable;
 }
 
+/**
+ * A BatchNormalization axis other than the last (the channels) fails to broadcast in
+ * TensorFlow.js's training step, and the fused kernel has no BatchNormalization yet: refused
+ * here so it never fails mid-run.
+ */
+function checkBatchNormTrains(info: LayerInfo, shape: Shape, r: Reporter): void {
+  const at = (arg: string): Node => info.argNodes[arg] ?? info.typeNode ?? openBrace(info.node);
+  const axis = info.args.axis;
+  const last = shape.length - 1;
+  if (typeof axis === 'number' && (axis < 0 ? shape.length + axis : axis) !== last) {
+    r.error(Code.NotSupported, at('axis'), [...info.path, 'axis'],
+      `BatchNormalization "${info.name}": axis ${axis} of its input ${formatShape(shape)} cannot train yet; only the last axis (-1, the channels) can. Remove "axis" to normalize the channels.`);
+  }
+}
+
 /** Effective arguments, default names and shape inference through the layers. */
 function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefined, r: Reporter, dataset: BuiltinDatasetInfo | undefined): ModelInfo {
   const layers: LayerInfo[] = [];
@@ -217,6 +232,7 @@ function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefine
       r.error(Code.NotSupported, info.argNodes.activity_regularizer ?? typeNode ?? openBrace(node), [...path, 'activity_regularizer'],
         `Layer ${index + 1} ("${name}"): "activity_regularizer" cannot train yet (TensorFlow.js refuses it and the fused engine does not compute it). Remove it, or regularize the weights with "kernel_regularizer".`);
     }
+    if (entry.name === 'BatchNormalization') checkBatchNormTrains(info, shape, r);
     const result = entry.infer(shape, info.args);
     if (result.ok) {
       info.outputShape = result.shape;
