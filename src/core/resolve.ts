@@ -45,7 +45,8 @@ export interface ResolvedSpec {
   initialWeights?: string;
   layers: ResolvedLayer[];
   compile: { loss: ResolvedRef; optimizer: ResolvedRef; metrics: ResolvedMetric[] };
-  fit: { epochs: number; batch_size: number; shuffle: boolean; verbose: number; callbacks: ResolvedRef[] };
+  /** `health`: off, or sampled every `every` steps (null: about 32 samples per epoch). */
+  fit: { epochs: number; batch_size: number; shuffle: boolean; verbose: number; callbacks: ResolvedRef[]; health: false | { every: number | null } };
   totalParams: number;
   trainableParams: number;
   nonTrainableParams: number;
@@ -155,8 +156,16 @@ export function resolveSpec(textOrAnalysis: string | Analysis, variant?: string,
     fit: {
       epochs: fit.epochs as number, batch_size: fit.batch_size as number, shuffle: fit.shuffle as boolean, verbose: fit.verbose as number,
       callbacks: (fit.callbacks as Json[]).map((c) => resolveRef('callback', c)),
+      health: healthCadence(fit.health),
     },
     totalParams: model.totalParams, trainableParams: model.trainableParams, nonTrainableParams: model.nonTrainableParams,
   };
   return { ok: true, spec, diagnostics: relevant };
+}
+
+/** `fit.health` as the trainer uses it: false (off), or every N steps (null: the default cadence). */
+function healthCadence(value: Json | undefined): ResolvedSpec['fit']['health'] {
+  if (value === false) return false;
+  if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.every === 'number') return { every: value.every };
+  return { every: null };
 }

@@ -61,6 +61,18 @@ export const FIT_FIELDS: readonly Field[] = [
   { name: 'shuffle', type: { kind: 'bool' }, default: true, doc: 'Shuffle the training data before each epoch.' },
   { name: 'verbose', type: { kind: 'int', min: 0, max: 2 }, default: 1, doc: '0 silent, 1 progress bar, 2 one line per epoch.' },
   { name: 'callbacks', type: { kind: 'callbacks' }, default: [], doc: 'Callbacks: EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, CSVLogger, TerminateOnNaN.' },
+  {
+    name: 'health',
+    type: {
+      kind: 'oneOf',
+      options: [
+        { kind: 'bool' },
+        { kind: 'object', doc: 'How often to sample.', fields: [{ name: 'every', type: { kind: 'int', min: 1 }, required: true, doc: 'Sample every N training steps (default: about 32 samples per epoch).' }] },
+      ],
+    },
+    default: true,
+    doc: 'Training health (Model Spec, not Keras): per-layer gradient and weight norms, update ratios, activation statistics, saturation and dead units, sampled during training and diagnosed (vanishing or exploding gradients, saturated sigmoids, dying ReLUs). `false` turns it off; `{ "every": 50 }` samples every 50 steps.',
+  },
 ];
 
 /** Top-level fields of a spec. */

@@ -159,6 +159,9 @@ export function reduceRun(run: RunView, message: FromTrainer, renderLog = true):
       run.status = 'failed';
       run.error = message.message;
       return;
+    case 'health':
+      // The Health view's state (to come) keeps these.
+      return;
     default:
       unknown(message);
   }
@@ -298,7 +301,7 @@ export interface RunFiles {
 /** Every trainer message type (the compiler checks the table is complete): what `events.jsonl` lines may hold. */
 const TRAINER_MESSAGE_TYPES = {
   ready: true, started: true, epochBegin: true, batch: true, invalidLoss: true, epoch: true, earlyStopping: true,
-  checkpoint: true, checkpointSkipped: true, learningRate: true, callbackWarning: true, evaluation: true, done: true, error: true,
+  checkpoint: true, checkpointSkipped: true, learningRate: true, callbackWarning: true, health: true, evaluation: true, done: true, error: true,
 } as const satisfies Record<FromTrainer['type'], true>;
 
 /** A Keras-style text line, as trainers wrote them to `events.jsonl` before they sent structure. */

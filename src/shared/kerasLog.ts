@@ -84,8 +84,9 @@ export function kerasLogLines(m: FromTrainer, ctx: LogContext = {}): LogLine[] {
         : [];
     case 'ready':
     case 'batch':
+    case 'health':
     case 'error':
-      // Progress is drawn, not logged; a failure is each host's own report (stderr, a notification).
+      // Progress and health are drawn, not logged; a failure is each host's own report (stderr, a notification).
       return [];
     default:
       return unknown(m);

