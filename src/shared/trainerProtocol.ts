@@ -5,7 +5,7 @@
  * `modelspec train --json`.
  */
 
-import type { HealthDiagnosis, HealthSummary, InitialLoss, LayerHealth } from '../core/health/types';
+import type { HealthDiagnosis, HealthSample, HealthSummary } from '../core/health/types';
 import type { BackendChoice, EngineChoice } from '../core/registry/training';
 
 /** The backend and engine choices, listed in the registry. */
@@ -137,18 +137,8 @@ export interface EpochMessage {
  * core/health/types.ts, and every diagnosis so far (the whole list each time, so the last message
  * is the current state).
  */
-export interface HealthMessage {
+export interface HealthMessage extends HealthSample {
   type: 'health';
-  /** 0-based epoch, and the 1-based count of batches done in it (this step included). */
-  epoch: number;
-  step: number;
-  /** Batches trained since the run began (this one included). */
-  globalStep: number;
-  /** This batch's loss. */
-  loss: number;
-  layers: LayerHealth[];
-  /** The first sample of a softmax classifier: its loss against ln(classes). */
-  initialLoss?: InitialLoss;
   diagnoses: HealthDiagnosis[];
 }
 

@@ -47,6 +47,22 @@ export interface InitialLoss {
   expected: number;
 }
 
+/** One sampled step: every weighted layer's statistics, in model order. */
+export interface HealthSample {
+  /** 0-based epoch, and the 1-based count of batches done in it (this step included). */
+  epoch: number;
+  step: number;
+  /** Batches trained since the run began (this one included). */
+  globalStep: number;
+  /** This batch's loss. */
+  loss: number;
+  /** The learning rate the step used. */
+  learningRate: number;
+  layers: LayerHealth[];
+  /** The first sample of a softmax classifier: its loss against ln(classes). */
+  initialLoss?: InitialLoss;
+}
+
 /** Stable codes of the health diagnoses. */
 export type HealthCode =
   | 'vanishing-gradients'
