@@ -80,8 +80,8 @@ export function l2Norm(b: Block): number {
   return Math.sqrt(s);
 }
 
-/** ||after - before|| / ||before|| for a kernel before and after a step (same layout); null when the kernel is all zeros. */
-export function updateRatio(before: Block, after: Block): number | null {
+/** A kernel's norm before a step, and ||after - before|| / ||before|| (null when it was all zeros), in one pass. */
+export function kernelChange(before: Block, after: Block): { weightNorm: number; updateRatio: number | null } {
   let d = 0, w = 0;
   for (let r = 0; r < before.rows; r++) {
     const base = r * before.stride;
@@ -92,5 +92,10 @@ export function updateRatio(before: Block, after: Block): number | null {
       w += x * x;
     }
   }
-  return w > 0 ? Math.sqrt(d / w) : null;
+  return { weightNorm: Math.sqrt(w), updateRatio: w > 0 ? Math.sqrt(d / w) : null };
+}
+
+/** ||after - before|| / ||before|| for a kernel before and after a step (same layout); null when the kernel is all zeros. */
+export function updateRatio(before: Block, after: Block): number | null {
+  return kernelChange(before, after).updateRatio;
 }
