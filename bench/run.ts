@@ -23,6 +23,8 @@ export const BENCHES: readonly Bench[] = [
   { name: 'editor', load: () => import('./editorBench') },
   { name: 'train', load: () => import('./trainBench') },
   { name: 'speed', load: () => import('./speedBench') },
+  // After 'speed', so `npm run bench -- speed` runs both; `-- models` runs this one alone.
+  { name: 'speed-models', load: () => import('./modelsBench') },
   { name: 'health', load: () => import('./healthBench') },
   { name: 'data', load: () => import('./dataBench') },
   { name: 'bombs', load: () => import('./bombBench') },

@@ -41,8 +41,9 @@ function peakRssMB(pid: number): number {
   }
 }
 
-/** Trains one variant of `spec` (default: the notebook's) in a trainer child process, like `modelspec train` does. */
+/** Trains one variant of `spec` (default: the notebook's; `undefined` for a spec without variants) in a trainer child process, like `modelspec train` does. */
 export function trainOne(runsDir: string, variant: string | undefined, backend: BackendChoice, over: Partial<StartMessage>, spec = { path: SPEC, text: fs.readFileSync(SPEC, 'utf8') }): Promise<Trained> {
+  const label = variant ?? path.basename(spec.path, '.model.json');
   return new Promise((resolve, reject) => {
     const child = fork(TRAINER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let reason = '';
@@ -52,7 +53,7 @@ export function trainOne(runsDir: string, variant: string | undefined, backend: 
     child.on('message', (m: FromTrainer) => {
       switch (m.type) {
         case 'ready':
-          child.send({ type: 'start', specPath: spec.path, specText: spec.text, variant, runsDir, backend, ...over } satisfies StartMessage);
+          child.send({ type: 'start', specPath: spec.path, specText: spec.text, ...(variant === undefined ? {} : { variant }), runsDir, backend, ...over } satisfies StartMessage);
           break;
         case 'started':
           reason = m.backendReason;
@@ -63,20 +64,20 @@ export function trainOne(runsDir: string, variant: string | undefined, backend: 
           break;
         case 'epoch':
           peakMB = peakRssMB(child.pid as number);
-          process.stdout.write(`  ${variant}: epoch ${m.epoch + 1}/${m.epochs} ${Object.entries(m.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')} (${Math.round(m.samplesPerSecond)} samples/s)\n`);
+          process.stdout.write(`  ${label}: epoch ${m.epoch + 1}/${m.epochs} ${Object.entries(m.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')} (${Math.round(m.samplesPerSecond)} samples/s)\n`);
           break;
         case 'done':
           peakMB = Math.max(peakMB || 0, peakRssMB(child.pid as number));
           resolve({ result: m.result, backendReason: reason, loopSeconds, trainCount, peakMB });
           break;
         case 'error':
-          reject(new Error(`${variant}: ${m.message}`));
+          reject(new Error(`${label}: ${m.message}`));
           break;
         default:
           break;
       }
     });
-    child.on('exit', (code) => reject(new Error(`${variant}: trainer exited with code ${code} before finishing`)));
+    child.on('exit', (code) => reject(new Error(`${label}: trainer exited with code ${code} before finishing`)));
   });
 }
 

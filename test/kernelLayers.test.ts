@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../src/core/data/load';
-import type { ResolvedSpec } from '../src/core/resolve';
+import { resolveRef, type ResolvedRef, type ResolvedSpec } from '../src/core/resolve';
 import { NAMED } from '../src/core/registry';
 import { initBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/buildModel';
@@ -112,9 +112,12 @@ describe('fused kernel: frozen layers, activations, optimizers, regularizers, dr
       assert.ok(got.kernel.every(([loss]) => Number.isFinite(loss)));
     });
 
-    for (const type of ['AdamW', 'Nadam']) {
-      it(`${type} (Keras 3; tfjs has none) follows Keras's update rule step by step`, () => {
-        const optimizer = { type, learning_rate: 0.05, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, ...(type === 'AdamW' ? { weight_decay: 0.1 } : {}) };
+    const kerasOnly = ['AdamW', 'Nadam'].flatMap((type) => [
+      [type, 'given arguments', { type, learning_rate: 0.05, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, ...(type === 'AdamW' ? { weight_decay: 0.1 } : {}) }],
+      [type, "the registry's Keras defaults", resolveRef('optimizer', type)],
+    ] as [string, string, ResolvedRef][]);
+    for (const [type, label, optimizer] of kerasOnly) {
+      it(`${type} (Keras 3; tfjs has none) with ${label} follows Keras's update rule step by step`, () => {
         const spec = denseSpec(2, [{ type: 'Dense', units: 1 }], 'mean_squared_error', { type: 'Adam' });
         spec.compile.optimizer = optimizer;
         const split = { x: Float32Array.from([1, -2, 0.5, 3]), y: Float32Array.from([0.7, -1.2]), count: 2, exampleShape: [2], labelShape: [1] } as unknown as Split;
@@ -125,7 +128,7 @@ describe('fused kernel: frozen layers, activations, optimizers, regularizers, dr
         kernel.loadWeights(model);
         const want = kerasSteps(type, optimizer, [0.3, -0.4, 0.1], split, 4);
         want.losses.forEach((loss, step) => {
-          const [got] = kernel.trainBatch(Int32Array.from([0, 1]), optimizer.learning_rate);
+          const [got] = kernel.trainBatch(Int32Array.from([0, 1]), optimizer.learning_rate as number);
           assert.ok(Math.abs(got - loss) < 1e-5 * Math.max(1, loss), `step ${step}: loss ${got}, want ${loss}`);
         });
         kernel.storeWeights(model);
@@ -265,7 +268,7 @@ function denseSplit(count: number, inputs: number, units: number, seed: number):
  * Keras 3's AdamW / Nadam (keras/src/optimizers/adamw.py, nadam.py) in float64 on one linear unit
  * under mean squared error, full batch: the loss before each step and the weights [w..., b] after.
  */
-function kerasSteps(type: string, o: Record<string, number | string>, start: number[], split: Split, steps: number): { losses: number[]; weights: number[] } {
+function kerasSteps(type: string, o: ResolvedRef, start: number[], split: Split, steps: number): { losses: number[]; weights: number[] } {
   const [lr, b1, b2, eps] = [o.learning_rate, o.beta_1, o.beta_2, o.epsilon] as number[];
   const p = start.slice();
   const m = p.map(() => 0);

@@ -281,6 +281,12 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     for (const ok of ['"axis": 3', '"axis": -1', '"momentum": 0.9']) assert.deepStrictEqual(codes(bn(ok)), [], ok);
   });
 
+  it('refuses AdamW and Nadam (fused engine only) on a model that engine cannot train (test/kernelOnlyOptimizers.test.ts has more)', () => {
+    const conv = '{ "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] }, { "type": "Conv2D", "filters": 4, "kernel_size": 3 }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }';
+    expectDiagnostic(spec(conv, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ⟦"AdamW"⟧ }'), Code.NeedsFusedEngine, 'layer type Reshape');
+    assert.deepStrictEqual(codes(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "Nadam" }')), []);
+  });
+
   it('covers every diagnostic code', () => {
     const missing = Object.values(Code).filter((c) => !tested.has(c));
     assert.deepStrictEqual(missing, []);

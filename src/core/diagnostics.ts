@@ -40,6 +40,8 @@ export enum Code {
   InvalidLayerName = 'invalid-layer-name',
   NotSupported = 'not-supported',
   MetricMismatch = 'metric-mismatch',
+  /** The optimizer (AdamW, Nadam) trains only on the fused engine, which cannot train this spec. */
+  NeedsFusedEngine = 'needs-fused-engine',
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

@@ -14,6 +14,8 @@ import {
 } from './registry';
 import { toSnakeCase } from './registry/names';
 import { BUILTIN_DATASETS, type BuiltinDatasetInfo } from './data/dataSpec';
+import { kernelPlan } from './kernelPlan';
+import { resolveModel } from './resolveModel';
 
 /** What the core knows about one layer: its effective arguments, shapes and parameter count. */
 export interface LayerInfo {
@@ -83,7 +85,26 @@ export function analyzeModel(root: Node, r: Reporter): ModelInfo {
   checkMemory(model, compile, fit, r);
   checkCallbacks(fit.get('callbacks')?.value, compile, dataNode, r);
   checkSchedule(properties(compile.get('optimizer')?.value).get('learning_rate')?.value, r);
+  checkKernelOnlyOptimizer(root, model, compile, r);
   return model;
+}
+
+/**
+ * An optimizer TensorFlow.js lacks (AdamW, Nadam: no `tfjs` in the registry) trains only on the
+ * fused kernel, so a spec the kernel cannot train (a Conv2D model, BatchNormalization) would
+ * fail at the start of training: said here, with the kernel's own reason. Checked once the
+ * spec is otherwise free of errors, since the kernel's plan needs the resolved spec.
+ */
+function checkKernelOnlyOptimizer(root: Node, model: ModelInfo, compile: Props, r: Reporter): void {
+  const node = compile.get('optimizer')?.value;
+  const entry = lookupOptimizer(refName('optimizer', valueOf(r, node)) ?? '');
+  if (!node || !entry || entry.tfjs || !model.complete || r.diagnostics.some((d) => d.severity === 'error')) return;
+  const planned = kernelPlan(resolveModel(root, model, undefined));
+  if (!('reason' in planned)) return;
+  const instead = entry.name === 'AdamW' ? '"Adam" (with "kernel_regularizer": { "type": "l2", "l2": 0.0001 } on the Dense layers for a weight penalty)' : '"Adam"';
+  r.error(Code.NeedsFusedEngine, node, ['compile', 'optimizer'],
+    `${entry.name} trains only on the fused WebAssembly engine (TensorFlow.js has no ${entry.name}), and that engine cannot train this model: it does not support ${planned.reason}. ` +
+    `Use ${instead}, or make the model a stack of Dense layers (with Flatten, Dropout, Activation or LeakyReLU between them).`);
 }
 
 /** What the schema cannot say about a PiecewiseConstantDecay: increasing boundaries, one more value. */

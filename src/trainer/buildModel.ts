@@ -3,6 +3,7 @@
  * type, Keras-exact initializers (seeded from the spec seed), and Keras activation names mapped
  * to TensorFlow.js's.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { lookup, type Json } from '../core/registry';
 import type { ResolvedLayer, ResolvedRef, ResolvedSpec } from '../core/resolve';
@@ -55,6 +56,23 @@ function weighted(a: LayerArgs, ctx: Ctx) {
   };
 }
 
+/**
+ * TensorFlow.js 4.22 cannot train a BatchNormalization without `beta` (`center: false`) or
+ * `gamma` (`scale: false`): the layer reads both in training whether it has them or not
+ * (`this.gamma.read()`, normalization.js), and tfjs-core's batchNorm gradient saves `scale`
+ * even when it is null, so the first batch failed with "Cannot read properties of undefined".
+ * The absent weight reads as a constant (zeros for beta, ones for gamma), which is what Keras
+ * computes without it; it is no weight of the layer, so the parameter count, the weights and
+ * Keras export are Keras's, and nothing updates it.
+ */
+function withoutOffsetOrScale(layer: AnyLayer): AnyLayer {
+  const l = layer as unknown as { center: boolean; scale: boolean; beta?: unknown; gamma?: unknown; movingMean: { read(): tf.Tensor } };
+  const constant = (fill: (t: tf.Tensor) => tf.Tensor) => ({ read: () => fill(l.movingMean.read()) });
+  if (!l.center) l.beta = constant(tf.zerosLike);
+  if (!l.scale) l.gamma = constant(tf.onesLike);
+  return layer;
+}
+
 /** Config every layer gets: its Keras name, trainability, and (first layer) the input shape. */
 type Base = { name: string; trainable: boolean; inputShape?: number[] };
 
@@ -66,14 +84,14 @@ export const LAYER_BUILDERS: Record<string, (a: LayerArgs, ctx: Ctx, base: Base)
   Dense: (a, ctx, base) => tfl.layers.dense({ ...base, units: a.units as number, ...weighted(a, ctx) }),
   Dropout: (a, _ctx, base) => tfl.layers.dropout({ ...base, rate: a.rate as number, ...(typeof a.seed === 'number' ? { seed: a.seed } : {}) }),
   AlphaDropout: (a, _ctx, base) => tfl.layers.alphaDropout({ ...base, rate: a.rate as number }),
-  BatchNormalization: (a, ctx, base) => tfl.layers.batchNormalization({
+  BatchNormalization: (a, ctx, base) => withoutOffsetOrScale(tfl.layers.batchNormalization({
     ...base, axis: a.axis as number, momentum: a.momentum as number, epsilon: a.epsilon as number,
     center: a.center as boolean, scale: a.scale as boolean,
     betaInitializer: initializer(a.beta_initializer, ctx, 'beta'),
     gammaInitializer: initializer(a.gamma_initializer, ctx, 'gamma'),
     movingMeanInitializer: initializer(a.moving_mean_initializer, ctx, 'moving_mean'),
     movingVarianceInitializer: initializer(a.moving_variance_initializer, ctx, 'moving_variance'),
-  }),
+  })),
   Activation: (a, _ctx, base) => tfl.layers.activation({ ...base, activation: activation(a.activation) as 'relu' }),
   LeakyReLU: (a, _ctx, base) => tfl.layers.leakyReLU({ ...base, alpha: a.negative_slope as number }),
   Reshape: (a, _ctx, base) => tfl.layers.reshape({ ...base, targetShape: a.target_shape as number[] }),

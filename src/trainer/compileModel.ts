@@ -1,7 +1,7 @@
 /** Keras `compile` arguments -> TensorFlow.js optimizer, loss and metrics. */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { lookup } from '../core/registry';
+import { lookup, lookupOptimizer } from '../core/registry';
 import type { ResolvedRef, ResolvedSpec } from '../core/resolve';
 import { scheduleOf, type Schedule } from './schedules';
 import { sparseFromLogits } from './splitTensors';
@@ -14,6 +14,10 @@ export function makeOptimizer(o: ResolvedRef): tf.Optimizer {
   // A schedule starts at its step-0 rate; the training loop sets it before every batch.
   const lr = typeof o.learning_rate === 'number' ? o.learning_rate : (scheduleOf(o.learning_rate) as Schedule)(0);
   const n = (k: string): number => o[k] as number;
+  // AdamW and Nadam train only in the fused kernel (selectEngine refuses the tfjs engine for them):
+  // the model's optimizer then only carries the learning rate that callbacks read and set.
+  const entry = lookupOptimizer(o.type);
+  if (entry?.fusedKernel && !entry.tfjs) return tf.train.sgd(lr);
   switch (o.type) {
     case 'SGD': return n('momentum') > 0 ? tf.train.momentum(lr, n('momentum'), o.nesterov === true) : tf.train.sgd(lr);
     case 'RMSprop': return tf.train.rmsprop(lr, n('rho'), n('momentum'), n('epsilon'), o.centered === true);

@@ -8,7 +8,7 @@
  * written, so older loaders do not reject keys they do not know; the rest take Keras defaults.
  */
 import { lookup, type Json, type NameKind } from '../registry';
-import { toClassName, toSnakeCase } from '../registry/names';
+import { toClassName } from '../registry/names';
 import type { ResolvedLayer, ResolvedRef, ResolvedSpec } from '../resolve';
 
 /** The Keras release whose sources these configs follow (written to `metadata.json`). */
@@ -142,7 +142,8 @@ function optimizerConfig(style: Style, ref: ResolvedRef): Obj {
     ? object(style, 'keras.optimizers.schedules', schedule.type, { ...refConfig('schedule', schedule), name: schedule.type })
     : lr;
   return {
-    name: toSnakeCase(type), learning_rate: learningRate, weight_decay: null, clipnorm: null, global_clipnorm: null,
+    // Keras's default optimizer names: "SGD", else the class name in lower case (rmsprop, adamw).
+    name: type === 'SGD' ? type : type.toLowerCase(), learning_rate: learningRate, weight_decay: null, clipnorm: null, global_clipnorm: null,
     clipvalue: null, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, ...args,
   };
 }

@@ -12,9 +12,8 @@ import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../../core/data/load';
-import type { ResolvedRef, ResolvedSpec } from '../../core/resolve';
-import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from '../../core/registry';
-import type { Json } from '../../core/registry';
+import { kernelPlan as planKernel, type KernelPlan } from '../../core/kernelPlan';
+import type { ResolvedSpec } from '../../core/resolve';
 import { deriveSeed, randomSeed } from '../random';
 import type { HealthLayer } from '../../core/health/layers';
 import { countNonFinite, kernelChange, l2Norm, outputStats, type Block } from '../../core/health/stats';
@@ -23,142 +22,11 @@ import type { LayerHealth } from '../../core/health/types';
 /** The engine names runs report. */
 export const KERNEL_ENGINE = 'wasm-simd fused kernel';
 
-/** Name -> dense.c code of the registry entries the kernel trains, in code order. */
-function kernelCodes(entries: readonly { name: string; fusedKernel?: { code: number } }[]): Record<string, number> {
-  const coded = entries.flatMap((e) => (e.fusedKernel ? [[e.name, e.fusedKernel.code] as const] : []));
-  return Object.fromEntries(coded.sort((a, b) => a[1] - b[1]));
-}
+export type { KernelPlan } from '../../core/kernelPlan';
 
-/** A registry code the kernel cannot do without (a test checks the registry has each). */
-function required(code: number | undefined, what: string): number {
-  if (code === undefined) throw new Error(`the registry has no fused-kernel code for ${what}`);
-  return code;
-}
-
-// Codes shared with dense.c, from the registry (a test compares them with dense.c's enums).
-const ACTIVATIONS = kernelCodes(REGISTRY_ACTIVATIONS);
-const LEAKY_RELU = required(lookupLayer('LeakyReLU')?.fusedKernel?.activationCode, 'LeakyReLU');
-const LOSSES = kernelCodes(REGISTRY_LOSSES);
-const OPTIMIZERS = kernelCodes(REGISTRY_OPTIMIZERS);
-// The kernel's accuracy variants (of the one `accuracy` metric it computes), as in dense.c.
-const ACC = { none: 0, sparse: 1, categorical: 2, binary: 3 };
-const OPT = {
-  sgd: required(OPTIMIZERS.SGD, 'SGD'),
-  momentum: required(lookupOptimizer('SGD')?.fusedKernel?.momentumCode, 'SGD with momentum'),
-  adam: required(OPTIMIZERS.Adam, 'Adam'),
-  rmsprop: required(OPTIMIZERS.RMSprop, 'RMSprop'),
-  adamax: required(OPTIMIZERS.Adamax, 'Adamax'),
-  adagrad: required(OPTIMIZERS.Adagrad, 'Adagrad'),
-  adadelta: required(OPTIMIZERS.Adadelta, 'Adadelta'),
-  rmspropCentered: required(lookupOptimizer('RMSprop')?.fusedKernel?.centeredCode, 'centered RMSprop'),
-  // Keras 3's AdamW and Nadam: in the kernel (dense.c), not yet in the registry.
-  adamw: 8,
-  nadam: 9,
-};
-/** What the "supported: ..." reasons list. */
-const KERNEL_LAYERS = LAYERS.filter((l) => l.fusedKernel).map((l) => l.name);
-const KERNEL_ACTIVATIONS = [...Object.keys(ACTIVATIONS), ...LAYERS.filter((l) => l.fusedKernel?.activationCode !== undefined).map((l) => l.name)];
-const KERNEL_METRICS = REGISTRY_METRICS.filter((m) => m.fusedKernel).map((m) => m.name);
-
-/** What the kernel trains: a stack of Dense layers, the loss, metric and optimizer codes. */
-export interface KernelPlan {
-  /** Layer widths, input first. */
-  dims: number[];
-  activations: number[];
-  /** Negative slope per Dense layer (LeakyReLU only). */
-  alphas: number[];
-  biases: boolean[];
-  /** Dense layers with `trainable: false`: never updated, no optimizer slots. */
-  frozen: boolean[];
-  /** Per Dense layer: the kernel regularizer's [l1, l2] factors, then the bias regularizer's. */
-  regularizers: [number, number, number, number][];
-  /** Per Dense layer: the rate of a Dropout layer after it (0: none), and the seed of its masks. */
-  dropout: { rate: number; seed: number }[];
-  loss: number;
-  accuracy: number;
-  /** Label floats per example (1 for class ids). */
-  labelWidth: number;
-  /** p1/p2: betas, rho, or Adagrad's initial accumulator value (see k_set_optimizer); weightDecay: AdamW's. */
-  optimizer: { kind: number; momentum: number; nesterov: boolean; p1: number; p2: number; epsilon: number; weightDecay?: number };
-}
-
-/** The plan for `spec`, or why the kernel cannot train it (said to the user as the engine reason). */
+/** The plan for `spec` (core/kernelPlan.ts), its Dropout masks seeded for this run, or why the kernel cannot train it. */
 export function kernelPlan(spec: ResolvedSpec): { plan: KernelPlan } | { reason: string } {
-  const dims: number[] = [];
-  const activations: number[] = [];
-  const alphas: number[] = [];
-  const biases: boolean[] = [];
-  const frozen: boolean[] = [];
-  const regularizers: KernelPlan['regularizers'] = [];
-  const dropout: KernelPlan['dropout'] = [];
-  for (const [index, layer] of spec.layers.entries()) {
-    const a = layer.args;
-    switch (layer.type) {
-      case 'Input':
-        break;
-      case 'Flatten':
-        if (dims.length) return { reason: `Flatten after a Dense layer (${layer.name})` };
-        break;
-      case 'Dense': {
-        if (layer.inputShape.length !== 2) return { reason: `Dense layer ${layer.name} gets a ${layer.inputShape.length - 1}-D input; add Flatten first` };
-        for (const k of ['activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
-          if (a[k]) return { reason: `Dense layer ${layer.name} has a ${k.replace(/_/g, ' ')}` };
-        }
-        const act = ACTIVATIONS[String(a.activation ?? 'linear')];
-        if (act === undefined) return { reason: `activation ${String(a.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})` };
-        if (!dims.length) dims.push(layer.inputShape[1] as number);
-        dims.push(a.units as number);
-        activations.push(act);
-        alphas.push(0);
-        biases.push(a.use_bias !== false);
-        frozen.push(a.trainable === false);
-        regularizers.push([...penaltyFactors(a.kernel_regularizer), ...penaltyFactors(a.bias_regularizer)]);
-        dropout.push({ rate: 0, seed: 0 });
-        break;
-      }
-      case 'Dropout': {
-        const last = dropout.length - 1;
-        if (last < 0) return { reason: `Dropout before the first Dense layer (${layer.name})` };
-        if (dropout[last].rate > 0) return { reason: `two Dropout layers in a row (${layer.name})` };
-        dropout[last] = { rate: a.rate as number, seed: dropoutSeed(spec, index) };
-        break;
-      }
-      case 'Activation':
-      case 'LeakyReLU': {
-        // Folded into the Dense layer before it, which must be linear.
-        const last = activations.length - 1;
-        if (last < 0 || activations[last] !== ACTIVATIONS.linear || dropout[last].rate > 0) return { reason: `${layer.type} layer ${layer.name} does not follow a linear Dense layer` };
-        if (layer.type === 'LeakyReLU') {
-          activations[last] = LEAKY_RELU;
-          alphas[last] = a.negative_slope as number;
-        } else {
-          const act = ACTIVATIONS[String(a.activation)];
-          if (act === undefined) return { reason: `activation ${String(a.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})` };
-          activations[last] = act;
-        }
-        break;
-      }
-      default:
-        return { reason: `layer type ${layer.type} (supported: ${KERNEL_LAYERS.join(', ')})` };
-    }
-  }
-  if (!dims.length) return { reason: 'no Dense layer' };
-  if (dropout[dropout.length - 1].rate > 0) return { reason: 'Dropout after the output layer' };
-  const out = activations[activations.length - 1];
-  const lossType = spec.compile.loss.type;
-  const loss = LOSSES[lossType];
-  if (loss === undefined) return { reason: `loss ${lossType} (supported: ${Object.keys(LOSSES).join(', ')})` };
-  if (spec.compile.loss.from_logits === true) return { reason: 'from_logits losses' };
-  if (loss <= 1 && out !== ACTIVATIONS.softmax) return { reason: `${lossType} needs a softmax output layer in the kernel` };
-  if (loss === 2 && out !== ACTIVATIONS.sigmoid) return { reason: 'binary_crossentropy needs a sigmoid output layer in the kernel' };
-  const other = spec.compile.metrics.find((m) => !KERNEL_METRICS.includes(m.type));
-  if (other) return { reason: `metric ${other.name} (supported: ${KERNEL_METRICS.join(', ')})` };
-  const units = dims[dims.length - 1];
-  // TensorFlow.js's choice of accuracy for "accuracy" (training.js): binary for one output or BCE.
-  const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;
-  const optimizer = kernelOptimizer(spec.compile.optimizer);
-  if ('reason' in optimizer) return optimizer;
-  return { plan: { dims, activations, alphas, biases, frozen, regularizers, dropout, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+  return planKernel(spec, (index) => dropoutSeed(spec, index));
 }
 
 /**
@@ -169,50 +37,6 @@ function dropoutSeed(spec: ResolvedSpec, index: number): number {
   const own = spec.layers[index].args.seed;
   if (typeof own === 'number') return own;
   return spec.seed === undefined ? randomSeed() : deriveSeed(spec.seed, 'dropout', index);
-}
-
-/** A resolved l1 / l2 / l1_l2 regularizer's [l1, l2] factors ([0, 0] without one). */
-function penaltyFactors(ref: Json | undefined): [number, number] {
-  if (!ref || typeof ref !== 'object' || Array.isArray(ref)) return [0, 0];
-  const r = ref as ResolvedRef;
-  return [r.type === 'l2' ? 0 : (r.l1 as number), r.type === 'l1' ? 0 : (r.l2 as number)];
-}
-
-/** The kernel's optimizer code and parameters for the spec's optimizer, or why it has none. */
-function kernelOptimizer(o: ResolvedSpec['compile']['optimizer']): KernelPlan['optimizer'] | { reason: string } {
-  const n = (k: string): number => o[k] as number;
-  const betas = (kind: number): KernelPlan['optimizer'] => ({ kind, momentum: 0, nesterov: false, p1: n('beta_1'), p2: n('beta_2'), epsilon: n('epsilon') });
-  let optimizer: KernelPlan['optimizer'];
-  switch (o.type) {
-    case 'SGD':
-      optimizer = { kind: n('momentum') > 0 ? OPT.momentum : OPT.sgd, momentum: n('momentum'), nesterov: o.nesterov === true, p1: 0, p2: 0, epsilon: 0 };
-      break;
-    case 'Adam':
-      optimizer = betas(OPT.adam);
-      break;
-    case 'RMSprop':
-      optimizer = { kind: o.centered === true ? OPT.rmspropCentered : OPT.rmsprop, momentum: n('momentum'), nesterov: false, p1: n('rho'), p2: 0, epsilon: n('epsilon') };
-      break;
-    case 'Adamax':
-      optimizer = betas(OPT.adamax);
-      break;
-    case 'Adagrad':
-      optimizer = { kind: OPT.adagrad, momentum: 0, nesterov: false, p1: n('initial_accumulator_value'), p2: 0, epsilon: n('epsilon') };
-      break;
-    case 'Adadelta':
-      optimizer = { kind: OPT.adadelta, momentum: 0, nesterov: false, p1: n('rho'), p2: 0, epsilon: n('epsilon') };
-      break;
-    // Keras 3's AdamW and Nadam: the kernel is their only engine (TensorFlow.js has neither).
-    case 'AdamW':
-      optimizer = { ...betas(OPT.adamw), weightDecay: n('weight_decay') };
-      break;
-    case 'Nadam':
-      optimizer = betas(OPT.nadam);
-      break;
-    default:
-      return { reason: `optimizer ${o.type} (supported: ${Object.keys(OPTIMIZERS).join(', ')})` };
-  }
-  return optimizer;
 }
 
 /** The slice of the WebAssembly JS API used here (the tsconfig has no DOM library to declare it). */

@@ -3,6 +3,7 @@
  * it (and the host allows it), else the stock TensorFlow.js path.
  */
 import type { Split } from '../../core/data/load';
+import { lookupOptimizer } from '../../core/registry';
 import type { ResolvedSpec } from '../../core/resolve';
 import type { EngineChoice } from '../../shared/trainerProtocol';
 import { defaultKernelThreads, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type KernelPlan } from './denseKernel';
@@ -51,10 +52,17 @@ export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: 
  * auto asks for a TensorFlow.js backend, so it means the stock path; engine "kernel" insists.
  */
 function chooseKernel(engine: EngineChoice, backend: string, spec: ResolvedSpec, train: Split): { plan: KernelPlan } | { reason: string } {
-  if (engine === 'tfjs') return { reason: 'engine tfjs requested' };
-  if (engine === 'auto' && backend !== 'auto') return { reason: `--backend ${backend} selects the stock TensorFlow.js path` };
+  const optimizer = spec.compile.optimizer.type;
+  // AdamW and Nadam (no TensorFlow.js implementation) train on the kernel whatever the backend.
+  const kernelOnly = !lookupOptimizer(optimizer)?.tfjs;
+  if (engine === 'tfjs') {
+    if (kernelOnly) throw new Error(`${optimizer} has no TensorFlow.js implementation, so it trains only on the fused engine: use engine auto (--engine auto, or the modelSpec.training.engine setting), or a TensorFlow.js optimizer such as "Adam".`);
+    return { reason: 'engine tfjs requested' };
+  }
+  if (engine === 'auto' && backend !== 'auto' && !kernelOnly) return { reason: `--backend ${backend} selects the stock TensorFlow.js path` };
   const planned = kernelPlan(spec);
   const fail = (reason: string): { reason: string } => {
+    if (kernelOnly) throw new Error(`${optimizer} trains only on the fused engine (TensorFlow.js has no ${optimizer}), which cannot train this spec: ${reason}. Use "Adam", or a model the fused engine trains.`);
     if (engine === 'kernel') throw new Error(`The fused kernel cannot train this spec: ${reason}.`);
     return { reason: `the fused kernel does not support ${reason}` };
   };

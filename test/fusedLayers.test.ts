@@ -1,0 +1,112 @@
+import * as assert from 'assert';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Split } from '../src/core/data/load';
+import { LAYERS } from '../src/core/registry';
+import { resolveSpec, type ResolvedSpec } from '../src/core/resolve';
+import { initBackend } from '../src/trainer/backend';
+import { buildModel } from '../src/trainer/buildModel';
+import { DenseKernel, kernelWasmPath } from '../src/trainer/engines/denseKernel';
+import { planOf } from './kernelCompare';
+import { mulberry32 } from './helpers';
+
+const OUT = { type: 'Dense', units: 3, activation: 'softmax' };
+const BATCH = 8;
+const LR = 0.1;
+
+/**
+ * Where each layer type the registry marks `fusedKernel` sits in a small stack the kernel trains,
+ * with the input shape before it. A new fused layer type must get a line here (the test says so).
+ */
+const PLACEMENTS: Record<string, { input: number[]; layers: object[] }> = {
+  Input: { input: [6], layers: [OUT] },
+  Flatten: { input: [2, 3], layers: [{ type: 'Flatten' }, { type: 'Dense', units: 5, activation: 'relu' }, OUT] },
+  Dense: { input: [6], layers: [{ type: 'Dense', units: 5, activation: 'tanh' }, OUT] },
+  Dropout: { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, { type: 'Dropout', rate: 0.4 }, OUT] },
+  Activation: { input: [6], layers: [{ type: 'Dense', units: 5 }, { type: 'Activation', activation: 'elu' }, OUT] },
+  LeakyReLU: { input: [6], layers: [{ type: 'Dense', units: 5 }, { type: 'LeakyReLU', negative_slope: 0.2 }, OUT] },
+};
+
+function placedSpec(type: string): ResolvedSpec {
+  const { input, layers } = PLACEMENTS[type];
+  const r = resolveSpec(JSON.stringify({
+    name: 'k', seed: 11, layers: [{ type: 'Input', shape: input }, ...layers],
+    compile: { loss: 'sparse_categorical_crossentropy', optimizer: { type: 'SGD', learning_rate: LR }, metrics: ['accuracy'] }, fit: { batch_size: BATCH },
+  }));
+  if (!r.ok) throw new Error(r.message);
+  return r.spec;
+}
+
+function split(exampleShape: number[]): Split {
+  const rand = mulberry32(4);
+  const size = exampleShape.reduce((a, b) => a * b, 1);
+  const x = Float32Array.from({ length: BATCH * size }, () => rand() * 4 - 2);
+  const y = Int32Array.from({ length: BATCH }, (_, i) => i % 3);
+  return { x, y, count: BATCH, exampleShape, labelShape: [] } as unknown as Split;
+}
+
+/**
+ * One SGD step with TensorFlow.js on the spec's model, layer by layer in training mode, except
+ * that each Dropout multiplies by the mask the kernel drew in its own step (`masks[i]`: the mask
+ * after Dense layer i): the loss before the step and every weight after it.
+ */
+function tfjsStep(spec: ResolvedSpec, data: Split, masks: Map<number, Float32Array>): { loss: number; weights: Float32Array[] } {
+  const model = buildModel(spec);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const x = tf.tensor(data.x, [data.count, ...(spec.layers[0].inputShape.slice(1) as number[])]);
+  const labels = tf.oneHot(tf.tensor1d(data.y as Int32Array, 'int32'), 3);
+  const forward = (): tf.Scalar => {
+    let h: tf.Tensor = x;
+    let dense = -1;
+    for (const layer of model.layers.filter((l) => l.getClassName() !== 'InputLayer')) {
+      if (layer.getClassName() === 'Dense') dense++;
+      const mask = layer.getClassName() === 'Dropout' ? masks.get(dense) : undefined;
+      h = mask ? tf.mul(h, tf.tensor(mask, h.shape)) : (layer.apply(h, { training: true }) as tf.Tensor);
+    }
+    // Keras's sparse cross-entropy on probabilities, clipped to [1e-7, 1 - 1e-7].
+    return tf.neg(tf.mean(tf.log(tf.clipByValue(tf.sum(tf.mul(h, labels), 1), 1e-7, 1 - 1e-7)))) as tf.Scalar;
+  };
+  const { value, grads } = tf.variableGrads(forward, vars);
+  const loss = value.dataSync()[0];
+  vars.forEach((v) => v.assign(tf.sub(v, tf.mul(grads[v.name], LR))));
+  const weights = model.layers.flatMap((l) => l.getWeights()).map((w) => w.dataSync().slice() as Float32Array);
+  tf.dispose([x, labels, value, ...Object.values(grads)]);
+  model.dispose();
+  return { loss, weights };
+}
+
+describe('every registry layer type the fused kernel trains: its first step agrees with TensorFlow.js', function () {
+  this.timeout(60000);
+  before(async function () {
+    if (!kernelWasmPath()) throw new Error('dist/kernel.wasm is missing: run node esbuild.js (it compiles the kernel with clang)');
+    await initBackend('cpu');
+  });
+
+  it('has a placement for each fused layer type of the registry', () => {
+    assert.deepStrictEqual(Object.keys(PLACEMENTS).sort(), LAYERS.filter((l) => l.fusedKernel).map((l) => l.name).sort());
+  });
+
+  for (const type of LAYERS.filter((l) => l.fusedKernel).map((l) => l.name)) {
+    it(`${type}: the loss and every weight after one SGD step, within float32 tolerance`, () => {
+      if (!PLACEMENTS[type]) assert.fail(`${type} has fusedKernel in the registry but no placement in this test`);
+      const spec = placedSpec(type);
+      const data = split(spec.layers[0].inputShape.slice(1) as number[]);
+      const plan = planOf(spec);
+      const model = buildModel(spec);
+      const kernel = DenseKernel.create(plan, data, BATCH);
+      assert.ok(kernel);
+      kernel.loadWeights(model);
+      const [loss] = kernel.trainBatch(Int32Array.from({ length: BATCH }, (_, i) => i), LR);
+      const masks = new Map(plan.dropout.flatMap((d, i) => (d.rate > 0 ? [[i, kernel.dropoutMask(i, BATCH)] as [number, Float32Array]] : [])));
+      kernel.storeWeights(model);
+      const got = model.layers.flatMap((l) => l.getWeights()).map((w) => w.dataSync().slice() as Float32Array);
+      kernel.dispose();
+      model.dispose();
+
+      const want = tfjsStep(spec, data, masks);
+      assert.ok(Math.abs(loss - want.loss) <= 1e-5 * Math.max(1, want.loss), `loss ${loss}, tfjs ${want.loss}`);
+      assert.strictEqual(got.length, want.weights.length);
+      got.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - want.weights[i][j]) <= 1e-5 * Math.max(1, Math.abs(want.weights[i][j])), `weight ${i}[${j}]: ${v}, tfjs ${want.weights[i][j]}`)));
+      if (type === 'Dropout') assert.ok(masks.get(0)?.some((v) => v === 0), 'the kernel dropped some units');
+    });
+  }
+});
