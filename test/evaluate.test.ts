@@ -12,27 +12,7 @@ import * as path from 'path';
 import { main } from '../src/cli/main';
 import { train } from '../src/trainer/train';
 import type { FromTrainer } from '../src/shared/trainerProtocol';
-import { assertNoInternalText } from './internalText';
-
-/** A 3-class CSV with 4 features per row, class k around k. */
-export function csvRows(n: number, seed = 1): string {
-  let s = seed;
-  const rand = (): number => ((s = (s * 16807) % 2147483647) / 2147483647);
-  const rows = ['a,b,c,d,label'];
-  for (let i = 0; i < n; i++) rows.push([0, 1, 2, 3].map(() => (rand() + (i % 3)).toFixed(3)).join(',') + `,${i % 3}`);
-  return rows.join('\n') + '\n';
-}
-
-/** A small Dense classifier on `train.csv` and `test.csv` beside the spec. */
-export function csvSpec(extra = ''): string {
-  return `{
-  "name": "tiny", "seed": 3,
-  "data": { "train": { "csv": "train.csv", "label_column": "label" }, "test": { "csv": "test.csv", "label_column": "label" }, "validation": { "split": 0.2 } },
-  "layers": [ { "type": "Dense", "units": 8, "activation": "relu", "input_shape": [4] }, { "type": "Dense", "units": 3, "activation": "softmax" } ],
-  "compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "Adam", "metrics": ["accuracy"] },
-  "fit": { "epochs": 1, "batch_size": 16 }${extra}
-}`;
-}
+import { assertNoInternalText, csvRows, csvSpec } from './hostileData';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -102,7 +82,7 @@ describe('modelspec evaluate on tampered run folders', function () {
     ['status null', result((v) => { v.status = null; }), /"status" must be one of "running", "completed", "cancelled", "failed", but is null/],
     ['variant a number', result((v) => { v.variant = 7; }), /"variant" must be a variant name or null, but is 7/],
     ['result.json missing', (d) => fs.rmSync(path.join(d, 'result.json')), /result\.json is missing: is .* a run folder made by "modelspec train"\?/],
-    ['result.json a folder', (d) => { fs.rmSync(path.join(d, 'result.json')); fs.mkdirSync(path.join(d, 'result.json')); }, /result\.json is a folder, not a file the trainer wrote/],
+    ['result.json a folder', (d) => { fs.rmSync(path.join(d, 'result.json')); fs.mkdirSync(path.join(d, 'result.json')); }, /Cannot read .*result\.json: it is a folder\./],
     ['spec.json missing', (d) => fs.rmSync(path.join(d, 'spec.json')), /spec\.json is missing/],
     ['spec.json null', (d) => fs.writeFileSync(path.join(d, 'spec.json'), 'null'), /spec\.json is not what .* it holds no JSON object/],
     ['layers null', spec((v) => { v.layers = null; }), /"layers" must be a list of layers, but is null/],
@@ -160,7 +140,7 @@ describe('modelspec evaluate on tampered run folders', function () {
     });
     const r = await cli('evaluate', dir);
     assert.strictEqual(r.code, 1);
-    assert.match(r.err, /spec\.json is not a regular file/);
+    assert.match(r.err, /Cannot read .*spec\.json: it is not a regular file \(a FIFO, device or socket\), so it is not read\./);
   });
 
   it('a stale "running" run is interrupted; one whose trainer lives (or is on another machine) is running', async () => {

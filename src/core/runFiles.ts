@@ -26,32 +26,53 @@ export const RESERVED_RUN_NAMES: readonly string[] = [...Object.values(RUN_FILES
 /** Most bytes a run's JSON file may hold; a trainer's result.json (1,000 classes, 24 images) is far smaller. */
 export const MAX_RUN_FILE_BYTES = 64 * 1024 * 1024;
 
+/** Why a file could not be read (`invalid`: it was read, but holds something else than expected). */
+export type FileProblem = 'missing' | 'folder' | 'special' | 'tooLarge' | 'unreadable' | 'invalid';
+
 /** A run folder whose files are missing or are not what the trainer writes: the message says which and what to do. */
 export class RunFileError extends Error {
-  constructor(message: string, readonly missing = false) {
+  constructor(message: string, readonly problem: FileProblem = 'invalid') {
     super(message);
     this.name = 'RunFileError';
   }
+
+  get missing(): boolean {
+    return this.problem === 'missing';
+  }
 }
 
+/** The reason in words, as `Cannot read <file>: <reason>.` ends. */
+const PROBLEM_TEXT: Record<Exclude<FileProblem, 'invalid' | 'unreadable'>, string> = {
+  missing: 'no such file',
+  folder: 'it is a folder',
+  special: 'it is not a regular file (a FIFO, device or socket), so it is not read',
+  tooLarge: `it is larger than the ${MAX_RUN_FILE_BYTES / 1024 / 1024} MiB such a file may hold`,
+};
+
 /**
- * Reads a run file as text: only a regular file (a FIFO or device in its place would block or
- * never end) of at most {@link MAX_RUN_FILE_BYTES}. Throws a RunFileError (`missing` when absent).
+ * Reads a run file (or a spec) as text: only a regular file (a FIFO or device in its place
+ * would block or never end) of at most {@link MAX_RUN_FILE_BYTES}. Throws a RunFileError
+ * `Cannot read <file>: <reason>.`, whose `problem` says which.
  */
-export function readRunFile(file: string): string {
+export function readTextFile(file: string): string {
+  const fail = (problem: Exclude<FileProblem, 'invalid'>, why?: string): never => {
+    throw new RunFileError(`Cannot read ${file}: ${why ?? PROBLEM_TEXT[problem as keyof typeof PROBLEM_TEXT]}.`, problem);
+  };
   let fd: number;
   try {
-    // O_NONBLOCK: a FIFO put in the file's place opens at once instead of waiting for a writer.
+    // O_NONBLOCK: a FIFO opens at once instead of waiting for a writer; fstat then refuses it.
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new RunFileError(`${file} is missing`, true);
-    throw new RunFileError(`${file} cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code ?? 'unknown error'})`);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return fail('missing');
+    if (code === 'EISDIR') return fail('folder');
+    return fail('unreadable', code === 'EACCES' || code === 'EPERM' ? 'permission denied' : 'the system refused to open it');
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new RunFileError(`${file} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not a file the trainer wrote`);
-    if (st.size > MAX_RUN_FILE_BYTES) throw new RunFileError(`${file} is ${st.size} bytes, more than a run file may hold (${MAX_RUN_FILE_BYTES})`);
+    if (st.isDirectory()) return fail('folder');
+    if (!st.isFile()) return fail('special');
+    if (st.size > MAX_RUN_FILE_BYTES) return fail('tooLarge');
     return fs.readFileSync(fd, 'utf8');
   } finally {
     fs.closeSync(fd);

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { readRunFile, RUN_FILES, runFolderStatus, THIS_MACHINE, type ProcessProbe } from '../core/runFiles';
+import { readTextFile, RUN_FILES, runFolderStatus, THIS_MACHINE, type ProcessProbe } from '../core/runFiles';
 import type { FromWebview, PanelAction, PanelState, RunId, RunStatus, RunSummary, RunView, ToWebview } from '../panel/protocol';
 import { applyAction, initialPanelState, loadRun, summarizeResult } from '../panel/state';
 import type { Classification, Misclassified } from '../shared/trainerProtocol';
@@ -144,7 +144,7 @@ export function checkClassification(value: unknown): Classification | null {
 /** A run file's text, or undefined when it is missing or unreadable (not a regular file, too large). */
 function readRunText(file: string): string | undefined {
   try {
-    return readRunFile(file);
+    return readTextFile(file);
   } catch {
     return undefined;
   }

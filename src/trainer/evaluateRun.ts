@@ -13,13 +13,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
-import { writeFileAtomic } from '../core/atomicWrite';
+import { makeFolders, writeFileAtomic } from '../core/atomicWrite';
 import { checkDataSpec } from '../core/data/checkDataSpec';
 import { checkExamplesFit, checkLabelsFit, DataError, loadDataset } from '../core/data/load';
 import { specNameFromFile } from '../core/diagnostics';
 import { lookupLoss, lookupOptimizer } from '../core/registry';
 import { resolveSpec, type ResolvedSpec } from '../core/resolve';
-import { readRunFile, RunFileError, runFolderStatus, THIS_MACHINE, type ProcessProbe, type RunFolderStatus } from '../core/runFiles';
+import { readTextFile, RunFileError, runFolderStatus, THIS_MACHINE, type ProcessProbe, type RunFolderStatus } from '../core/runFiles';
 import { RUN_FILES, RUN_FOLDERS } from '../core/runFiles';
 import { initBackend, type BackendChoice } from './backend';
 import { classify } from './classification';
@@ -63,9 +63,9 @@ function readJson(runDir: string, name: string): unknown {
   const file = path.join(runDir, name);
   let text: string;
   try {
-    text = readRunFile(file);
+    text = readTextFile(file);
   } catch (e) {
-    if (e instanceof RunFileError && e.missing) throw new RunFileError(`${file} is missing: is ${runDir} a run folder made by "modelspec train"?`, true);
+    if (e instanceof RunFileError && e.missing) throw new RunFileError(`${file} is missing: is ${runDir} a run folder made by "modelspec train"?`, 'missing');
     throw e;
   }
   try {
@@ -142,9 +142,9 @@ function dataBaseDir(spec: ResolvedSpec, record: RunRecord): string | undefined 
   const fix = 'evaluate reads data files only as the spec file a run came from names them; restore the spec file, or train it again';
   let text: string;
   try {
-    text = readRunFile(record.specPath);
+    text = readTextFile(record.specPath);
   } catch (e) {
-    throw new RunFileError(`The run's spec file ${record.specPath} ${e instanceof RunFileError && e.missing ? 'is missing' : 'cannot be read'}: ${fix}.`);
+    throw new RunFileError(`The run's spec file ${record.specPath} ${e instanceof RunFileError && e.missing ? 'is missing' : 'cannot be read'}: ${fix}.`, 'invalid');
   }
   const resolved = resolveSpec(analyze(text), record.variant ?? undefined, specNameFromFile(path.basename(record.specPath)));
   const named = resolved.ok ? resolved.spec.data : undefined;
@@ -212,7 +212,7 @@ export function exportRunModel(runDir: string, outDir: string): string[] {
   if (!fs.existsSync(path.join(from, 'model.json'))) {
     throw new Error(`${runDir} has no trained model (model/model.json): is it a run folder made by "modelspec train", and did the run finish?`);
   }
-  fs.mkdirSync(outDir, { recursive: true });
+  makeFolders(outDir);
   return fs.readdirSync(from).filter((f) => /\.(json|bin)$/.test(f)).map((f) => {
     const to = path.join(outDir, f);
     writeFileAtomic(to, fs.readFileSync(path.join(from, f)));

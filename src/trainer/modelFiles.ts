@@ -2,13 +2,12 @@
  * Saving and loading models in the TensorFlow.js layers format (model.json + weights.bin) on
  * the local file system, without tfjs-node's file:// handler (which the portable backends lack).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { writeFileAtomic } from '../core/atomicWrite';
+import { makeFolders, writeFileAtomic } from '../core/atomicWrite';
 import { readFileBytes } from '../core/data/fileBytes';
-import { readRunFile } from '../core/runFiles';
+import { readTextFile } from '../core/runFiles';
 
 const GENERATED_BY = 'Model Spec (TensorFlow.js layers format)';
 
@@ -16,7 +15,7 @@ const GENERATED_BY = 'Model Spec (TensorFlow.js layers format)';
 export async function saveModel(model: tfl.LayersModel, dir: string, opts: { weightsOnly?: boolean } = {}): Promise<string[]> {
   const files: string[] = [];
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    fs.mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
     const weightsFile = path.join(dir, 'weights.bin');
     const data = artifacts.weightData ?? new ArrayBuffer(0);
     const buffer = Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data);
@@ -38,7 +37,7 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   const jsonFile = path.join(dir, 'model.json');
   let manifest: { modelTopology?: object; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
   try {
-    manifest = JSON.parse(readRunFile(jsonFile));
+    manifest = JSON.parse(readTextFile(jsonFile));
   } catch (e) {
     throw new Error(`Cannot read ${jsonFile}: ${(e as Error).message}. Is ${dir} a model folder (model.json + weights.bin)?`);
   }
