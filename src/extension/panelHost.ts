@@ -189,10 +189,31 @@ export function readPastRuns(runsDir: string, live: Liveness): RunSummary[] {
   return runs.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
 }
 
+/** Most epochs a run may have (the schema's cap on `fit.epochs`). */
+const MAX_EPOCHS = 100_000;
+
+/**
+ * events.jsonl without the lines whose epoch could not be a real one: the reducer pads the
+ * history up to a message's epoch, so an epoch of 10^9 in an edited file would hang the host.
+ */
+export function checkEvents(text: string): string {
+  return text.split('\n').filter((line) => {
+    let m: unknown;
+    try {
+      m = JSON.parse(line);
+    } catch {
+      return true; // loadRun skips what does not parse
+    }
+    if (!isObject(m) || m.epoch === undefined) return true;
+    return Number.isInteger(m.epoch) && (m.epoch as number) >= 0 && (m.epoch as number) < MAX_EPOCHS;
+  }).join('\n');
+}
+
 /** A past run from its folder, checked for the webview (see {@link checkClassification}); `null` when its files say nothing. */
 export function readRunFolder(id: RunId, live: Liveness): RunView | null {
   const result = readRunText(path.join(id, RUN_FILES.result));
-  const run = loadRun(id, { events: readRunText(path.join(id, RUN_FILES.events)), result });
+  const events = readRunText(path.join(id, RUN_FILES.events));
+  const run = loadRun(id, { events: events === undefined ? undefined : checkEvents(events), result });
   if (!run) return null;
   run.classification = run.classification === null ? null : checkClassification(run.classification);
   if (run.status === 'running') run.status = result === undefined ? (live.isTraining(id) ? 'running' : 'interrupted') : liveStatus(id, result, live);

@@ -123,6 +123,10 @@ describe('panel host: reading run folders', () => {
     assert.ok(fromEvents);
     assert.strictEqual(fromEvents.classification, null);
     assert.strictEqual(fromEvents.status, 'interrupted', 'events without a result: no trainer is writing it');
+    // An epoch of 10^9 would have the reducer pad the history to a billion entries.
+    const epoch = (n: number): string => JSON.stringify({ type: 'epoch', epoch: n, epochs: 2, steps: 1, stepsDone: 1, metrics: { loss: 0.5 }, seconds: 1, samplesPerSecond: 1 });
+    const padded = readRunFolder(folder('p', { 'events.jsonl': [started, epoch(0), epoch(1e9), epoch(-1), epoch(1.5), epoch(1)].join('\n') }), none);
+    assert.deepStrictEqual(padded?.history.loss, [0.5, 0.5]);
     const stale = readRunFolder(folder('s', { 'result.json': result({ status: 'running', pid: deadPid() }) }), none);
     assert.strictEqual(stale?.status, 'interrupted');
   });
