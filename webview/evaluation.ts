@@ -104,11 +104,19 @@ function imageCanvas(m: Misclassified, label: string): HTMLCanvasElement {
   const canvas = h('canvas', { attrs: { role: 'img', 'aria-label': label } });
   const image = m.image;
   if (!image) return canvas;
+  // The host checks run files (panelHost.ts); this still draws only what the bytes hold.
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(image.data), (ch) => ch.charCodeAt(0));
+  } catch {
+    return canvas;
+  }
+  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1
+    || bytes.length !== image.width * image.height * image.channels) return canvas;
   canvas.width = image.width;
   canvas.height = image.height;
   const ctx = canvas.getContext('2d');
   if (!ctx) return canvas;
-  const bytes = Uint8Array.from(atob(image.data), (ch) => ch.charCodeAt(0));
   const pixels = ctx.createImageData(image.width, image.height);
   for (let i = 0; i < image.width * image.height; i++) {
     const [r, g, b] = image.channels === 3 ? [bytes[3 * i], bytes[3 * i + 1], bytes[3 * i + 2]] : [bytes[i], bytes[i], bytes[i]];

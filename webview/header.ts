@@ -94,6 +94,7 @@ function statusText(run: RunView): string {
       return stop ? `Stopped early at epoch ${stop.epoch}` : 'Completed';
     }
     case 'cancelled': return 'Stopped';
+    case 'interrupted': return 'Interrupted (the trainer is gone)';
     case 'failed': return run.error ? `Failed: ${run.error}` : 'Failed';
   }
 }

@@ -24,7 +24,10 @@ export const evaluate: Command = {
   help: [
     'Evaluates a trained run\'s final model (<run dir>/model) on its spec\'s test split: loss, metrics,',
     'and for classifiers the confusion matrix and the most confident mistakes.',
-    '--json prints {"type":"evaluation", runDir, backend, backendReason, testCount, metrics, classification}.',
+    '--json prints {"type":"evaluation", runDir, status, backend, backendReason, testCount, metrics, classification};',
+    'status is "interrupted" for a run still marked running whose trainer process is gone.',
+    'The run\'s result.json and spec.json are checked first; data files are read only as the spec file the run',
+    'came from (its specPath) names them, so that spec file must still name the same data.',
   ].join('\n'),
   flags: { values: ['backend'], booleans: ['json'] },
   async run(a, io) {
@@ -38,7 +41,8 @@ export const evaluate: Command = {
       io.out(JSON.stringify({ type: 'evaluation', ...ev }) + '\n');
       return 0;
     }
-    io.out(`Run: ${runDir}\nBackend: ${ev.backend} - ${ev.backendReason}\n`);
+    // A run that did not complete (stopped, or interrupted with a checkpointed model) says so.
+    io.out(`Run: ${runDir}${ev.status === 'completed' ? '' : ` (${ev.status})`}\nBackend: ${ev.backend} - ${ev.backendReason}\n`);
     io.out(`Test (${ev.testCount.toLocaleString('en-US')} examples): ${Object.entries(ev.metrics).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}\n`);
     const c = ev.classification;
     if (c) {

@@ -3,7 +3,7 @@
  * extension. Exit codes: 0 success, 1 the spec has errors (or the command failed), 2 usage or
  * unreadable files.
  */
-import * as fs from 'fs';
+import { readTextFile } from '../core/runFiles';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
 import { checkInitialWeights } from '../core/keras/initialWeightsCheck';
@@ -31,11 +31,10 @@ class ExitError extends Error {
 function readSpec(file: string | undefined): { file: string; text: string } {
   if (!file) throw new UsageError('Missing the spec file.');
   try {
-    return { file, text: fs.readFileSync(file, 'utf8') };
+    return { file, text: readTextFile(file) };
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a folder' : err.message;
-    throw new ExitError(`Cannot read ${file}: ${why}.`, 2);
+    // Missing, a folder, a FIFO (which would block), too large: the message says which.
+    throw new ExitError((e as Error).message, 2);
   }
 }
 

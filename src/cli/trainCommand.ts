@@ -3,13 +3,13 @@
  * process (through src/host/trainerClient.ts), and prints the Keras-style log the trainer's
  * messages render to (src/shared/kerasLog.ts), or the messages as JSON Lines with --json.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
 import { bestIndex, metricDirection } from '../core/bestEpoch';
 import { BACKENDS, ENGINES, choiceNames } from '../core/registry/training';
 import { specNameFromFile, formatDiagnostic, LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames } from '../core/resolve';
+import { readTextFile } from '../core/runFiles';
 import type { BackendChoice } from '../trainer/backend';
 import { f4, kerasLogLines, plural, shownMetrics, type LogContext } from '../shared/kerasLog';
 import { estimateStepDuration, formatProgressLine } from '../shared/progress';
@@ -127,6 +127,15 @@ export function comparisonTable(runs: readonly (RunRecord & Partial<Pick<RunStat
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
 
+/** After the comparison: which variants failed and why (empty when none did). */
+export function failureSummary(runs: readonly RunRecord[]): string {
+  const failed = runs.filter((r) => r.status === 'failed');
+  if (!failed.length) return '';
+  const lines = failed.map((r) => `  ${r.variant ?? '(base)'}: ${r.error ?? 'failed without a message'}`);
+  const head = failed.length === runs.length ? `All ${plural(runs.length, 'variant')} failed` : `${failed.length} of ${plural(runs.length, 'variant')} failed (the others still ran)`;
+  return `\n${head}:\n${lines.join('\n')}\n`;
+}
+
 /**
  * One run's messages on the terminal: the Keras log lines (src/shared/kerasLog.ts), and on a
  * terminal the live progress bar, drawn in place from `batch` messages, where a log has the
@@ -230,13 +239,14 @@ export class TrainSession {
     const { variants, json } = this.opts;
     for (let i = 0; i < variants.length && !this.interrupted; i++) {
       if (!json && i > 0) this.io.out('\n');
-      this.records.push(await this.runOne(variants[i], i, variants.length));
+      this.records.push(await this.runOneSafely(variants[i], i, variants.length));
     }
     if (json) {
       this.io.out(JSON.stringify({ type: 'done', runs: this.runs }) + '\n');
     } else if (this.records.length > 1) {
       this.io.out(`\nComparison of ${plural(this.records.length, 'variant')}:\n`);
       this.io.out(comparisonTable(this.records));
+      this.io.out(failureSummary(this.records));
     }
     if (this.interrupted) return this.exitCode;
     return this.records.every((r) => r.status === 'completed') ? 0 : 1;
@@ -246,6 +256,18 @@ export class TrainSession {
   private status(s: string): void {
     this.log?.endProgress();
     this.io.err(s + '\n');
+  }
+
+  /** One variant; whatever goes wrong with it is its failure, and the next variant still trains. */
+  private async runOneSafely(variant: string | undefined, index: number, count: number): Promise<RunState> {
+    try {
+      return await this.runOne(variant, index, count);
+    } catch (e) {
+      this.client = undefined;
+      const error = `cannot run the trainer: ${e instanceof Error ? e.message : String(e)}`;
+      this.status(`modelspec train: ${error}${variant === undefined ? '' : ` (variant "${variant}")`}`);
+      return { variant: variant ?? null, runDir: null, status: 'failed', result: null, error, history: {}, test: null, seconds: 0, samplesPerSecond: null };
+    }
   }
 
   private async runOne(variant: string | undefined, index: number, count: number): Promise<RunState> {
@@ -329,11 +351,10 @@ export const train: Command = {
 
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = readTextFile(file);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a folder' : err.message;
-      io.err(`modelspec train: Cannot read ${file}: ${why}.\n`);
+      // Missing, a folder, a FIFO (which would block), too large: the message says which.
+      io.err(`modelspec train: ${(e as Error).message}\n`);
       return 2;
     }
 

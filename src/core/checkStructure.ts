@@ -219,6 +219,8 @@ export function checkValue(node: Node, t: ValueType, path: JsonPath, ctx: CheckC
     case 'path':
       if (node.type !== 'string') return wrong();
       if ((t.kind === 'path' || (t.minLength ?? 0) > 0) && node.value === '') ctx.r.error(Code.OutOfRange, node, path, `${label} must not be empty.`);
+      // No file system allows NUL in a path (Node refuses it with its own internal message).
+      if (t.kind === 'path' && String(node.value).includes('\0')) ctx.r.error(Code.OutOfRange, node, path, `${label} holds a NUL character, which no file path may hold; remove it.`);
       return;
     case 'enum': {
       if (node.type !== 'string') return wrong();

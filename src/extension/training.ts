@@ -217,7 +217,9 @@ export class TrainingController implements vscode.Disposable {
               ...(variant === undefined ? {} : { variant }), ...(threads ? { threads } : {}),
             };
             const position = variant === undefined ? undefined : `${variants.indexOf(variant) + 1} of ${variants.length}`;
-            const outcome = await this.runOne(specName, variant, position, start, report);
+            // Whatever goes wrong with one variant is its failure; the queue goes on.
+            const outcome = await this.runOne(specName, variant, position, start, report)
+              .catch((e: unknown): TrainerOutcome => ({ status: 'failed', error: `cannot run the trainer: ${e instanceof Error ? e.message : String(e)}` }));
             outcomes.push({ variant, outcome });
             report();
           }
@@ -287,7 +289,9 @@ export class TrainingController implements vscode.Disposable {
     const name = (v: string | undefined): string => (v === undefined ? spec : `"${v}"`);
     if (failed.length) {
       const first = failed[0];
-      void vscode.window.showErrorMessage(`Training ${name(first.variant)} failed: ${first.outcome.error ?? 'unknown reason'}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}`, openLog)
+      const others = outcomes.length > failed.length ? `; the other ${outcomes.length - failed.length} ran` : '';
+      const which = failed.length > 1 ? `${failed.map((f) => name(f.variant)).join(', ')} failed${others}. First, ${name(first.variant)}` : `${name(first.variant)} failed${others}`;
+      void vscode.window.showErrorMessage(`Training ${which}: ${first.outcome.error ?? 'unknown reason'}`, openLog)
         .then((c) => { if (c) this.output.show(true); });
       return;
     }

@@ -9,22 +9,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../core/atomicWrite';
-import { PanelHost, type HostRequest } from './panelHost';
+import { PanelHost, readPastRuns, readRunFolder, type HostRequest } from './panelHost';
 import { makeNonce, panelHtml } from './panelHtml';
-import type { FromWebview, RunSummary, ToWebview } from '../panel/protocol';
-import { loadRun, summarizeResult } from '../panel/state';
+import type { FromWebview, ToWebview } from '../panel/protocol';
 import type { FromTrainer } from '../shared/trainerProtocol';
 import { trainingSettings, type TrainingController, type TrainingListener } from './training';
 
 const VIEW_TYPE = 'modelSpec.trainingPanel';
-
-function readIfExists(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 /** The panel and its state; one per window. */
 export class TrainingPanel implements TrainingListener, vscode.Disposable {
@@ -124,27 +115,15 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
     }
   }
 
-  /** Lists `<runs>/<spec>/<run>/result.json` into the past-runs list. */
+  /** Lists `<runs>/<spec>/<run>/result.json` into the past-runs list (checked; see panelHost.ts). */
   private refreshRuns(): void {
     const dir = this.runsDir;
     if (!dir || !fs.existsSync(dir)) return;
-    const runs: RunSummary[] = [];
-    for (const spec of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (!spec.isDirectory()) continue;
-      for (const run of fs.readdirSync(path.join(dir, spec.name), { withFileTypes: true })) {
-        if (!run.isDirectory()) continue;
-        const id = path.join(dir, spec.name, run.name);
-        const text = readIfExists(path.join(id, 'result.json'));
-        const summary = text === undefined ? null : summarizeResult(id, text);
-        if (!summary) continue;
-        // A folder still marked running with no trainer behind it was interrupted (window closed, crash).
-        if (summary.status === 'running' && !this.controller.isRunning(id)) summary.status = 'failed';
-        runs.push(summary);
-      }
-    }
-    runs.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
-    this.host.dispatch({ type: 'pastRuns', runs });
+    this.host.dispatch({ type: 'pastRuns', runs: readPastRuns(dir, this.liveness) });
   }
+
+  /** A "running" folder with no trainer of ours behind it is still running if its trainer process lives (a CLI run). */
+  private readonly liveness = { isTraining: (id: string): boolean => this.controller.isRunning(id) };
 
   private async handle(r: HostRequest): Promise<void> {
     switch (r.type) {
@@ -153,12 +132,11 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
           this.host.dispatch({ type: 'showRun', runId: r.runId });
           return;
         }
-        const run = loadRun(r.runId, { events: readIfExists(path.join(r.runId, 'events.jsonl')), result: readIfExists(path.join(r.runId, 'result.json')) });
+        const run = readRunFolder(r.runId, this.liveness);
         if (!run) {
           void vscode.window.showErrorMessage(`Cannot open the run ${r.runId}: it has no readable events.jsonl or result.json.`);
           return;
         }
-        if (run.status === 'running' && !this.controller.isRunning(r.runId)) run.status = 'failed';
         this.host.dispatch({ type: 'runOpened', run });
         this.host.dispatch({ type: 'showRun', runId: r.runId });
         return;

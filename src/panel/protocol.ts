@@ -12,8 +12,11 @@ import type { BatchMessage, Classification, EarlyStoppingMessage, FromTrainer, L
 /** A run is named by its run folder (`<runs dir>/<spec>/<timestamp>-<variant>`), as the host sees it. */
 export type RunId = string;
 
-/** `running` until the trainer says `done` or `error`; the last three are final. */
-export type RunStatus = RunResult['status'];
+/**
+ * `running` until the trainer says `done` or `error`; the last three are final. `interrupted`:
+ * a run folder still marked running whose trainer process is gone (see core/runFiles.ts).
+ */
+export type RunStatus = RunResult['status'] | 'interrupted';
 
 /** One value per finished epoch and Keras metric name (`val_x` beside `x`); index 0 is epoch 1. */
 export type History = Record<string, (number | null)[]>;

@@ -6,7 +6,7 @@
  */
 import { kerasLogLines } from '../shared/kerasLog';
 import type { FromTrainer, Metrics, RunResult } from '../shared/trainerProtocol';
-import type { History, PanelAction, PanelState, RunId, RunStatus, RunSummary, RunView, TrainerAction } from './protocol';
+import type { History, PanelAction, PanelState, RunId, RunSummary, RunView, TrainerAction } from './protocol';
 import { bestEpoch } from '../core/bestEpoch';
 import { emptyBatchSeries, finiteOrNull, pushBatchPoint } from './series';
 
@@ -365,7 +365,8 @@ function parseEventLine(line: string): FromTrainer | LegacyLogLine | null {
   return null;
 }
 
-const STATUSES = { running: true, completed: true, cancelled: true, failed: true } as const satisfies Record<RunStatus, true>;
+/** What `result.json` may say (`interrupted` is the host's judgement, never written). */
+const STATUSES = { running: true, completed: true, cancelled: true, failed: true } as const satisfies Record<RunResult['status'], true>;
 
 /** Reads `result.json`, filling what is missing so later code can trust the types. */
 function parseResult(text: string): ResultFields | null {
@@ -388,7 +389,7 @@ function parseResult(text: string): ResultFields | null {
   return {
     spec: value.spec,
     variant: str(value.variant),
-    status: typeof value.status === 'string' && Object.prototype.hasOwnProperty.call(STATUSES, value.status) ? (value.status as RunStatus) : 'failed',
+    status: typeof value.status === 'string' && Object.prototype.hasOwnProperty.call(STATUSES, value.status) ? (value.status as RunResult['status']) : 'failed',
     backend: str(value.backend) ?? '',
     backendReason: str(value.backendReason) ?? '',
     engine: str(value.engine) ?? undefined,

@@ -294,4 +294,7 @@ export interface RunResult {
   startedAt: string;
   finishedAt: string | null;
   error?: string;
+  /** The trainer process and its machine: a `running` run whose process is gone was interrupted. */
+  pid?: number;
+  hostname?: string;
 }

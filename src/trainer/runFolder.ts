@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../core/atomicWrite';
+import { makeFolders, writeFileAtomic } from '../core/atomicWrite';
 import { RESERVED_RUN_NAMES, RUN_FILES } from '../core/runFiles';
 import { CSV_LINE_TERMINATOR, CsvFormatter } from './callbacks';
 import type { FromTrainer, HealthMessage, RunResult } from '../shared/trainerProtocol';
@@ -39,7 +39,7 @@ export class RunFolder {
     const base = path.join(path.resolve(runsDir), slug(spec), `${timestamp(now)}-${slug(variant ?? 'base')}`);
     let dir = base;
     for (let i = 2; fs.existsSync(dir); i++) dir = `${base}-${i}`;
-    fs.mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
     this.dir = dir;
     this.events = fs.openSync(path.join(dir, RUN_FILES.events), 'a');
   }
@@ -55,7 +55,7 @@ export class RunFolder {
     }
     const first = path.relative(this.dir, p).split(path.sep)[0].toLowerCase();
     if (RESERVED_RUN_NAMES.includes(first)) throw new Error(`"${relative}" would overwrite the run's own ${first}; use another name.`);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
+    makeFolders(path.dirname(p));
     return p;
   }
 

@@ -4,6 +4,7 @@
  * training loop in fit.ts. The same function runs in the trainer child process (main.ts) and in tests.
  */
 import { specNameFromFile } from '../core/diagnostics';
+import * as os from 'os';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
 import { resolveSpec, type ResolvedSpec } from '../core/resolve';
@@ -119,6 +120,7 @@ function initialResult(start: StartMessage, { spec, backend, engine }: Prepared)
     engine: engine.name, engineReason: engine.reason,
     history: {}, test: null, bestEpoch: null, bestMonitor: null, stoppedEarly: false, epochsRun: 0,
     samplesPerSecond: 0, durationSeconds: 0, startedAt: new Date().toISOString(), finishedAt: null,
+    pid: process.pid, hostname: os.hostname(),
   };
 }
 
