@@ -10,7 +10,7 @@ import { initBackend } from './backend';
 import { buildModel } from './buildModel';
 import { prepareInitialWeights } from './initialWeights';
 import { exportRunModel } from './evaluateRun';
-import { writeKerasFile, writeLegacyH5, writeWeightsH5 } from './keras/kerasFiles';
+import { writeKerasFile, writeLegacyH5, writeWeightsH5 } from '../core/keras/kerasWriters';
 import { modelWeights } from './keras/modelWeights';
 import { loadModel, saveModel } from './modelFiles';
 
