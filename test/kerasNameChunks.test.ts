@@ -60,7 +60,7 @@ with h5py.File(sys.argv[1], "r") as f:
 
 describe('Keras .h5: layer_names split over the HDF5 header limit', () => {
   it('splits as numpy array_split does in Keras, for sizes around the limit', () => {
-    const cases: [number, number][] = [[1, 5], [3, 21504], [4, 21504], [1000, 64], [1008, 64], [1009, 64], [1700, 80], [5000, 200], [7, 64512]];
+    const cases: [number, number][] = [[1, 5], [3, 21504], [4, 21504], [1000, 64], [1008, 64], [1009, 64], [1700, 80], [800, 170], [5000, 200], [7, 64512]];
     const want = python(NUMPY_CHUNKS, JSON.stringify(cases));
     if (!want) return;
     const got = cases.map(([n, size]) => {
@@ -71,18 +71,18 @@ describe('Keras .h5: layer_names split over the HDF5 header limit', () => {
     assert.throws(() => nameChunks(['x'.repeat(64513)]), /A name of 64513 bytes cannot be saved in an HDF5 attribute/);
   });
 
-  it('a model of 1,700 layers with long names: layer_names0..2 that h5py and our reader read back in order', async function () {
+  it('a model of 800 layers with 170-character names: layer_names0..2 that h5py and our reader read back in order', async function () {
     this.timeout(120_000);
-    const stem = 'a_rather_long_descriptive_layer_name_as_generated_code_sometimes_makes_them_';
+    const stem = 'a_rather_long_descriptive_layer_name_as_generated_code_sometimes_makes_them_'.repeat(2).padEnd(166, 'x');
     const layers = [
       { type: 'Input', shape: [4] },
-      ...Array.from({ length: 1699 }, (_, i) => ({ type: 'Activation', activation: 'relu', name: `${stem}${String(i).padStart(4, '0')}` })),
+      ...Array.from({ length: 799 }, (_, i) => ({ type: 'Activation', activation: 'relu', name: `${stem}${String(i).padStart(4, '0')}` })),
       { type: 'Dense', units: 2, name: 'head' },
     ];
     const r = resolveSpec(JSON.stringify({ layers, compile: { loss: 'mse' } }));
     if (!r.ok) throw new Error(r.message);
     const names = kerasModelLayers(r.spec).map((l) => l.name);
-    assert.strictEqual(names.length, 1700);
+    assert.strictEqual(names.length, 800);
     const weights = kerasModelLayers(r.spec).map((l) => (l.type === 'Dense' ? [{ shape: [4, 2], data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) }, { shape: [2], data: Float32Array.from([9, 10]) }] : []));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-chunks-'));
     try {
@@ -93,11 +93,11 @@ describe('Keras .h5: layer_names split over the HDF5 header limit', () => {
       const out = python(H5PY_READER, file);
       if (!out) return;
       const seen = JSON.parse(out) as { attrs: Record<string, { shape: number[]; dtype: string }>; names: string[]; weighted: string[] };
-      // 80-byte names: 1700 x 80 = 136,000 bytes, so three chunks of 567, 567 and 566 names.
+      // 170-byte names: 800 x 170 = 136,000 bytes, so three chunks of 267, 267 and 266 names.
       assert.deepStrictEqual(seen.attrs, {
-        layer_names0: { shape: [567], dtype: '|S80' },
-        layer_names1: { shape: [567], dtype: '|S80' },
-        layer_names2: { shape: [566], dtype: '|S80' },
+        layer_names0: { shape: [267], dtype: '|S170' },
+        layer_names1: { shape: [267], dtype: '|S170' },
+        layer_names2: { shape: [266], dtype: '|S170' },
       });
       assert.deepStrictEqual(seen.names, names);
       assert.deepStrictEqual(seen.weighted, ['head']);

@@ -69,7 +69,10 @@ export const NO_SUCH_FILE = 'no such file.';
 /** A file-system error (from stat or read) as a KerasFileError, without raw errno text. */
 export function fileError(e: unknown): KerasFileError {
   const code = (e as NodeJS.ErrnoException).code;
-  return new KerasFileError(code === 'ENOENT' ? NO_SUCH_FILE : code === 'EISDIR' ? 'it is a folder, not a file.' : `cannot read it (${code ?? (e as Error).message}).`);
+  if (code === 'ENOENT') return new KerasFileError(NO_SUCH_FILE);
+  if (code === 'EISDIR') return new KerasFileError('it is a folder, not a file.');
+  if (code === 'EACCES' || code === 'EPERM') return new KerasFileError('it cannot be read (no read permission).');
+  return new KerasFileError(`it cannot be read (${code ?? (e as Error).message}).`);
 }
 
 /** Why a file of `size` bytes is not read, or undefined. */
