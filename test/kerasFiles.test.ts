@@ -155,7 +155,7 @@ describe('Keras files read back by h5py (every v1 layer type)', function () {
     const { initBackend } = await import('../src/trainer/backend');
     const { buildModel } = await import('../src/trainer/buildModel');
     const { modelWeights } = await import('../src/trainer/keras/modelWeights');
-    const { writeWeightsH5 } = await import('../src/trainer/keras/kerasFiles');
+    const { writeWeightsH5 } = await import('../src/core/keras/kerasWriters');
     await initBackend('cpu');
     const model = buildModel(spec);
     const weights = modelWeights(model, spec);

@@ -174,7 +174,7 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     const { text, offset, length } = marked(spec(MLP, '"initial_weights": ⟦"no-such-model.keras"⟧'));
     const [d] = await checkInitialWeights(analyze(text), '/nonexistent/dir/mlp.model.json');
     assert.deepStrictEqual([d.code, d.offset, d.length], [Code.InitialWeights, offset, length]);
-    assert.match(d.message, /initial_weights no-such-model\.keras: no such file\./);
+    assert.match(d.message, /initial_weights no-such-model\.keras: there is no file \/nonexistent\/dir\/no-such-model\.keras/);
     tested.add(Code.InitialWeights);
   });
 

@@ -41,6 +41,11 @@ export class PastRuns {
         this.ctx.post({ type: 'openRun', runId: r.id });
         this.ctx.setUi({ tab: 'training' });
       });
+      // A finished or stopped run saved its trained model; a failed or running one may have none yet.
+      const exportable = r.status === 'completed' || r.status === 'cancelled';
+      const exportButton = exportable
+        ? button('Export to Keras\u2026', () => this.ctx.post({ type: 'exportKeras', runId: r.id }), { secondary: true, title: `Write the trained model of ${runLabel(r)} as a .keras or .h5 file` })
+        : '';
       const best = bestOfRun(r.history, r.bestMonitor);
       const current = r.id === state.activeRunId;
       return h('tr', { attrs: { 'data-run-id': r.id, ...(current ? { 'aria-current': 'true' } : {}) } },
@@ -52,9 +57,10 @@ export class PastRuns {
         h('td', { class: 'num' }, best ? `${formatMetric(best.value)} (${best.monitor}, epoch ${best.epoch})` : '-'),
         h('td', { class: 'num' }, Object.entries(r.test ?? {}).map(([k, v]) => `${k} ${formatMetric(v)}`).join(', ') || '-'),
         h('td', { class: 'num' }, formatSeconds(r.durationSeconds)),
-        h('td', null, r.backend || '-'));
+        h('td', null, r.backend || '-'),
+        h('td', null, exportButton));
     });
-    const headers = ['Run', 'Spec', 'Started', 'Status', 'Epochs', 'Best', 'Test', 'Time', 'Backend'];
+    const headers = ['Run', 'Spec', 'Started', 'Status', 'Epochs', 'Best', 'Test', 'Time', 'Backend', 'Keras'];
     this.list.replaceChildren(h('table', { class: 'runs-table', attrs: { 'data-testid': 'runs-table' } },
       h('caption', { class: 'sr-only' }, 'Past runs, newest first'),
       h('thead', null, h('tr', null, ...headers.map((t, i) => h('th', { class: i >= 4 && i <= 7 ? 'num' : '', attrs: { scope: 'col' } }, t)))),

@@ -2,11 +2,11 @@
  * `modelspec export`: a spec's initialized model or a run's trained one as a TensorFlow.js
  * folder, a Keras `.keras` or `.h5` file, or a Keras training script.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import type { ResolvedSpec } from '../core/resolve';
 import { toKerasScript, type Distribute } from '../core/keras/toKerasScript';
 import { writeFileAtomic } from '../core/atomicWrite';
+import { EXPORT_TARGETS, checkExportTarget, writeFailure, type ExportFormat } from '../core/exportTarget';
 import { UsageError, type Parsed } from './args';
 import type { Command, Io } from './command';
 
@@ -18,65 +18,19 @@ export interface SpecInput {
   exit(message: string, code: number): Error;
 }
 
-type Format = 'keras' | 'h5' | 'tfjs' | 'keras-script';
+type Format = ExportFormat;
 const FORMATS: readonly Format[] = ['keras', 'h5', 'tfjs', 'keras-script'];
 const DISTRIBUTE: readonly Distribute[] = ['none', 'mirrored', 'multiworker'];
-
-/** How each format's target looks on disk: the extension it needs, and how to recognise an existing one. */
-const TARGETS: Record<Format, { what: string; ext?: RegExp; example: string; sniff: (p: string) => boolean }> = {
-  keras: { what: 'a .keras file', ext: /\.keras$/i, example: 'model.keras', sniff: (p) => startsWith(p, [0x50, 0x4b, 0x03, 0x04]) },
-  h5: { what: 'an .h5 file', ext: /\.(h5|hdf5)$/i, example: 'model.h5', sniff: (p) => startsWith(p, [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]) },
-  'keras-script': { what: 'a Python script', ext: /\.py$/i, example: 'train.py', sniff: () => true },
-  tfjs: { what: 'a folder', example: 'exported-model', sniff: (p) => fs.existsSync(path.join(p, 'model.json')) || fs.readdirSync(p).length === 0 },
-};
-
-function startsWith(file: string, magic: number[]): boolean {
-  const buf = Buffer.alloc(magic.length);
-  const fd = fs.openSync(file, 'r');
-  try {
-    return fs.readSync(fd, buf, 0, magic.length, 0) === magic.length && magic.every((b, i) => buf[i] === b);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+const TARGETS = EXPORT_TARGETS;
 
 /**
- * Why `out` cannot take `format`'s output, or undefined when it can: a wrong extension, a folder
- * where a file is wanted (or the reverse), a missing or read-only parent, an existing target
- * without --force, or an existing file of another kind (never replaced).
+ * Why `out` cannot take `format`'s output, or undefined when it can (see checkExportTarget);
+ * an existing target is replaced only with --force.
  */
 export function outPathProblem(out: string, format: Format, force: boolean): string | undefined {
-  const t = TARGETS[format];
-  if (t.ext && !t.ext.test(out)) return `--format ${format} writes ${t.what}, so --out must end in ${t.example.slice(t.example.indexOf('.'))} (e.g. ${t.example}), got "${out}".`;
-  const parent = path.dirname(path.resolve(out));
-  const parentStat = fs.statSync(parent, { throwIfNoEntry: false });
-  if (!parentStat) return `Cannot write ${out}: the folder ${parent} does not exist. Create it first, or choose another --out.`;
-  if (!parentStat.isDirectory()) return `Cannot write ${out}: ${parent} is a file, not a folder.`;
-  try {
-    fs.accessSync(parent, fs.constants.W_OK);
-  } catch {
-    return `Cannot write ${out}: the folder ${parent} is read-only (no write permission). Choose another --out.`;
-  }
-  const stat = fs.statSync(out, { throwIfNoEntry: false });
-  if (!stat) return undefined;
-  const wantsFolder = format === 'tfjs';
-  if (stat.isDirectory() !== wantsFolder) {
-    return wantsFolder
-      ? `${out} is a file; --format tfjs writes a folder (model.json + weights.bin). Give a folder path.`
-      : `${out} is a folder; --format ${format} writes ${t.what}. Give a file path such as ${path.join(out, t.example)}.`;
-  }
-  if (!t.sniff(out)) return `${out} exists and is not ${format === 'tfjs' ? 'an empty folder or a TensorFlow.js model folder' : t.what.replace(/^an? /, 'a Keras ')}; not replacing it. Choose another --out.`;
-  if (!force && !(wantsFolder && fs.readdirSync(out).length === 0)) return `${out} already exists; add --force to replace it.`;
-  return undefined;
-}
-
-/** A write failure as a sentence, without Node's error codes. */
-function writeFailure(out: string, e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `Cannot write ${out}: permission denied (the place is read-only).`;
-  if (code === 'ENOSPC') return `Cannot write ${out}: the disk is full.`;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return `Cannot write ${out}: its folder does not exist.`;
-  return `Cannot write ${out}: ${(e as Error).message}`;
+  const check = checkExportTarget(out, format, '--out');
+  if (!check.ok) return check.problem;
+  return check.replaces && !force ? `${out} already exists; add --force to replace it.` : undefined;
 }
 
 function flagOf<T extends string>(a: Parsed, name: string, values: readonly T[], fallback: T): T {

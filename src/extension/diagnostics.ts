@@ -1,9 +1,10 @@
 /** Publishes the core's diagnostics for open model specs: immediately on open and save, debounced while typing. */
 import * as vscode from 'vscode';
+import type { Analysis } from '../core/analyze';
 import { analysisOf } from '../editor/analysisCache';
 import { toDiagnostic } from './convert';
+import { InitialWeightsFiles } from './initialWeightsFiles';
 import { LANGUAGE_ID } from './language';
-
 
 /** Long enough to skip most keystrokes of a word, short enough to feel live. */
 const DEBOUNCE_MS = 200;
@@ -13,6 +14,9 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('modelspec');
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly disposables: vscode.Disposable[] = [this.collection];
+  private readonly initialWeights = new InitialWeightsFiles();
+  /** Per document, the latest validation: a late file read for an older one is dropped. */
+  private readonly generation = new Map<string, number>();
 
   constructor() {
     this.disposables.push(
@@ -23,6 +27,7 @@ export class DiagnosticsController implements vscode.Disposable {
       }),
       vscode.workspace.onDidCloseTextDocument((doc) => {
         this.cancel(doc.uri);
+        this.generation.delete(doc.uri.toString());
         this.collection.delete(doc.uri);
       }),
     );
@@ -37,7 +42,21 @@ export class DiagnosticsController implements vscode.Disposable {
       return;
     }
     this.cancel(doc.uri);
-    this.collection.set(doc.uri, analysisOf(doc.getText()).diagnostics.map((d) => toDiagnostic(doc, d)));
+    const analysis = analysisOf(doc.getText());
+    const shown = analysis.diagnostics.map((d) => toDiagnostic(doc, d));
+    this.collection.set(doc.uri, shown);
+    const key = doc.uri.toString();
+    const generation = (this.generation.get(key) ?? 0) + 1;
+    this.generation.set(key, generation);
+    if (doc.uri.scheme === 'file') void this.addInitialWeights(doc, analysis, shown, generation);
+  }
+
+  /** Adds the `initial_weights` file's problems once it is read, unless the document changed (or closed) meanwhile. */
+  private async addInitialWeights(doc: vscode.TextDocument, analysis: Analysis, shown: vscode.Diagnostic[], generation: number): Promise<void> {
+    const version = doc.version;
+    const extra = await this.initialWeights.check(analysis, doc.uri.fsPath);
+    if (!extra.length || doc.isClosed || doc.version !== version || this.generation.get(doc.uri.toString()) !== generation) return;
+    this.collection.set(doc.uri, [...shown, ...extra.map((d) => toDiagnostic(doc, d))]);
   }
 
   private validateSoon(doc: vscode.TextDocument): void {

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../core/atomicWrite';
+import { exportRunToKeras } from './exportKeras';
 import { PanelHost, readPastRuns, readRunFolder, type HostRequest } from './panelHost';
 import { makeNonce, panelHtml } from './panelHtml';
 import type { FromWebview, ToWebview } from '../panel/protocol';
@@ -147,6 +148,8 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
       case 'refreshRuns':
         this.refreshRuns();
         return;
+      case 'exportKeras':
+        return exportRunToKeras(r.runId);
       case 'exportCsv':
         return this.save(r.fileName, Buffer.from(r.csv, 'utf8'), { CSV: ['csv'] });
       case 'exportPng': {

@@ -238,6 +238,12 @@ export interface RefreshRunsMessage {
   type: 'refreshRuns';
 }
 
+/** Write this run's trained model as a Keras file: the host asks which format (.keras or .h5) and where. */
+export interface ExportKerasMessage {
+  type: 'exportKeras';
+  runId: RunId;
+}
+
 export type FromWebview =
   | ReadyMessage | OpenRunMessage | SelectRunsMessage | StopMessage | ExportCsvMessage | ExportPngMessage
-  | RefreshRunsMessage;
+  | RefreshRunsMessage | ExportKerasMessage;

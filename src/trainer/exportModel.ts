@@ -10,9 +10,10 @@ import { initBackend } from './backend';
 import { buildModel } from './buildModel';
 import { prepareInitialWeights } from './initialWeights';
 import { exportRunModel } from './evaluateRun';
-import { writeKerasFile, writeLegacyH5, writeWeightsH5 } from './keras/kerasFiles';
+import { writeKerasFile, writeLegacyH5, writeWeightsH5 } from '../core/keras/kerasWriters';
+import { writeRunAsKeras } from '../core/keras/runModel';
 import { modelWeights } from './keras/modelWeights';
-import { loadModel, saveModel } from './modelFiles';
+import { saveModel } from './modelFiles';
 
 /** The model files `export` and ModelCheckpoint write. */
 export type ModelFormat = 'tfjs' | 'keras' | 'h5' | 'weights.h5';
@@ -47,21 +48,14 @@ export async function exportInitialized(spec: ResolvedSpec, out: string, format:
   }
 }
 
-/** Writes a run's trained model (`<run>/model` with the run's resolved `spec.json`) at `out` in `format`. */
+/**
+ * Writes a run's trained model (`<run>/model` with the run's resolved `spec.json`) at `out` in
+ * `format`: the TensorFlow.js folder copied, or a Keras file from its weights (core/keras/runModel.ts,
+ * which the panel's Export to Keras... uses too).
+ */
 export async function exportTrained(runDir: string, out: string, format: ModelFormat): Promise<string[]> {
   if (format === 'tfjs') return exportRunModel(runDir, out);
-  const specFile = path.join(runDir, 'spec.json');
-  if (!fs.existsSync(path.join(runDir, 'model', 'model.json')) || !fs.existsSync(specFile)) {
-    throw new Error(`${runDir} has no trained model (model/model.json and spec.json): is it a run folder made by "modelspec train", and did the run finish?`);
-  }
-  const spec = JSON.parse(fs.readFileSync(specFile, 'utf8')) as ResolvedSpec;
-  await initBackend('cpu');
-  const model = await loadModel(path.join(runDir, 'model'));
-  try {
-    return await saveModelAs(model, spec, format, out);
-  } finally {
-    model.dispose();
-  }
+  return writeRunAsKeras(runDir, out, format);
 }
 
 /** Whether a run folder has a trained model to export (checked before the output path is touched). */

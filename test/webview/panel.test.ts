@@ -217,6 +217,29 @@ describe('training panel webview (headless Chromium)', function () {
     await assertClean();
   });
 
+  it('Export to Keras... on a finished run in the Runs list asks the host for that run; a running one has no button', async () => {
+    // A narrow panel, as beside an editor.
+    const panel = await open({ width: 500 });
+    const result = fs.readFileSync(path.join(RECORDED_RUN_DIR, 'result.json'), 'utf8');
+    const finished = summarizeResult(RECORDED_RUN_DIR, result)!;
+    const running = { ...finished, id: `${RECORDED_RUN_DIR}-live`, status: 'running' as const };
+    panel.host.dispatch({ type: 'pastRuns', runs: [running, finished] });
+    await panel.sync();
+    await panel.page.getByRole('tab', { name: 'Runs' }).click();
+    const rows = panel.page.getByTestId('runs-table').locator('tbody tr');
+    await rows.first().waitFor();
+    assert.strictEqual(await rows.nth(0).getByRole('button', { name: 'Export to Keras\u2026' }).count(), 0);
+    await rows.nth(1).getByRole('button', { name: 'Export to Keras\u2026' }).click();
+    await until(() => panel.requests.some((r) => r.type === 'exportKeras'), 'the export request');
+    assert.deepStrictEqual(panel.requests.filter((r) => r.type === 'exportKeras'), [{ type: 'exportKeras', runId: RECORDED_RUN_DIR }]);
+    // The button keeps to one line in the narrow panel (a toolkit button is about 26 px tall).
+    const box = await rows.nth(1).getByRole('button', { name: 'Export to Keras\u2026' }).boundingBox();
+    assert.ok(box && box.height < 40, `button height ${box?.height}`);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await panel.page.screenshot({ path: path.join(ARTIFACTS, 'runs-export-to-keras.png') });
+    await assertClean();
+  });
+
   it('reloads: a new page asks for the state and redraws identically; a reshown one draws from its saved state', async () => {
     const first = await open();
     for (const o of notebookRuns(8, 40, 10).slice(3)) feedRun(first, o);

@@ -66,7 +66,9 @@ function hasPython(v: Json): boolean {
 const NEUTRAL_ARGS: Record<string, readonly Json[]> = {
   data_format: ['channels_last', null],
   kernel_constraint: [null], bias_constraint: [null], beta_constraint: [null], gamma_constraint: [null],
-  groups: [1], noise_shape: [null], lora_rank: [null], lora_alpha: [null], synchronized: [false],
+  // BatchNormalization's regularizers, which Keras serializes as null (the spec has no field for them).
+  beta_regularizer: [null], gamma_regularizer: [null],
+  groups: [1], keepdims: [false], noise_shape: [null], lora_rank: [null], lora_alpha: [null], synchronized: [false],
   renorm: [false], fused: [null], dtype: [], autocast: [true], sparse: [false], ragged: [false],
   // Optimizer settings Keras serializes at their "off" values.
   name: [], weight_decay: [null, 0], clipnorm: [null], global_clipnorm: [null], clipvalue: [null],

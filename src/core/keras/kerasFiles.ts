@@ -7,10 +7,8 @@ import * as fs from 'fs';
 import { unzipSync } from 'fflate';
 import type * as H5 from 'h5wasm';
 import type { Json } from '../registry';
-import { toSnakeCase } from '../registry/names';
-
-/** The h5wasm module namespace; `FS` (its in-memory file system) is set once `ready` resolves. */
-type H5Module = typeof H5 & { FS: { writeFile(p: string, d: Uint8Array): void; unlink(p: string): void } };
+import { hasNames, hdf5, readNames, type WeightArray } from './hdf5';
+import { kerasLayerPaths } from './kerasWeights';
 
 /** A Keras file that cannot be read; the message says what is wrong (the caller names the file). */
 export class KerasFileError extends Error {}
@@ -18,20 +16,11 @@ export class KerasFileError extends Error {}
 /** Files larger than this are refused rather than read into memory. */
 export const MAX_KERAS_FILE_BYTES = 1024 * 1024 * 1024;
 
-let h5: Promise<H5Module> | undefined;
-/** h5wasm ships only as an ES module; this keeps the import native under CommonJS too. */
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<H5Module>;
-
-async function h5wasm(): Promise<H5Module> {
-  h5 ??= importEsm('h5wasm/node').then(async (m) => { await m.ready; return m; });
-  return h5;
-}
-
 let tempCounter = 0;
 
 /** Opens HDF5 bytes in h5wasm's in-memory file system, runs `use`, and frees the file. */
 export async function withH5<T>(bytes: Uint8Array, use: (f: H5.File) => T): Promise<T> {
-  const lib = await h5wasm();
+  const lib = await hdf5();
   const name = `/modelspec-import-${process.pid}-${tempCounter++}.h5`;
   const FS = lib.FS;
   if (truncatedHdf5(bytes)) throw new KerasFileError('its HDF5 data is cut short (the file is truncated); copy or save it again from Keras.');
@@ -74,16 +63,34 @@ function truncatedHdf5(b: Uint8Array): boolean {
   return eof > b.length;
 }
 
+/** The message of a missing file (callers that know where the path was relative to add it). */
+export const NO_SUCH_FILE = 'no such file.';
+
+/** A file-system error (from stat or read) as a KerasFileError, without raw errno text. */
+export function fileError(e: unknown): KerasFileError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new KerasFileError(NO_SUCH_FILE);
+  if (code === 'EISDIR') return new KerasFileError('it is a folder, not a file.');
+  if (code === 'EACCES' || code === 'EPERM') return new KerasFileError('it cannot be read (no read permission).');
+  return new KerasFileError(`it cannot be read (${code ?? (e as Error).message}).`);
+}
+
+/** Why a file of `size` bytes is not read, or undefined. */
+export function sizeProblem(size: number): KerasFileError | undefined {
+  return size > MAX_KERAS_FILE_BYTES ? new KerasFileError(`it is ${(size / 2 ** 30).toFixed(1)} GiB; Keras files are read up to 1 GiB.`) : undefined;
+}
+
 /** Reads a file's bytes with the size cap and a clear message instead of raw errno text. */
 export function readBytes(file: string): Uint8Array {
-  let size: number;
+  let stat: fs.Stats;
   try {
-    size = fs.statSync(file).size;
+    stat = fs.statSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new KerasFileError(code === 'ENOENT' ? 'no such file.' : `cannot read it (${code}).`);
+    throw fileError(e);
   }
-  if (size > MAX_KERAS_FILE_BYTES) throw new KerasFileError(`it is ${(size / 2 ** 30).toFixed(1)} GiB; the import reads files up to 1 GiB.`);
+  if (stat.isDirectory()) throw fileError({ code: 'EISDIR' });
+  const tooBig = sizeProblem(stat.size);
+  if (tooBig) throw tooBig;
   return fs.readFileSync(file);
 }
 
@@ -115,7 +122,7 @@ export async function readLegacyH5(bytes: Uint8Array): Promise<{ config: Json; t
   return withH5(bytes, (f) => {
     const config = attrText(f, 'model_config');
     if (!config) {
-      const weightsOnly = f.keys().includes('layers') || f.attrs.layer_names;
+      const weightsOnly = f.keys().includes('layers') || hasNames(f, 'layer_names');
       throw new KerasFileError(weightsOnly
         ? 'it holds weights only (no model_config): import the model\'s code or config, and name this file in "initial_weights".'
         : 'it has no model_config attribute, so it is not a Keras model saved with model.save("name.h5").');
@@ -129,20 +136,7 @@ export async function readLegacyH5(bytes: Uint8Array): Promise<{ config: Json; t
 }
 
 /** One weight array as stored, in the layer's variable order (kernel, bias, ...). */
-export interface StoredWeight {
-  shape: number[];
-  data: Float32Array;
-}
-
-/** Attribute lists Keras splits into `name0`, `name1`, ... when they exceed the HDF5 header limit. */
-function listAttr(g: H5.Group, name: string): string[] {
-  const one = g.attrs[name]?.value;
-  const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
-  if (one !== undefined) return asList(one);
-  const out: string[] = [];
-  for (let i = 0; g.attrs[`${name}${i}`]; i++) out.push(...asList(g.attrs[`${name}${i}`].value));
-  return out;
-}
+export type StoredWeight = WeightArray;
 
 function dataset(f: H5.File, path: string): StoredWeight | undefined {
   const d = f.get(path) as H5.Dataset | null;
@@ -152,36 +146,48 @@ function dataset(f: H5.File, path: string): StoredWeight | undefined {
   return { shape: d.shape ?? [], data };
 }
 
-/** The weights of each layer with weights, in model order: `.h5` by `layer_names`, `.keras` by Keras's layer paths. */
-export async function readStoredWeights(file: string, layerTypes: readonly string[]): Promise<StoredWeight[][]> {
-  const bytes = readBytes(file);
-  const h5Bytes = file.endsWith('.keras') ? readKerasArchive(bytes).weights : bytes;
+/** One layer's weights in a Keras file: its group there (the layer's name in `.h5`, its path in `.keras`) and its arrays. */
+export interface StoredLayer {
+  name: string;
+  weights: StoredWeight[];
+}
+
+/** Reads the weighted layers of a `.keras`, `.h5` or `.weights.h5` file (see {@link storedLayersFromBytes}). */
+export function readStoredLayers(file: string, layerTypes: readonly string[]): Promise<StoredLayer[]> {
+  return storedLayersFromBytes(readBytes(file), file.endsWith('.keras'), layerTypes);
+}
+
+/**
+ * The layers with weights, in model order: `.h5` by `layer_names` (whole or split) and each
+ * layer's `weight_names`; `.keras` (`isKeras`: a zip) by the paths Keras gives `layerTypes`.
+ */
+export async function storedLayersFromBytes(bytes: Uint8Array, isKeras: boolean, layerTypes: readonly string[]): Promise<StoredLayer[]> {
+  const h5Bytes = isKeras ? readKerasArchive(bytes).weights : bytes;
   if (!h5Bytes) throw new KerasFileError('its archive has no model.weights.h5.');
-  if (!isHdf5(h5Bytes)) throw new KerasFileError('its weights are not an HDF5 file.');
+  if (!isHdf5(h5Bytes)) throw new KerasFileError(isKeras ? 'its weights are not an HDF5 file.' : 'it is not an HDF5 file (no HDF5 signature); save the weights again with model.save("name.h5").');
   return withH5(h5Bytes, (f) => {
     const keys = f.keys();
-    if (keys.includes('model_weights') || f.attrs.layer_names) {
-      const g = (keys.includes('model_weights') ? f.get('model_weights') : f) as H5.Group;
+    if (keys.includes('model_weights') || hasNames(f, 'layer_names')) {
       const prefix = keys.includes('model_weights') ? 'model_weights/' : '';
-      return listAttr(g, 'layer_names')
-        .map((layer) => listAttr(f.get(`${prefix}${layer}`) as H5.Group, 'weight_names').map((w) => dataset(f, `${prefix}${layer}/${w}`)!))
-        .filter((ws) => ws.length > 0);
+      return readNames((prefix ? f.get('model_weights') : f) as H5.Group, 'layer_names')
+        .map((name) => ({ name, weights: legacyLayerWeights(f, `${prefix}${name}`) }))
+        .filter((l) => l.weights.length > 0);
     }
     // Keras 3: layers/<class name in snake case, counted>/vars/0, 1, ...
-    const counts = new Map<string, number>();
-    const out: StoredWeight[][] = [];
-    for (const type of layerTypes) {
-      const stem = toSnakeCase(type);
-      const n = counts.get(stem) ?? 0;
-      counts.set(stem, n + 1);
-      const vars: StoredWeight[] = [];
-      for (let i = 0; ; i++) {
-        const w = dataset(f, `layers/${n ? `${stem}_${n}` : stem}/vars/${i}`);
-        if (!w) break;
-        vars.push(w);
-      }
-      if (vars.length) out.push(vars);
-    }
-    return out;
+    return kerasLayerPaths(layerTypes.filter((t) => t !== 'Input')).map((p) => {
+      const weights: StoredWeight[] = [];
+      for (let w = dataset(f, `layers/${p}/vars/0`); w; w = dataset(f, `layers/${p}/vars/${weights.length}`)) weights.push(w);
+      return { name: p, weights };
+    }).filter((l) => l.weights.length > 0);
+  });
+}
+
+function legacyLayerWeights(f: H5.File, group: string): StoredWeight[] {
+  const g = f.get(group) as H5.Group | null;
+  if (!g || !('keys' in g)) throw new KerasFileError(`its layer_names lists ${group}, which the file does not have.`);
+  return readNames(g, 'weight_names').map((w) => {
+    const d = dataset(f, `${group}/${w}`);
+    if (!d) throw new KerasFileError(`its layer ${group} names the weight ${w}, which the file does not have.`);
+    return d;
   });
 }

@@ -3,7 +3,7 @@
  * (`Layer.save_own_variables`: trainable variables in creation order, then non-trainable ones).
  * The `.keras`, `.h5` and `.weights.h5` writers and the TensorBoard histograms all read this table.
  */
-import type { Json } from '../registry';
+import type { Json, Shape } from '../registry';
 import { toSnakeCase } from '../registry/names';
 
 type Args = Readonly<Record<string, Json>>;
@@ -20,6 +20,25 @@ const WEIGHT_NAMES: Readonly<Record<string, (a: Args) => string[]>> = {
 /** The variable names of a layer (`kernel`, `bias`; `gamma`, `beta`, `moving_mean`, `moving_variance`), in Keras's saving order. */
 export function kerasWeightNames(type: string, args: Args): string[] {
   return WEIGHT_NAMES[type]?.(args) ?? [];
+}
+
+const pairOf = (v: Json | undefined): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1])] : [Number(v), Number(v)]);
+
+/**
+ * The shape of each of a layer's variables, in `kerasWeightNames` order, as Keras builds them
+ * (Dense kernel `[in, units]`, Conv2D kernel `[kh, kw, in_channels, filters]`, one `[features]`
+ * vector per BatchNormalization variable); undefined where the input's last size is unknown.
+ */
+export function kerasWeightShapes(layer: { type: string; args: Args; inputShape: Shape }): number[][] | undefined {
+  const last = layer.inputShape[layer.inputShape.length - 1];
+  if (last === null || last === undefined) return undefined;
+  const names = kerasWeightNames(layer.type, layer.args);
+  const a = layer.args;
+  switch (layer.type) {
+    case 'Dense': return names.map((n) => (n === 'kernel' ? [last, Number(a.units)] : [Number(a.units)]));
+    case 'Conv2D': return names.map((n) => (n === 'kernel' ? [...pairOf(a.kernel_size), last, Number(a.filters)] : [Number(a.filters)]));
+    default: return names.map(() => [last]);
+  }
 }
 
 /**

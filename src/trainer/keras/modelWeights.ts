@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { kerasWeightNames } from '../../core/keras/kerasWeights';
 import { kerasModelLayers, kerasModelName } from '../../core/keras/toKerasConfig';
 import type { ResolvedSpec } from '../../core/resolve';
-import type { ModelWeights } from './kerasFiles';
+import type { ModelWeights } from '../../core/keras/kerasWriters';
 
 /**
  * Each Keras layer's weights, looked up by variable name (`dense/kernel` -> `kernel`) so the order

@@ -6,11 +6,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { strToU8, zipSync } from 'fflate';
-import { writeFileAtomic } from '../../core/atomicWrite';
-import { kerasJson } from '../../core/keras/kerasJson';
-import { kerasLayerPaths, kerasWeightNames } from '../../core/keras/kerasWeights';
-import { KERAS_VERSION, kerasMetadata, kerasModelLayers, kerasModelName, toKerasConfig, toLegacyModelConfig, toLegacyTrainingConfig } from '../../core/keras/toKerasConfig';
-import type { ResolvedSpec } from '../../core/resolve';
+import { writeFileAtomic } from '../atomicWrite';
+import { kerasJson } from './kerasJson';
+import { kerasLayerPaths, kerasWeightNames } from './kerasWeights';
+import { KERAS_VERSION, kerasMetadata, kerasModelLayers, kerasModelName, toKerasConfig, toLegacyModelConfig, toLegacyTrainingConfig } from './toKerasConfig';
+import type { ResolvedSpec } from '../resolve';
 import { hdf5, writeDataset, writeNames, type H5Group, type WeightArray } from './hdf5';
 
 /** The weights of every layer in Keras's `model.layers` order, each in `kerasWeightNames` order. */
