@@ -162,12 +162,16 @@ export class HealthDiagnoser {
 
   /** NaN or Inf anywhere: the layer that went first (in model order), at once. */
   private nonFinite(sample: HealthSample): Finding | undefined {
-    const bad = sample.layers.find((l) => l.nonFinite > 0);
-    if (!bad && Number.isFinite(sample.loss)) return undefined;
-    const layer = bad?.name ?? null;
+    const bad = sample.layers.filter((l) => l.nonFinite > 0);
+    if (!bad.length && Number.isFinite(sample.loss)) return undefined;
+    const layer = bad[0]?.name ?? null;
+    const where = `at epoch ${sample.epoch + 1}, step ${sample.step}`;
+    const what = !layer ? `the loss became NaN or infinite ${where}`
+      : bad.length === sample.layers.length && bad.length > 1 ? `every layer's outputs or gradients became NaN or infinite ${where}`
+        : `${layer}'s outputs or gradients became NaN or infinite ${where}${sample.layers.length > 1 ? ' (the first layer to)' : ''}`;
     return {
       code: 'exploding-gradients', severity: 'warning', layer, immediate: true,
-      message: () => `Exploding gradients: ${layer ? `${layer}'s outputs or gradients became NaN or infinite` : 'the loss became NaN or infinite'} at epoch ${sample.epoch + 1}, step ${sample.step}${layer && sample.layers.length > 1 ? ' (the first layer to)' : ''}. The weight updates grew until the solution diverged.`,
+      message: () => `Exploding gradients: ${what}. The weight updates grew until the solution diverged.`,
       fix: () => bothFixes(fixLargeInit(this.fixes), scaleLearningRate(this.fixes, 0.1)),
     };
   }
@@ -319,7 +323,7 @@ export class HealthDiagnoser {
     const high = r > THRESHOLDS.initialLossHint;
     if (!high && r >= THRESHOLDS.initialLossLow) return [];
     const classes = Math.round(Math.exp(expected));
-    const base = `The first batch's loss is ${num(loss)}, ${num(r)}× ln(${classes}) = ${num(expected)}, the loss of guessing every class equally`;
+    const base = `The first batch's loss is ${num(loss)}, ${num(r)} times ln(${classes}) = ${num(expected)} (the loss of guessing every class equally)`;
     const large = this.ctx.spec.layers.filter((l) => largeInit(l)).map((l) => l.name);
     return [{
       code: 'initial-loss', severity: r > THRESHOLDS.initialLossHigh ? 'warning' : 'info', layer: null, immediate: true,
