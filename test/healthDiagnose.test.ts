@@ -144,6 +144,20 @@ describe('health diagnoses from samples', () => {
     assert.deepStrictEqual(brief(feed(d, 2, () => sample([layer('dense', 'relu', { updateRatio: 2 }), layer('dense_1', 'relu'), layer('dense_2', 'softmax')]))), ['warning exploding-gradients dense @1']);
   });
 
+  it('a signal multiplied at every layer: exploding, with the frozen softmax explained', () => {
+    const d = diagnoser(spec('{ "activation": "relu", "kernel_initializer": { "type": "random_normal", "stddev": 1 } }'));
+    const blown = (): HealthSample => sample([
+      layer('dense', 'relu', { activationMean: 3.6, activationStd: 5.4, gradientNorm: 0, updateRatio: 0 }),
+      layer('dense_1', 'relu', { activationMean: 50, activationStd: 72, gradientNorm: 0, updateRatio: 0 }),
+      layer('dense_2', 'softmax', { activationMean: 0.1, activationStd: 0.3, gradientNorm: 0, updateRatio: 0 }),
+    ], { loss: 13.6 });
+    const list = feed(d, 2, blown);
+    // No learning-rate hint for updates of exactly zero: there is no gradient, not a slow rate.
+    assert.deepStrictEqual(brief(list), ['warning exploding-gradients dense @1']);
+    assert.match(list[0].message, /^Exploding signal: the outputs grow layer by layer, from std 5.4 in dense to 72 in dense_1 \(13.5× the RMS\), because the weights start far too large \(random_normal \(stddev 1\)\)\. The softmax saturates and the clipped loss \(13.6\) passes no gradient at all/);
+    assert.strictEqual(list[0].fix?.title, 'Use he_normal and glorot_uniform instead of random_normal (stddev 1) for dense, dense_1 and dense_2');
+  });
+
   it('the learning rate: too high over many samples (a warning), too low (a hint)', () => {
     let d = diagnoser(RELU);
     const fast = (): HealthSample => sample([layer('dense', 'relu', { updateRatio: 0.05 }), layer('dense_1', 'relu', { updateRatio: 0.08 }), layer('dense_2', 'softmax', { updateRatio: 0.1 })], { learningRate: 0.5 });

@@ -5,13 +5,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { num, pct } from '../core/health/fixes';
+import { RUN_FILES } from '../core/runFiles';
 import { HealthFileError, runHealthRecord, type RunHealthRecord } from '../core/health/runHealth';
 import type { HealthDiagnosis } from '../core/health/types';
 import { UsageError } from './args';
 import type { Command } from './command';
 
-const HEALTH_FILE = 'health.jsonl';
-const RESULT_FILE = 'result.json';
+const HEALTH_FILE = RUN_FILES.health;
+const RESULT_FILE = RUN_FILES.result;
 
 /** A table with a header line and a rule; the first `leftColumns` columns align left, numbers right. */
 function table(head: string[], rows: string[][], leftColumns: number): string {

@@ -37,6 +37,9 @@ export const THRESHOLDS = {
   explodingGrowth: 1e3,
   /** Exploding: a step that changes a layer's weights by more than this fraction of their norm. */
   explodingUpdate: 1,
+  /** Exploding signal: a hidden layer's output RMS this many times the lowest hidden layer's, and at least the second. */
+  explodingSignalGrowth: 10,
+  explodingSignal: 10,
   /** Saturation: this fraction of a hidden sigmoid/tanh layer's outputs in the flat region (warning), and a hint above the second. */
   saturation: 0.5,
   saturationHint: 0.25,
@@ -192,7 +195,28 @@ export class HealthDiagnoser {
         fix: () => firstFix(() => fixLargeInit(this.fixes), () => scaleLearningRate(this.fixes, 0.1)),
       }];
     }
-    return [];
+    return this.explodingSignal(sample);
+  }
+
+  /**
+   * The forward signal multiplied at every layer (large random weights): the hidden outputs'
+   * RMS grows by an order of magnitude from the lowest hidden layer up. The softmax then
+   * saturates, and Keras's clipped cross-entropy passes no gradient at all, or huge ones.
+   */
+  private explodingSignal(sample: HealthSample): Finding[] {
+    const rms = sample.layers.filter((l) => this.hidden(l) && finite(l.activationMean) && finite(l.activationStd))
+      .map((l) => ({ l, rms: Math.hypot(l.activationMean!, l.activationStd!) }));
+    if (rms.length < 2 || !(rms[0].rms > 0)) return [];
+    const top = rms.slice(1).reduce((a, b) => (b.rms > a.rms ? b : a));
+    const growth = top.rms / rms[0].rms;
+    if (growth < THRESHOLDS.explodingSignalGrowth || top.rms < THRESHOLDS.explodingSignal) return [];
+    const first = rms[0].l;
+    const frozen = sample.layers.every((l) => l.gradientNorm === 0);
+    return [{
+      code: 'exploding-gradients', severity: 'warning', layer: first.name, persist: 2,
+      message: () => `Exploding signal: the outputs grow layer by layer, from std ${num(first.activationStd!)} in ${first.name} to ${num(top.l.activationStd!)} in ${top.l.name} (${num(growth)}× the RMS)${this.largeInit(first.name) ? `, because the weights start far too large (${this.largeInit(first.name)})` : ''}. ${frozen ? `The softmax saturates and the clipped loss (${num(sample.loss)}) passes no gradient at all: nothing learns.` : 'The gradients grow the same way on their way down, and the updates diverge.'}`,
+      fix: () => firstFix(() => fixLargeInit(this.fixes), () => scaleLearningRate(this.fixes, 0.1)),
+    }];
   }
 
   /** The lowest layers' relative gradients orders of magnitude below the output layer's. */
@@ -307,7 +331,8 @@ export class HealthDiagnoser {
     const ratios = this.updateRatios(sample);
     if (!ratios.length || sample.learningRate <= 0) return [];
     const m = Math.max(...ratios);
-    if (m >= THRESHOLDS.learningRateLow) return [];
+    // No update at all is no gradient at all (dead units, a saturated output), not a slow rate.
+    if (m >= THRESHOLDS.learningRateLow || m === 0) return [];
     return [{
       code: 'learning-rate-low', severity: 'info', layer: null, persist: THRESHOLDS.persistLearningRate,
       message: () => `The learning rate ${num(sample.learningRate)} may be too low: a step changes the weights by at most ${num(m)} of their norm (about 1e-3 is healthy), so training crawls.`,
