@@ -25,7 +25,7 @@ const SATURATING: Record<string, ((a: number) => boolean) | undefined> = {
 const RELU_FAMILY = new Set(['relu', 'relu6']);
 
 /** What the outputs of a layer say: mean, std, saturation, dead units, non-finite values, histogram. */
-export type OutputStats = Pick<LayerHealth, 'activationMean' | 'activationStd' | 'saturation' | 'deadFraction' | 'nonFinite' | 'histogram'>;
+export type OutputStats = Pick<LayerHealth, 'activationMean' | 'activationStd' | 'saturation' | 'deadFraction' | 'nonFinite' | 'nonFiniteOutputs' | 'histogram'>;
 
 /** Statistics of a layer's outputs for one batch (`activation` is the Keras name of what produced them). */
 export function outputStats(out: Block, activation: string): OutputStats {
@@ -55,6 +55,7 @@ export function outputStats(out: Block, activation: string): OutputStats {
     saturation: saturated && finite ? flat / finite : null,
     deadFraction: alive && out.cols ? (out.cols - alive.reduce((n, v) => n + v, 0)) / out.cols : null,
     nonFinite,
+    nonFiniteOutputs: nonFinite,
     histogram,
   };
 }

@@ -392,6 +392,15 @@ export class DenseKernel {
     return { values, layers: layers.map((l, i) => this.layerHealth(l, i, before[i], m)) };
   }
 
+  /** The last step's outputs of each Dense layer (m rows) and the weights as they are now: no gradients, no update ratio. */
+  inspectLastBatch(m: number, layers: readonly HealthLayer[]): LayerHealth[] {
+    // Outputs only: a NaN flows back into every layer's gradient, so gradients cannot say which layer went first.
+    return layers.map((l, i) => {
+      const out = outputStats(this.block(i, this.k.k_activations(i), m), l.activation);
+      return { name: l.name, type: l.type, activation: l.activation, gradientNorm: null, weightNorm: l2Norm(this.block(i)), updateRatio: null, ...out };
+    });
+  }
+
   private layerHealth(layer: HealthLayer, i: number, before: Block, m: number): LayerHealth {
     const frozen = this.plan.frozen[i];
     const out = outputStats(this.block(i, this.k.k_activations(i), m), layer.activation);
