@@ -13,6 +13,7 @@ import { summaryJson, summaryText } from '../core/summary';
 import { parseArgs, UsageError } from './args';
 import type { Command, Io } from './command';
 import { evaluate } from './evaluateCommand';
+import { health } from './healthCommand';
 import { importCommand } from './importCommand';
 import { exportCommand } from './exportCommand';
 import { terminalText } from './terminalText';
@@ -103,6 +104,7 @@ const COMMANDS: Record<string, Command> = {
   export: exportCommand({ readSpec, resolveOrExit, exit: (message, code) => new ExitError(message, code) }),
   evaluate,
   train,
+  health,
   import: importCommand,
 };
 

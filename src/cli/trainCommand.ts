@@ -17,6 +17,7 @@ import { TrainerClient, type TrainerOutcome } from '../host/trainerClient';
 import type { BatchMessage, EngineChoice, EpochMessage, FromTrainer, Metrics, RunResult, StartMessage } from '../shared/trainerProtocol';
 import { intFlag, UsageError, type Parsed } from './args';
 import type { Command, Io } from './command';
+import { healthReport } from './healthCommand';
 
 const BACKEND_NAMES: readonly string[] = choiceNames(BACKENDS);
 const ENGINE_NAMES: readonly string[] = choiceNames(ENGINES);
@@ -248,6 +249,7 @@ export class TrainSession {
       this.io.out(comparisonTable(this.records));
       this.io.out(failureSummary(this.records));
     }
+    if (!json) this.io.out(healthReport(this.records));
     if (this.interrupted) return this.exitCode;
     return this.records.every((r) => r.status === 'completed') ? 0 : 1;
   }

@@ -17,6 +17,7 @@ import type { BackendChoice } from '../trainer/backend';
 import type { EngineChoice, FromTrainer, StartMessage } from '../shared/trainerProtocol';
 import { targetSpec } from './commands';
 import { outputChannelLines } from './outputLog';
+import { HealthDiagnostics } from './healthDiagnostics';
 
 /** Context key: true while any run is training (enables "Stop Training"). */
 const TRAINING_CONTEXT = 'modelSpec.training';
@@ -26,6 +27,8 @@ export interface TrainingListener {
   /** A batch of runs is about to start (the panel opens and shows them). */
   onTrainingStart(specUri: vscode.Uri, variants: (string | undefined)[]): void;
   onMessage(key: string, spec: string, variant: string | undefined, m: FromTrainer): void;
+  /** Every run of the batch ended; `specText` is the text they trained. */
+  onTrainingDone?(specUri: vscode.Uri, specText: string, outcomes: readonly { variant: string | undefined; outcome: TrainerOutcome }[]): void;
 }
 
 interface ActiveRun {
@@ -230,6 +233,7 @@ export class TrainingController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT, false);
     this.statusItem.hide();
     this.summarize(specName, outcomes);
+    for (const l of this.listeners) l.onTrainingDone?.(doc.uri, specText, outcomes);
   }
 
   private async runOne(spec: string, variant: string | undefined, position: string | undefined, start: StartMessage, report: () => void): Promise<TrainerOutcome> {
@@ -318,8 +322,11 @@ export class TrainingController implements vscode.Disposable {
 /** Registers the training commands; returns the controller so the panel can listen. */
 export function registerTraining(context: vscode.ExtensionContext, output: vscode.OutputChannel): TrainingController {
   const controller = new TrainingController(context.asAbsolutePath(path.join('dist', 'trainer.js')), output);
+  const health = new HealthDiagnostics();
+  controller.addListener(health);
   context.subscriptions.push(
     controller,
+    health,
     vscode.commands.registerCommand('modelSpec.trainModel', (arg?: unknown, variant?: unknown) => controller.trainModel(arg, variant)),
     vscode.commands.registerCommand('modelSpec.trainAllVariants', (arg?: unknown) => controller.trainAllVariants(arg)),
     vscode.commands.registerCommand('modelSpec.stopTraining', () => controller.stop()),

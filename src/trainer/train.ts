@@ -17,6 +17,7 @@ import { prepareInitialWeights } from './initialWeights';
 import type { FromTrainer, RunResult, StartedMessage, StartMessage } from '../shared/trainerProtocol';
 import { RunFolder } from './runFolder';
 import { describeHealth, healthEvery } from './health';
+import { HealthDiagnoser } from '../core/health/diagnose';
 
 export interface TrainHooks {
   emit(m: FromTrainer): void;
@@ -52,6 +53,7 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
     await fit({
       spec: prepared.spec, data: prepared.data, run, result, emit, cancelled: () => hooks.cancelled(),
       engine: prepared.engine, batchIntervalMs: start.batchIntervalMs,
+      diagnoser: new HealthDiagnoser({ spec: prepared.spec, specText: start.specText, ...(start.variant === undefined ? {} : { variant: start.variant }) }),
     });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
