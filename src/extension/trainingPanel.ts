@@ -11,8 +11,10 @@ import * as vscode from 'vscode';
 import { writeFileAtomic } from '../core/atomicWrite';
 import { PanelHost, type HostRequest } from './panelHost';
 import { makeNonce, panelHtml } from './panelHtml';
-import type { FromWebview, RunSummary, ToWebview } from '../panel/protocol';
+import type { FromWebview, PanelTab, RunId, RunSummary, RunView, ToWebview } from '../panel/protocol';
+import { findDiagnosis } from '../panel/health';
 import { loadRun, summarizeResult } from '../panel/state';
+import { applyHealthFix, runSpecPath } from './applyHealthFix';
 import type { FromTrainer } from '../shared/trainerProtocol';
 import { trainingSettings, type TrainingController, type TrainingListener } from './training';
 
@@ -23,6 +25,24 @@ function readIfExists(file: string): string | undefined {
     return fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+/** health.jsonl read at most this far: a few hundred samples a run are about a megabyte; result.json has the last diagnoses. */
+const MAX_HEALTH_FILE_BYTES = 64 * 1024 * 1024;
+
+/** The first `maxBytes` of a file (a cut line at the end is skipped by the reader), or undefined. */
+function readHead(file: string, maxBytes: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buffer = Buffer.alloc(Math.min(maxBytes, fs.fstatSync(fd).size));
+    const n = fs.readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, n).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -51,7 +71,7 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
   }
 
   /** Opens (or reveals) the panel for the runs of `spec`'s workspace; optionally on a tab. */
-  show(spec?: vscode.Uri, tab?: 'training' | 'compare' | 'runs'): void {
+  show(spec?: vscode.Uri, tab?: PanelTab): void {
     if (spec) this.runsDir = trainingSettings(spec).runsDir;
     if (tab) this.focus(tab);
     if (this.panel) {
@@ -102,7 +122,7 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
     this.refreshRuns();
   }
 
-  private focus(tab: 'training' | 'compare' | 'runs'): void {
+  private focus(tab: PanelTab): void {
     const m: ToWebview = { type: 'focus', tab };
     if (this.panel && this.webviewReady) void this.panel.webview.postMessage(m);
     else this.pendingFocus = m;
@@ -153,15 +173,30 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
           this.host.dispatch({ type: 'showRun', runId: r.runId });
           return;
         }
-        const run = loadRun(r.runId, { events: readIfExists(path.join(r.runId, 'events.jsonl')), result: readIfExists(path.join(r.runId, 'result.json')) });
+        const run = this.readRun(r.runId);
         if (!run) {
           void vscode.window.showErrorMessage(`Cannot open the run ${r.runId}: it has no readable events.jsonl or result.json.`);
           return;
         }
-        if (run.status === 'running' && !this.controller.isRunning(r.runId)) run.status = 'failed';
         this.host.dispatch({ type: 'runOpened', run });
         this.host.dispatch({ type: 'showRun', runId: r.runId });
         return;
+      }
+      case 'loadRuns': {
+        const runs = r.runIds.filter((id) => !this.host.state.runs[id]).map((id) => this.readRun(id)).filter((run) => run !== null);
+        if (runs.length) this.host.dispatch({ type: 'runsLoaded', runs });
+        return;
+      }
+      case 'applyHealthFix': {
+        const run = this.host.state.runs[r.runId];
+        const fix = run && findDiagnosis(run.health, r.code, r.layer)?.fix;
+        const specPath = runSpecPath(r.runId);
+        if (!fix || !specPath) {
+          void vscode.window.showErrorMessage(fix ? `Cannot apply the fix: the run ${r.runId} does not say which spec it trained (result.json has no specPath).`
+            : `That diagnosis has no fix to apply (run ${r.runId}).`);
+          return;
+        }
+        return applyHealthFix(specPath, fix);
       }
       case 'stop':
         this.controller.stopRun(r.runId);
@@ -181,6 +216,16 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
         return never;
       }
     }
+  }
+
+  /** A past run read from its folder (events, health.jsonl, result), or null when it has neither events nor a result. */
+  private readRun(runId: RunId): RunView | null {
+    const run = loadRun(runId, {
+      events: readIfExists(path.join(runId, 'events.jsonl')), result: readIfExists(path.join(runId, 'result.json')),
+      health: readHead(path.join(runId, 'health.jsonl'), MAX_HEALTH_FILE_BYTES),
+    });
+    if (run?.status === 'running' && !this.controller.isRunning(runId)) run.status = 'failed';
+    return run;
   }
 
   /** Asks where to save (next to the runs), then writes atomically. */
