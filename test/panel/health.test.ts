@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import type { FromTrainer, HealthMessage } from '../../src/shared/trainerProtocol';
-import type { PanelState } from '../../src/panel/protocol';
+import { PanelHost, type HostRequest } from '../../src/extension/panelHost';
+import type { PanelState, ToWebview } from '../../src/panel/protocol';
 import { HEALTH_HISTOGRAM, healthLayers, healthSampleCap, layerHistograms, layerSeries, MAX_HEALTH_SAMPLES, parseHealthJsonl } from '../../src/panel/health';
 import { applyAction, initialPanelState, loadRun } from '../../src/panel/state';
 import { notebookHealthRuns, SIGMOID_PROFILE, syntheticHealthRun } from './syntheticHealth';
@@ -106,5 +107,30 @@ describe('panel state: training health', () => {
     assert.strictEqual(state.activeRunId, a.options.runDir);
     assert.strictEqual(state.runs[a.options.runDir], live);
     assert.strictEqual(state.runs[b.options.runDir].health.samples.length, 4);
+  });
+
+  it('restores health after a reload: the whole state carries it, and updates keep a webview copy equal', () => {
+    const posted: ToWebview[] = [];
+    const requests: HostRequest[] = [];
+    const host = new PanelHost({ post: (m) => posted.push(JSON.parse(JSON.stringify(m)) as ToWebview), onRequest: (r) => requests.push(r), schedule: () => () => undefined });
+    const { options, profile } = sigmoid();
+    const messages = [...syntheticHealthRun(options, profile)];
+    const half = Math.floor(messages.length / 2);
+    for (const message of messages.slice(0, half)) host.dispatch({ type: 'trainer', runId: options.runDir, message });
+    host.receive({ type: 'ready' });
+    const first = posted.pop();
+    assert.ok(first?.type === 'state');
+    const local = first.state;
+    for (const message of messages.slice(half)) host.dispatch({ type: 'trainer', runId: options.runDir, message });
+    host.flush();
+    const update = posted.pop();
+    assert.ok(update?.type === 'update');
+    for (const action of update.actions) applyAction(local, action);
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(local)), JSON.parse(JSON.stringify(host.state)));
+    assert.strictEqual(local.runs[options.runDir].health.diagnoses.length, 3);
+    // The requests of the Health tab are the host's to handle.
+    host.receive({ type: 'applyHealthFix', runId: options.runDir, code: 'saturation', layer: 'dense_1' });
+    host.receive({ type: 'loadRuns', runIds: ['runs/a'] });
+    assert.deepStrictEqual(requests.map((r) => r.type), ['applyHealthFix', 'loadRuns']);
   });
 });
