@@ -10,6 +10,7 @@ export const RUN_FILES = {
   summary: 'summary.txt',
   history: 'history.csv',
   events: 'events.jsonl',
+  health: 'health.jsonl',
   result: 'result.json',
 } as const;
 

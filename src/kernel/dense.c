@@ -39,6 +39,7 @@ typedef struct {
   float *a;        // this layer's output for the batch [batch][ld]
   float *z;        // its pre-activation, for activations whose gradient needs it (else 0)
   float *d;        // gradient w.r.t. this layer's pre-activation [batch][ld]
+  double grad_sq;  // squared L2 norm of the kernel's loss gradient in the last measured step
 } Layer;
 
 static Layer *L;  // nlayers of them, allocated by k_init: no fixed depth limit
@@ -49,6 +50,7 @@ static float step_c1, step_c2, step_c3;  // per-step factors of Adamax, AdamW an
 static double decay_pow, u_product;      // Nadam's 0.96^t and product of its momentum schedule
 static uint32_t step_count;              // training steps so far: seeds each step's dropout masks
 static float *xs, *ys, *xb;  // resident data and the gathered batch
+static int measuring;        // k_measure: steps record each kernel's squared gradient norm
 static float batch_acc;
 
 extern unsigned char __heap_base;
@@ -325,6 +327,7 @@ static inline v128_t reg_grad(v128_t g, v128_t w, float l1, float l2, const floa
 /** Updates the 4 parameters at wr + off from their gradient; `cm` (the column mask at wr's column) only when regularized. */
 #define UPD(off, acc) do { \
     v128_t w_ = wasm_v128_load(wr + (off)); \
+    if (gsq) { v128_t a_ = (acc); *gsq += hsum(wasm_f32x4_mul(a_, a_)); } \
     v128_t g_ = cm ? reg_grad(acc, w_, l1, l2, cm + (off) % ld) : (acc); \
     wasm_v128_store(wr + (off), update4(w_, g_, s1 ? s1r + (off) : 0, s2 ? s2r + (off) : 0, s3 ? s3r + (off) : 0)); \
   } while (0)
@@ -333,7 +336,7 @@ static inline v128_t reg_grad(v128_t g, v128_t w, float l1, float l2, const floa
  * dW = X^T * dZ over the batch, applied to W at once: 4x8 tiles of dW live in registers for the
  * whole batch loop and go straight into the optimizer update, so no gradient buffer is written.
  */
-static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3, float l1, float l2, const float *cols) {
+static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3, float l1, float l2, const float *cols, double *gsq) {
   int p = p0;
   for (; p + 4 <= k; p += 4) {
     if (opt_kind == OPT_SGD && !cols) {
@@ -373,6 +376,7 @@ static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, cons
 
 /** Bias gradient (column sums of dZ) and its update. */
 static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3, float l1, float l2, const float *cols) {
+  double *gsq = 0;  // the health statistics measure the kernel's gradient only
   for (int j = 0; j < ld; j += 4) {
     v128_t c0 = wasm_f32x4_splat(0);
     for (int b = 0; b < m; b++) c0 = wasm_f32x4_add(c0, wasm_v128_load(dz + b * ld + j));
@@ -769,6 +773,8 @@ static int job_gen, job_done, nworkers;
 /** Per-thread lists of nonzero inputs for gemm_forward, one input row long. */
 #define MAX_THREADS 8
 static int *scratch[MAX_THREADS];
+/** Per-thread sums of squared kernel gradients while measuring (each thread updates its own rows). */
+static double grad_sq[MAX_THREADS];
 /**
  * Polls before a thread sleeps: a few milliseconds, longer than any gap between the jobs of a
  * training run, since a sleeping worker takes tens of microseconds to wake (shorter polls cost
@@ -796,7 +802,7 @@ static void run_job(int t) {
     share(l->in, 4, t, &lo, &hi);
     if (lo >= hi) return;
     if (job.layer) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, L[job.layer - 1].d, L[job.layer - 1].ld);
-    if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0);
+    if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0, measuring ? &grad_sq[t] : 0);
   }
 }
 
@@ -805,6 +811,7 @@ static void run_everywhere(int kind, int layer, int m) {
   job.kind = kind; job.layer = layer; job.m = m;
   // A small layer (the 10-unit output) costs less than waking the workers.
   job.threads = m * L[layer].in * L[layer].ld < 65536 ? 1 : nworkers + 1;
+  if (measuring) for (int t = 0; t < MAX_THREADS; t++) grad_sq[t] = 0;
   if (job.threads > 1) {
     __atomic_store_n(&job_done, 0, __ATOMIC_RELAXED);
     __atomic_fetch_add(&job_gen, 1, __ATOMIC_SEQ_CST);
@@ -815,6 +822,11 @@ static void run_everywhere(int kind, int layer, int m) {
   while (job.threads > 1 && (done = __atomic_load_n(&job_done, __ATOMIC_ACQUIRE)) < nworkers) {
     // On a busy machine a worker may be descheduled: sleep rather than spin on its core.
     if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_done, done, 1000000);
+  }
+  if (measuring && kind == JOB_BACKWARD) {
+    double sum = 0;
+    for (int t = 0; t < job.threads; t++) sum += grad_sq[t];
+    L[layer].grad_sq = sum;
   }
 }
 
@@ -872,3 +884,14 @@ EXPORT float k_train_batch(const int *idx, int m) {
 }
 
 EXPORT float k_batch_accuracy(void) { return batch_acc; }
+
+// ---- training health ----
+
+/** Whether the next steps measure each kernel's gradient norm (a sampled step; off otherwise). */
+EXPORT void k_measure(int on) { measuring = on; }
+/** Layer i's squared kernel-gradient norm in the last measured step (0 for a frozen layer). */
+EXPORT double k_grad_sq(int i) { return L[i].grad_sq; }
+/** Layer i's output (after its activation) for the last batch, [batch][ld]. */
+EXPORT float *k_activations(int i) { return L[i].a; }
+/** The loss gradient w.r.t. layer i's pre-activation for the last batch, [batch][ld]. */
+EXPORT float *k_deltas(int i) { return L[i].d; }

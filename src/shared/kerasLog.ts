@@ -114,6 +114,7 @@ function headerLines(m: StartedMessage, position: string | undefined, show: (p: 
     `Data: ${count(m.trainCount)} train, ${count(m.validationCount)} validation, ${count(m.testCount)} test samples` +
       (m.dataSources.length ? ` (${m.dataSources.join('; ')})` : ''),
     `Fit: ${plural(m.epochs, 'epoch')}, batch size ${m.batchSize}, ${plural(m.stepsPerEpoch, 'step')} per epoch`,
+    ...(m.health ? [`Health: ${m.health}`] : []),
     '',
     ...m.summary.replace(/\n+$/, '').split('\n'),
     '',

@@ -20,6 +20,7 @@ import { logKeys, type Engine, type EngineSelection } from './engines';
 import { saveModel } from './modelFiles';
 import type { BatchMessage, FromTrainer, RunResult } from '../shared/trainerProtocol';
 import { randomSeed } from './random';
+import { HealthMonitor, healthEvery, type Diagnoser } from './health';
 import type { RunFolder } from './runFolder';
 import { scheduleOf } from './schedules';
 
@@ -36,6 +37,8 @@ export interface FitContext {
   engine: EngineSelection;
   /** Send `batch` messages at most this often. */
   batchIntervalMs?: number;
+  /** Diagnoses training health from the samples (core/health/diagnose.ts); without one, samples carry no diagnoses. */
+  diagnoser?: Diagnoser;
 }
 
 /** A fit in progress: the context, the engine and callbacks, and the loop's parts. */
@@ -53,6 +56,9 @@ interface FitRun {
   startedAt: number;
   /** Examples trained on, over all epochs. */
   samples: number;
+  /** Batches trained, over all epochs. */
+  globalStep: number;
+  health: HealthMonitor;
 }
 
 const round4 = (x: number): number => Math.round(x * 1e6) / 1e6;
@@ -93,12 +99,13 @@ function startFit(ctx: FitContext, engine: Engine, model: tfl.LayersModel, optim
     onInvalidLoss: (epoch, batch) => ctx.emit({ type: 'invalidLoss', epoch, batch }),
   });
   const schedule = scheduleOf(spec.compile.optimizer.learning_rate);
+  const steps = Math.ceil(data.train.count / spec.fit.batch_size);
   if (schedule && callbacks.callbacks.some((c) => c instanceof ReduceLROnPlateau)) {
     throw new Error('ReduceLROnPlateau cannot change a learning rate that follows a schedule (Keras refuses this too). Use a number for "learning_rate", or remove ReduceLROnPlateau.');
   }
   return {
     ctx, engine, callbacks,
-    steps: Math.ceil(data.train.count / spec.fit.batch_size),
+    steps,
     order: new EpochOrder(data.train.count, spec.fit.shuffle, spec.seed ?? randomSeed()),
     stepState: new StepState(model, spec, optimizer, schedule),
     means: new RunningMeans(logKeys(spec)),
@@ -107,6 +114,8 @@ function startFit(ctx: FitContext, engine: Engine, model: tfl.LayersModel, optim
     cancel: new CancelWatch(ctx.cancelled),
     startedAt: Date.now(),
     samples: 0,
+    globalStep: 0,
+    health: new HealthMonitor(spec, healthEvery(spec, steps), ctx.emit, ctx.diagnoser),
   };
 }
 
@@ -153,7 +162,7 @@ async function runEpoch(f: FitRun, epoch: number): Promise<void> {
 
 /** The epoch's batches until the end, a stop or a cancel; returns how many ran. */
 async function runBatches(f: FitRun, epoch: number, epochStart: number): Promise<number> {
-  const { steps, means, engine, callbacks } = f;
+  const { steps, means, callbacks } = f;
   const batchSize = f.ctx.spec.fit.batch_size;
   const order = f.order.forEpoch(epoch);
   means.reset();
@@ -161,7 +170,7 @@ async function runBatches(f: FitRun, epoch: number, epochStart: number): Promise
   f.turns.reset();
   for (let step = 0; step < steps; step++) {
     const rows = order.subarray(step * batchSize, Math.min(order.length, (step + 1) * batchSize));
-    const trained = engine.trainBatch(rows, f.stepState.next());
+    const trained = trainStep(f, rows, epoch, step);
     means.add(trained instanceof Promise ? await trained : trained, rows.length);
     f.samples += rows.length;
     const now = Date.now();
@@ -173,6 +182,17 @@ async function runBatches(f: FitRun, epoch: number, epochStart: number): Promise
     if (f.cancel.check()) return step + 1;
   }
   return steps;
+}
+
+/** One batch through the engine: measured for training health when this global step is sampled. */
+function trainStep(f: FitRun, rows: Int32Array, epoch: number, step: number): readonly number[] | Promise<readonly number[]> {
+  const learningRate = f.stepState.next();
+  const globalStep = ++f.globalStep;
+  if (!f.health.due(globalStep)) return f.engine.trainBatch(rows, learningRate);
+  return f.engine.measureBatch(rows, learningRate).then(({ values, layers }) => {
+    f.health.record({ epoch, step: step + 1, globalStep, loss: values[0], learningRate, layers });
+    return values;
+  });
 }
 
 /** Progress after `step` (0-based): the running means and the time left at this pace. */
@@ -198,7 +218,14 @@ function recordEpoch(f: FitRun, epoch: number, logs: Logs, seconds: number, step
   });
   result.durationSeconds = (Date.now() - f.startedAt) / 1000;
   result.samplesPerSecond = round4(f.samples / Math.max(result.durationSeconds, 1e-9));
+  recordHealth(f);
   run.result(result);
+}
+
+/** The health summary into the result, once there is one. */
+function recordHealth(f: FitRun): void {
+  const health = f.health.summary();
+  if (health) f.ctx.result.health = health;
 }
 
 /** Records the best epoch in the result: under the first callback monitor in the history, else val_loss, else loss. */
@@ -225,6 +252,7 @@ function finishRun(f: FitRun): void {
   const { result, run } = f.ctx;
   const status = f.cancel.requested ? 'cancelled' : 'completed';
   result.status = status;
+  recordHealth(f);
   result.finishedAt = new Date().toISOString();
   result.durationSeconds = (Date.now() - f.startedAt) / 1000;
   run.result(result);

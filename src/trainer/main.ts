@@ -6,8 +6,9 @@
 import type { FromTrainer, ToTrainer } from '../shared/trainerProtocol';
 import { train } from './train';
 
+/** Sends to the host; a host that just went away (EPIPE) is the disconnect handler's business, not an error. */
 function send(m: FromTrainer): void {
-  if (process.connected) process.send?.(m);
+  if (process.connected) process.send?.(m, undefined, undefined, () => undefined);
 }
 
 if (!process.send) {

@@ -1,6 +1,6 @@
 /**
  * A run's folder: `<runs dir>/<spec>/<timestamp>-<variant>/` with spec.json, summary.txt,
- * history.csv, events.jsonl, checkpoints, the final model and result.json. Every file but the
+ * history.csv, events.jsonl, health.jsonl, checkpoints, the final model and result.json. Every file but the
  * append-only event log is written atomically, so a cancelled or crashed run leaves a
  * consistent folder whose result.json says how it ended.
  */
@@ -9,7 +9,7 @@ import * as path from 'path';
 import { writeFileAtomic } from '../core/atomicWrite';
 import { RESERVED_RUN_NAMES, RUN_FILES } from '../core/runFiles';
 import { CSV_LINE_TERMINATOR, CsvFormatter } from './callbacks';
-import type { FromTrainer, RunResult } from '../shared/trainerProtocol';
+import type { FromTrainer, HealthMessage, RunResult } from '../shared/trainerProtocol';
 
 /** Longest slug: a run folder's name adds a timestamp to it, and file systems allow 255 bytes. */
 const SLUG_MAX = 80;
@@ -31,6 +31,7 @@ function timestamp(d: Date): string {
 export class RunFolder {
   readonly dir: string;
   private readonly events: number;
+  private healthFile: number | undefined;
   private readonly csv = new CsvFormatter(',');
   private csvLines: string[] = [];
 
@@ -67,6 +68,12 @@ export class RunFolder {
     fs.writeSync(this.events, JSON.stringify(m) + '\n');
   }
 
+  /** Appends one training-health sample to health.jsonl (opened at the first). */
+  health(m: HealthMessage): void {
+    this.healthFile ??= fs.openSync(path.join(this.dir, RUN_FILES.health), 'a');
+    fs.writeSync(this.healthFile, JSON.stringify(m) + '\n');
+  }
+
   /** Rewrites history.csv (Keras CSVLogger format) with one more epoch. */
   epoch(epoch: number, logs: Record<string, number>): void {
     this.csvLines.push(...this.csv.formatEpoch(epoch, logs, epoch === 0).map((l) => l + CSV_LINE_TERMINATOR));
@@ -79,5 +86,6 @@ export class RunFolder {
 
   close(): void {
     fs.closeSync(this.events);
+    if (this.healthFile !== undefined) fs.closeSync(this.healthFile);
   }
 }

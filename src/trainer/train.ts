@@ -15,6 +15,7 @@ import { fit } from './fit';
 import { prepareInitialWeights } from './initialWeights';
 import type { FromTrainer, RunResult, StartedMessage, StartMessage } from '../shared/trainerProtocol';
 import { RunFolder } from './runFolder';
+import { describeHealth, healthEvery } from './health';
 
 export interface TrainHooks {
   emit(m: FromTrainer): void;
@@ -36,7 +37,9 @@ export async function train(start: StartMessage, hooks: TrainHooks): Promise<voi
   let run: RunFolder | undefined;
   let result: RunResult | undefined;
   const emit = (m: FromTrainer): void => {
-    run?.event(m);
+    // Health samples have their own file: the event log stays small for the panel to replay.
+    if (m.type === 'health') run?.health(m);
+    else run?.event(m);
     hooks.emit(m);
   };
   try {
@@ -123,11 +126,13 @@ function initialResult(start: StartMessage, { spec, backend, engine }: Prepared)
 function startedMessage({ spec, summary, data, backend, engine }: Prepared, run: RunFolder): StartedMessage {
   const sj = summaryJson(spec) as { layers: StartedMessage['layers'] };
   const batchSize = spec.fit.batch_size;
+  const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
   return {
     type: 'started', spec: spec.name, ...(spec.variant === undefined ? {} : { variant: spec.variant }), runDir: run.dir,
     backend: backend.name, backendReason: backend.reason, engine: engine.name, engineReason: engine.reason, summary, layers: sj.layers,
     totalParams: spec.totalParams, trainableParams: spec.trainableParams, nonTrainableParams: spec.nonTrainableParams,
-    epochs: spec.fit.epochs, batchSize, stepsPerEpoch: Math.ceil(data.train.count / batchSize), trainCount: data.train.count,
+    epochs: spec.fit.epochs, batchSize, stepsPerEpoch, trainCount: data.train.count,
     validationCount: data.validation?.count ?? 0, testCount: data.test?.count ?? 0, dataSources: data.sources,
+    health: describeHealth(healthEvery(spec, stepsPerEpoch), stepsPerEpoch, engine.measuredBy),
   };
 }

@@ -16,6 +16,9 @@ import type { ResolvedRef, ResolvedSpec } from '../../core/resolve';
 import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from '../../core/registry';
 import type { Json } from '../../core/registry';
 import { deriveSeed, randomSeed } from '../random';
+import type { HealthLayer } from '../../core/health/layers';
+import { countNonFinite, l2Norm, outputStats, updateRatio, type Block } from '../../core/health/stats';
+import type { LayerHealth } from '../../core/health/types';
 
 /** The engine names runs report. */
 export const KERNEL_ENGINE = 'wasm-simd fused kernel';
@@ -239,6 +242,10 @@ interface KernelExports {
   k_train_batch(idx: number, m: number): number;
   k_batch_accuracy(): number;
   k_set_workers(n: number): number;
+  k_measure(on: number): void;
+  k_grad_sq(i: number): number;
+  k_activations(i: number): number;
+  k_deltas(i: number): number;
 }
 
 /** A worker thread: instantiates the kernel on the shared memory with its own stack and serves jobs. */
@@ -359,6 +366,43 @@ export class DenseKernel {
     const [units, ld] = [this.plan.dims[i + 1], this.k.k_ld(i)];
     const all = new Float32Array(this.memory.buffer, this.k.k_dropout_mask(i), rows * ld);
     return Float32Array.from({ length: rows * units }, (_, e) => all[Math.floor(e / units) * ld + (e % units)]);
+  }
+
+  /** Layer i's kernel [in][units] (stride ld) in the kernel's memory, or a [rows][units] buffer at `ptr`. */
+  private block(i: number, ptr = this.k.k_weights(i), rows = this.plan.dims[i]): Block {
+    const ld = this.k.k_ld(i);
+    return { data: new Float32Array(this.memory.buffer, ptr, rows * ld), rows, cols: this.plan.dims[i + 1], stride: ld };
+  }
+
+  /**
+   * A training step that also measures each Dense layer (`layers` in the same order): the
+   * kernel's gradient norm (summed inside the fused update), the weight norm and update ratio
+   * (from a copy of the kernel before the step), and the statistics of the batch's outputs.
+   */
+  measureBatch(rows: Int32Array, learningRate: number, layers: readonly HealthLayer[]): { values: [number, number]; layers: LayerHealth[] } {
+    const before = layers.map((_, i) => { const b = this.block(i); return { ...b, data: b.data.slice() }; });
+    this.k.k_measure(1);
+    let values: [number, number];
+    try {
+      values = this.trainBatch(rows, learningRate);
+    } finally {
+      this.k.k_measure(0);
+    }
+    const m = rows.length;
+    return { values, layers: layers.map((l, i) => this.layerHealth(l, i, before[i], m)) };
+  }
+
+  private layerHealth(layer: HealthLayer, i: number, before: Block, m: number): LayerHealth {
+    const frozen = this.plan.frozen[i];
+    const out = outputStats(this.block(i, this.k.k_activations(i), m), layer.activation);
+    return {
+      name: layer.name, type: layer.type, activation: layer.activation,
+      gradientNorm: frozen ? null : Math.sqrt(this.k.k_grad_sq(i)),
+      weightNorm: l2Norm(before),
+      updateRatio: frozen ? null : updateRatio(before, this.block(i)),
+      ...out,
+      nonFinite: out.nonFinite + countNonFinite(this.block(i, this.k.k_deltas(i), m)),
+    };
   }
 
   /** One training step on the given rows of the training set: [mean loss, mean accuracy]. */

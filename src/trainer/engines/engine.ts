@@ -9,6 +9,13 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LoadedData, Split } from '../../core/data/load';
 import type { ResolvedSpec } from '../../core/resolve';
 import type { Metrics } from '../../shared/trainerProtocol';
+import type { LayerHealth } from '../../core/health/types';
+
+/** A measured training step: its values as `trainBatch` returns them, and each weighted layer's health. */
+export interface MeasuredBatch {
+  values: readonly number[];
+  layers: LayerHealth[];
+}
 
 /** What an engine trains: the compiled TensorFlow.js model (the reference copy of the weights) and its data. */
 export interface EngineSetup {
@@ -26,6 +33,11 @@ export interface Engine {
    * next call. Synchronous where the engine is, so the hot loop awaits only when it must.
    */
   trainBatch(rows: Int32Array, learningRate: number): readonly number[] | Promise<readonly number[]>;
+  /**
+   * `trainBatch`, measuring every weighted layer for training health (core/health/layers.ts's
+   * order): gradient and weight norms, update ratio, output statistics. Slower; sampled steps only.
+   */
+  measureBatch(rows: Int32Array, learningRate: number): Promise<MeasuredBatch>;
   /** Loss and metrics on `split`, forward only in inference mode, keyed by Keras names. */
   evaluate(split: Split): Promise<Metrics>;
   /** The TensorFlow.js model's weights were changed (a callback restored a snapshot): train from them next. */
@@ -42,6 +54,8 @@ export interface EngineSelection {
   name: string;
   /** Why that engine. */
   reason: string;
+  /** How it measures training health, for the run header: "in the fused kernel". */
+  measuredBy: string;
   create(setup: EngineSetup): Engine;
 }
 

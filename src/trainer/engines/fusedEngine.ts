@@ -7,7 +7,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../../core/data/load';
 import type { Metrics } from '../../shared/trainerProtocol';
 import { DenseKernel, type KernelPlan } from './denseKernel';
-import { logKeys, type Engine, type EngineSetup } from './engine';
+import { healthLayers, type HealthLayer } from '../../core/health/layers';
+import { logKeys, type Engine, type EngineSetup, type MeasuredBatch } from './engine';
 import { SplitEvaluator } from './splitEvaluator';
 
 export class FusedEngine implements Engine {
@@ -20,6 +21,8 @@ export class FusedEngine implements Engine {
   private kernelStale = true;
   /** The kernel trained since the model last got its weights. */
   private modelStale = false;
+  /** The weighted layers training health reports: the kernel's Dense layers, in order. */
+  private readonly health: HealthLayer[];
 
   constructor(setup: EngineSetup, plan: KernelPlan, threads: number) {
     const kernel = DenseKernel.create(plan, setup.data.train, setup.spec.fit.batch_size, threads);
@@ -29,14 +32,27 @@ export class FusedEngine implements Engine {
     this.evaluator = new SplitEvaluator(setup.model, setup.spec);
     // The kernel reports loss and accuracy; a spec without metrics logs only the loss.
     this.values = new Array<number>(Math.min(2, logKeys(setup.spec).length)).fill(0);
+    this.health = healthLayers(setup.spec);
   }
 
   trainBatch(rows: Int32Array, learningRate: number): readonly number[] {
-    if (this.kernelStale) {
-      this.kernel.loadWeights(this.model);
-      this.kernelStale = false;
-    }
-    const [loss, accuracy] = this.kernel.trainBatch(rows, learningRate);
+    this.syncKernel();
+    return this.record(this.kernel.trainBatch(rows, learningRate));
+  }
+
+  measureBatch(rows: Int32Array, learningRate: number): Promise<MeasuredBatch> {
+    this.syncKernel();
+    const measured = this.kernel.measureBatch(rows, learningRate, this.health);
+    return Promise.resolve({ values: this.record(measured.values).slice(), layers: measured.layers });
+  }
+
+  private syncKernel(): void {
+    if (!this.kernelStale) return;
+    this.kernel.loadWeights(this.model);
+    this.kernelStale = false;
+  }
+
+  private record([loss, accuracy]: [number, number]): readonly number[] {
     this.values[0] = loss;
     if (this.values.length > 1) this.values[1] = accuracy;
     this.modelStale = true;

@@ -29,13 +29,17 @@ export interface EngineRequest {
 export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: Split): EngineSelection {
   const chosen = chooseKernel(request.engine, request.backendChoice, spec, train);
   if ('reason' in chosen) {
-    return { name: `tfjs (${request.backendName})`, reason: chosen.reason, create: (setup) => new TfjsEngine(setup) };
+    return {
+      name: `tfjs (${request.backendName})`, reason: chosen.reason, create: (setup) => new TfjsEngine(setup),
+      measuredBy: 'measured with tf.grads and a forward pass on the sampled batch (each sample costs about two extra steps)',
+    };
   }
   const threads = request.threads ?? defaultKernelThreads();
   return {
     name: KERNEL_ENGINE,
     reason: `a Sequential Dense stack: one WebAssembly SIMD call per batch on ${threads} thread${threads === 1 ? '' : 's'}, weights synced to TensorFlow.js each epoch`,
     create: (setup) => new FusedEngine(setup, chosen.plan, threads),
+    measuredBy: 'measured in the fused kernel during the step',
   };
 }
 

@@ -1,0 +1,164 @@
+/** Training health: the statistics on hand-built arrays, and both engines' measurements against each other (the tfjs engine's come from tf.grads). */
+import * as assert from 'assert';
+import type { Split } from '../src/core/data/load';
+import { healthLayers } from '../src/core/health/layers';
+import { l2Norm, outputStats, updateRatio, type Block } from '../src/core/health/stats';
+import { HEALTH_HISTOGRAM, type LayerHealth } from '../src/core/health/types';
+import { initBackend } from '../src/trainer/backend';
+import { buildModel } from '../src/trainer/buildModel';
+import { compileModel } from '../src/trainer/compileModel';
+import type { Engine } from '../src/trainer/engines';
+import { FusedEngine } from '../src/trainer/engines/fusedEngine';
+import { TfjsEngine } from '../src/trainer/engines/tfjsEngine';
+import { describeHealth, healthEvery, HealthMonitor } from '../src/trainer/health';
+import type { HealthMessage } from '../src/shared/trainerProtocol';
+import { denseSpec, planOf, randomSplit } from './kernelCompare';
+
+const block = (rows: number[][], stride?: number): Block => {
+  const cols = rows[0].length;
+  const s = stride ?? cols;
+  const data = new Float32Array(rows.length * s);
+  rows.forEach((r, i) => data.set(r, i * s));
+  return { data, rows: rows.length, cols, stride: s };
+};
+
+describe('training health statistics', () => {
+  it('counts saturated sigmoid, tanh and hard_sigmoid outputs at the flat parts only', () => {
+    assert.strictEqual(outputStats(block([[0.01, 0.5], [0.99, 0.021]]), 'sigmoid').saturation, 0.5);
+    assert.strictEqual(outputStats(block([[-0.98, 0.96], [0.971, 0]]), 'tanh').saturation, 0.5);
+    assert.strictEqual(outputStats(block([[0, 1, 0.5, 0.999]]), 'hard_sigmoid').saturation, 0.5);
+    assert.strictEqual(outputStats(block([[0.01, 0.99]]), 'relu').saturation, null);
+  });
+
+  it('finds ReLU units dead for every example, ignoring the padding of a strided block', () => {
+    // Column 0 fires once, column 1 never, column 2 always; the stride's padding holds junk.
+    const b = block([[0, 0, 1, 9], [0.5, 0, 2, 9], [0, 0, 3, 9]], 4);
+    const s = outputStats({ ...b, cols: 3 }, 'relu');
+    assert.strictEqual(s.deadFraction, 1 / 3);
+    assert.strictEqual(outputStats({ ...b, cols: 3 }, 'sigmoid').deadFraction, null);
+  });
+
+  it('gives the mean, the population std and a histogram over the signed range, clamping outliers to the end bins', () => {
+    const s = outputStats(block([[-1, 1], [-100, 100]]), 'linear');
+    assert.strictEqual(s.activationMean, 0);
+    assert.ok(Math.abs((s.activationStd as number) - Math.sqrt((1 + 1 + 1e4 + 1e4) / 4)) < 1e-9);
+    assert.strictEqual(s.histogram.length, HEALTH_HISTOGRAM.bins);
+    assert.strictEqual(s.histogram[0], 1);
+    assert.strictEqual(s.histogram[HEALTH_HISTOGRAM.bins - 1], 1);
+    assert.strictEqual(s.histogram.reduce((a, b) => a + b, 0), 4);
+  });
+
+  it('counts NaN and infinite outputs and leaves them out of the mean', () => {
+    const s = outputStats(block([[NaN, 2], [Infinity, 4]]), 'relu');
+    assert.strictEqual(s.nonFinite, 2);
+    assert.strictEqual(s.activationMean, 3);
+    assert.strictEqual(outputStats(block([[NaN]]), 'relu').activationMean, null);
+  });
+
+  it('computes norms and the update ratio by hand', () => {
+    assert.strictEqual(l2Norm(block([[3, 4]])), 5);
+    assert.ok(Math.abs((updateRatio(block([[3, 4]]), block([[3, 4.5]])) as number) - 0.1) < 1e-7);
+    assert.strictEqual(updateRatio(block([[0, 0]]), block([[1, 0]])), null);
+  });
+
+  it('samples the first step, then a few dozen per epoch, or as fit.health says', () => {
+    const spec = denseSpec(4, [{ type: 'Dense', units: 2, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD' });
+    assert.strictEqual(healthEvery(spec, 1719), 54);
+    assert.strictEqual(healthEvery(spec, 10), 1);
+    assert.strictEqual(healthEvery({ ...spec, fit: { ...spec.fit, health: false } }, 100), 0);
+    assert.strictEqual(healthEvery({ ...spec, fit: { ...spec.fit, health: { every: 7 } } }, 100), 7);
+    const monitor = new HealthMonitor(spec, 5, () => undefined);
+    assert.deepStrictEqual([1, 2, 5, 6, 10].map((s) => monitor.due(s)), [true, false, true, false, true]);
+    assert.match(describeHealth(54, 1719, 'measured in the fused kernel'), /^every 54 steps \(31 samples per epoch\), measured in the fused kernel$/);
+    assert.strictEqual(describeHealth(0, 10, 'x'), 'off (fit.health is false)');
+  });
+
+  it('compares a softmax classifier\'s first loss with ln(classes) and names the first layer that went non-finite', () => {
+    const spec = denseSpec(4, [{ type: 'Dense', units: 3, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD' });
+    const sent: HealthMessage[] = [];
+    const monitor = new HealthMonitor(spec, 1, (m) => sent.push(m));
+    const layer = (name: string, nonFinite: number): LayerHealth => ({
+      name, type: 'Dense', activation: 'relu', gradientNorm: 1, weightNorm: 1, updateRatio: 1e-3, activationMean: 0, activationStd: 1,
+      saturation: null, deadFraction: 0, nonFinite, histogram: [],
+    });
+    monitor.record({ epoch: 0, step: 1, globalStep: 1, loss: 2.5, learningRate: 0.01, layers: [layer('a', 0), layer('b', 0)] });
+    monitor.record({ epoch: 1, step: 3, globalStep: 9, loss: NaN, learningRate: 0.01, layers: [layer('a', 0), layer('b', 4)] });
+    assert.ok(Math.abs((sent[0].initialLoss as { expected: number }).expected - Math.log(10)) < 1e-12);
+    assert.strictEqual(sent[1].initialLoss, undefined);
+    const summary = monitor.summary();
+    assert.deepStrictEqual(summary?.firstNonFinite, { layer: 'b', epoch: 2, step: 3 });
+    assert.ok(summary && !('histogram' in summary.layers[0]));
+  });
+});
+
+describe('training health measured by the engines', function () {
+  this.timeout(60000);
+  before(async () => {
+    await initBackend('auto');
+  });
+
+  /** Both engines from the same seeded weights, one measured step on the same rows. */
+  async function measureBoth(layers: object[], optimizer: object, rows: number[]): Promise<[LayerHealth[], LayerHealth[]]> {
+    const spec = denseSpec(20, layers, 'sparse_categorical_crossentropy', optimizer, { fit: { batch_size: rows.length, shuffle: false } });
+    const data = { train: randomSplit(64, 20, 4, 'sparse_categorical_crossentropy', 11) as Split, sources: [] };
+    const engines: Engine[] = [];
+    const measured: LayerHealth[][] = [];
+    for (const make of [(s: never) => new TfjsEngine(s), (s: never) => new FusedEngine(s, planOf(spec), 1)]) {
+      const model = buildModel(spec);
+      const optimizerInstance = compileModel(model, spec);
+      const engine = make({ spec, model, optimizer: optimizerInstance, data } as never);
+      engines.push(engine);
+      measured.push((await engine.measureBatch(Int32Array.from(rows), 0.1)).layers);
+    }
+    engines.forEach((e) => e.dispose());
+    return [measured[0], measured[1]];
+  }
+
+  const close = (a: number | null, b: number | null, tol: number, what: string): void => {
+    assert.ok(a !== null && b !== null, `${what}: ${a} vs ${b}`);
+    assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(a)), `${what}: tf.grads ${a} vs kernel ${b}`);
+  };
+
+  for (const optimizer of [{ type: 'SGD', learning_rate: 0.1 }, { type: 'Adam', learning_rate: 0.01 }]) {
+    it(`agrees with tf.grads on gradient norms, update ratios and outputs (${optimizer.type})`, async () => {
+      const layers = [
+        { type: 'Dense', units: 16, activation: 'sigmoid', kernel_initializer: { type: 'RandomNormal', stddev: 5 } },
+        { type: 'Dense', units: 12, activation: 'relu' },
+        { type: 'Dense', units: 8 }, { type: 'Activation', activation: 'tanh' },
+        { type: 'Dense', units: 4, activation: 'softmax' },
+      ];
+      const [tfjs, kernel] = await measureBoth(layers, optimizer, Array.from({ length: 16 }, (_, i) => i * 3 % 64));
+      assert.deepStrictEqual(kernel.map((l) => `${l.name}:${l.activation}`), tfjs.map((l) => `${l.name}:${l.activation}`));
+      assert.deepStrictEqual(kernel.map((l) => l.activation), ['sigmoid', 'relu', 'tanh', 'softmax']);
+      tfjs.forEach((t, i) => {
+        const k = kernel[i];
+        close(t.gradientNorm, k.gradientNorm, 1e-4, `${t.name} gradient norm`);
+        close(t.weightNorm, k.weightNorm, 1e-6, `${t.name} weight norm`);
+        close(t.updateRatio, k.updateRatio, 1e-3, `${t.name} update ratio`);
+        close(t.activationMean, k.activationMean, 1e-4, `${t.name} activation mean`);
+        close(t.activationStd, k.activationStd, 1e-4, `${t.name} activation std`);
+        assert.strictEqual(k.nonFinite, 0);
+        assert.strictEqual(t.histogram.reduce((a, b) => a + b, 0), k.histogram.reduce((a, b) => a + b, 0));
+      });
+      assert.ok((kernel[0].saturation as number) > 0.3, `random_normal(5) sigmoids saturate: ${kernel[0].saturation}`);
+      close(tfjs[0].saturation, kernel[0].saturation, 0.05, 'sigmoid saturation');
+      close(tfjs[1].deadFraction, kernel[1].deadFraction, 0.1, 'dead fraction');
+    });
+  }
+
+  it('reports no gradient or update for a frozen layer, and measures the layers after it', async () => {
+    const layers = [{ type: 'Dense', units: 8, activation: 'relu', trainable: false }, { type: 'Dense', units: 4, activation: 'softmax' }];
+    const [tfjs, kernel] = await measureBoth(layers, { type: 'SGD', learning_rate: 0.1 }, [0, 1, 2, 3, 4, 5, 6, 7]);
+    for (const m of [tfjs, kernel]) {
+      assert.strictEqual(m[0].gradientNorm, null);
+      assert.strictEqual(m[0].updateRatio, null);
+      assert.ok((m[1].gradientNorm as number) > 0);
+    }
+    close(tfjs[1].gradientNorm, kernel[1].gradientNorm, 1e-4, 'output gradient norm');
+  });
+
+  it('lists the weighted layers with the activation folded in after a linear one', () => {
+    const spec = denseSpec(6, [{ type: 'Dense', units: 5 }, { type: 'LeakyReLU', negative_slope: 0.2 }, { type: 'Dropout', rate: 0.1 }, { type: 'Dense', units: 3, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD' });
+    assert.deepStrictEqual(healthLayers(spec).map((l) => [l.name, l.activation, l.index, l.outputIndex]), [['dense', 'leaky_relu', 1, 2], ['dense_1', 'softmax', 4, 4]]);
+  });
+});
