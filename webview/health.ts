@@ -76,7 +76,7 @@ export class HealthView {
     }
     this.overlay.set(this.ctx.ui.healthOverlay);
     const shown = this.shownRuns(state);
-    const key = JSON.stringify([shown.map((s) => [s.run.id, s.color, healthOf(s.run).seen, healthOf(s.run).diagnoses.length, s.run.status])]);
+    const key = JSON.stringify([this.ctx.ui.healthOverlay, shown.map((s) => [s.run.id, s.color, healthOf(s.run).seen, healthOf(s.run).diagnoses.length, s.run.status])]);
     if (key === this.key) return;
     this.key = key;
     this.element.dataset.runs = String(shown.length);
@@ -229,7 +229,7 @@ export class HealthView {
     row.element.dataset.flagged = String(flagged);
     row.caption.replaceChildren();
     append(row.caption, [
-      h('h3', null, layer.name), h('span', { class: 'muted' }, [layer.type, layer.activation].filter(Boolean).join(' \u00b7 ')),
+      h('h3', null, layer.name), h('span', { class: 'muted' }, [layer.type, activations(shown, layer.name)].filter(Boolean).join(' \u00b7 ')),
       flagged && h('span', { class: 'layer-flag', attrs: { title: 'A diagnosis names this layer' } }, '\u26a0 see the diagnoses above')]);
     const xMax = Math.max(1, ...shown.map((s) => s.run.data?.epochs ?? 0));
     const one = shown.length === 1;
@@ -271,4 +271,10 @@ function layerUnion(lists: LayerHealth[][]): LayerHealth[] {
   const out: LayerHealth[] = [];
   for (const list of lists) for (const l of list) if (!out.some((o) => o.name === l.name)) out.push(l);
   return out;
+}
+
+/** The layer's activations across the shown runs (variants may differ): `relu`, or `selu / elu / relu`. */
+function activations(shown: ShownRun[], layer: string): string {
+  const names = shown.map((s) => healthLayers(s.run).find((l) => l.name === layer)?.activation).filter((a): a is string => !!a);
+  return [...new Set(names)].join(' / ');
 }

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../core/atomicWrite';
+import { RUN_FILES } from '../core/runFiles';
 import { PanelHost, type HostRequest } from './panelHost';
 import { makeNonce, panelHtml } from './panelHtml';
 import type { FromWebview, PanelTab, RunId, RunSummary, RunView, ToWebview } from '../panel/protocol';
@@ -222,7 +223,7 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
   private readRun(runId: RunId): RunView | null {
     const run = loadRun(runId, {
       events: readIfExists(path.join(runId, 'events.jsonl')), result: readIfExists(path.join(runId, 'result.json')),
-      health: readHead(path.join(runId, 'health.jsonl'), MAX_HEALTH_FILE_BYTES),
+      health: readHead(path.join(runId, RUN_FILES.health), MAX_HEALTH_FILE_BYTES),
     });
     if (run?.status === 'running' && !this.controller.isRunning(runId)) run.status = 'failed';
     return run;

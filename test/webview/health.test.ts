@@ -9,6 +9,7 @@ import * as path from 'path';
 import type { Browser } from 'playwright-core';
 import type { FromTrainer } from '../../src/shared/trainerProtocol';
 import { loadRun, summarizeRun } from '../../src/panel/state';
+import { recordedHealthRunDirs, recordedRunFiles } from '../panel/fixtures';
 import { notebookHealthRuns, SIGMOID_PROFILE, syntheticHealthRun } from '../panel/syntheticHealth';
 import { chromiumPath, launchChromium, PanelPage, PanelServer, REPO, until, type OpenOptions } from './harness';
 import { DARK, HIGH_CONTRAST, LIGHT } from './themes';
@@ -129,6 +130,45 @@ describe('training panel Health tab (headless Chromium)', function () {
     await assertClean();
   });
 
+  it('draws real recorded runs from their folders: a deep sigmoid stack, then the five initializers overlaid', async () => {
+    const panel = await open({ width: 1280, height: 1100 });
+    const dirs = recordedHealthRunDirs();
+    const runs = dirs.map((d) => loadRun(d, recordedRunFiles(d))!);
+    const sigmoid = runs[runs.length - 1];
+    panel.host.dispatch({ type: 'runsLoaded', runs: runs.slice(0, -1) });
+    panel.host.dispatch({ type: 'runOpened', run: sigmoid });
+    await panel.sync();
+    const page = panel.page;
+    await page.getByRole('tab', { name: 'Health' }).click();
+    await page.locator('figure.health-layer').first().waitFor();
+    const layers = await page.locator('figure.health-layer').evaluateAll((els) => els.map((e) => e.getAttribute('data-layer')));
+    assert.deepStrictEqual(layers, ['dense', 'dense_1', 'dense_2', 'dense_3', 'dense_4', 'dense_5']);
+    const samples = sigmoid.health.samples.length;
+    assert.strictEqual(samples, 63);
+    assert.strictEqual(await page.locator('figure.health-layer[data-layer="dense"] [data-stat="gradientNorm"]').getAttribute('data-points'), String(samples));
+    assert.strictEqual(await page.locator('figure.health-layer[data-layer="dense"] [data-stat="activations"] canvas').getAttribute('data-columns'), String(samples));
+    // Sigmoid layers: a saturation line; no dead units (not ReLU).
+    assert.strictEqual(await page.locator('figure.health-layer[data-layer="dense_2"] [data-stat="activity"]').getAttribute('data-series'), '1');
+    assert.match(await page.getByTestId('health-facts').innerText(), /^Sampled every \d+ steps/);
+
+    await page.locator('.health vscode-checkbox', { hasText: 'Overlay compared runs' }).click();
+    // The default comparison is the latest run of each variant of the spec in view: only this one.
+    await page.getByTestId('health-facts').filter({ hasText: 'Pick two or more runs in Compare to overlay them.' }).waitFor();
+    // The five initializer variants...
+    panel.host.dispatch({ type: 'showRun', runId: runs[0].id });
+    await panel.sync();
+    assert.strictEqual(await page.locator('.health').getAttribute('data-runs'), '5');
+    assert.strictEqual(await page.locator('figure.health-layer[data-layer="dense"] [data-stat="gradientNorm"]').getAttribute('data-series'), '5');
+    assert.strictEqual(await page.locator('figure.health-layer[data-layer="dense"] [data-stat="activity"]').getAttribute('data-series'), '3', 'dead units of the three ReLU variants');
+    await page.screenshot({ path: path.join(IMAGES, 'panel-health-overlay-dark.png'), fullPage: true });
+    // ...and all six, the sigmoid stack among them, picked by hand.
+    panel.host.receive({ type: 'selectRuns', runIds: runs.map((r) => r.id) });
+    await panel.sync();
+    assert.strictEqual(await page.locator('.health').getAttribute('data-runs'), '6');
+    assert.deepStrictEqual(panel.requests.filter((r) => r.type === 'loadRuns'), [], 'every run was loaded already');
+    await assertClean();
+  });
+
   it('shows names and messages as text, never markup', async () => {
     const panel = await open();
     const { options } = notebookHealthRuns(1, 20, 5)[0];
@@ -156,17 +196,6 @@ describe('training panel Health tab (headless Chromium)', function () {
       const file = path.join(IMAGES, `panel-health-${theme.name}.png`);
       await panel.page.screenshot({ path: file, fullPage: true });
       assert.ok(fs.statSync(file).size > 20_000);
-      if (theme === DARK) {
-        // The notebook's variants overlaid, for the README.
-        const overlay = await open({ theme, width: 1280, height: 1100 });
-        for (const { options: o, profile: p } of notebookHealthRuns(5, 300, 10)) feed(overlay, o.runDir, syntheticHealthRun(o, p));
-        await overlay.sync();
-        await overlay.page.getByRole('tab', { name: 'Health' }).click();
-        await overlay.page.locator('.health vscode-checkbox', { hasText: 'Overlay compared runs' }).click();
-        await overlay.page.locator('.health[data-runs="6"]').waitFor();
-        await overlay.sync();
-        await overlay.page.screenshot({ path: path.join(IMAGES, 'panel-health-overlay-dark.png'), fullPage: true });
-      }
       await assertClean();
     });
   }
