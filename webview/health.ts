@@ -41,6 +41,12 @@ function healthOf(run: RunView): RunHealth {
   return run.health ?? emptyRunHealth();
 }
 
+/** The Health tab's label: its warnings for the run in view, counted, so they are seen from any tab. */
+export function healthTabLabel(run: RunView | null): string {
+  const warnings = run ? healthOf(run).diagnoses.filter((d) => d.severity === 'warning').length : 0;
+  return warnings ? `Health \u26a0 ${warnings}` : 'Health';
+}
+
 /** The Health tab. */
 export class HealthView {
   readonly element: HTMLElement;

@@ -11,7 +11,7 @@ import { DEFAULT_UI, type UiState, type ViewContext } from './context';
 import { h } from './dom';
 import { Evaluation } from './evaluation';
 import { Header } from './header';
-import { HealthView } from './health';
+import { healthTabLabel, HealthView } from './health';
 import { ModelSummary, RunLog } from './modelSummary';
 import { PastRuns } from './pastRuns';
 import { chartTheme, onThemeChange, type ChartTheme } from './theme';
@@ -148,6 +148,7 @@ class PanelApp implements ViewContext {
       this.log.render(run);
       this.comparison.render(panel, themeChanged);
       this.health.render(panel, themeChanged);
+      this.tabs.setLabel('health', healthTabLabel(run));
       this.pastRuns.render(panel);
       this.root.dataset.seq = String(panel.seq);
       this.root.setAttribute('aria-busy', 'false');

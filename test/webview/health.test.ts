@@ -77,6 +77,7 @@ describe('training panel Health tab (headless Chromium)', function () {
 
     feed(panel, options.runDir, messages.slice(cut));
     await panel.sync();
+    assert.strictEqual(await page.locator('#tab-health').innerText(), 'Health \u26a0 2', 'the tab counts the warnings');
     assert.ok(Number(await gradient.getAttribute('data-points')) > livePoints, 'new samples drawn while training');
     const items = page.getByTestId('health-diagnoses').locator('li.diagnosis');
     assert.deepStrictEqual(await items.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-severity')}:${e.getAttribute('data-code')}:${e.getAttribute('data-layer')}`)),
