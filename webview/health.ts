@@ -7,7 +7,7 @@
  * Compare, one colour per run as there, so variants compare layer by layer.
  */
 import { runLabel } from '../src/panel/compare';
-import { emptyRunHealth, HEALTH_HISTOGRAM, healthLayers, layerHistograms, layerSeries, type HealthStat } from '../src/panel/health';
+import { emptyRunHealth, firstNonFinite, HEALTH_HISTOGRAM, healthLayers, layerHistograms, layerSeries, type HealthStat } from '../src/panel/health';
 import type { HealthDiagnosis, LayerHealth, PanelState, RunHealth, RunView } from '../src/panel/protocol';
 import { comparedRuns } from '../src/panel/state';
 import { runStyle } from './comparison';
@@ -129,6 +129,8 @@ export class HealthView {
     } else {
       if (health.sampling) parts.push(`Sampled ${health.sampling}.`);
       parts.push(`${health.samples.length} of ${health.seen} samples shown.`);
+      const broken = firstNonFinite(run);
+      if (broken) parts.push(`${broken.layer} went NaN or infinite first (epoch ${broken.epoch}, step ${broken.step}).`);
       const initial = health.samples.find((s) => s.initialLoss)?.initialLoss;
       if (initial) parts.push(`First batch loss ${formatMetric(initial.loss)}, expected about ${formatMetric(initial.expected)} (ln of the class count).`);
     }

@@ -180,3 +180,12 @@ export function layerHistograms(run: RunView, layer: string): number[][] {
     return total > 0 ? counts.map((c) => c / total) : [];
   });
 }
+
+/** The first kept sample in which a layer's outputs or gradient went NaN or infinite: which layer, and when (1-based epoch). */
+export function firstNonFinite(run: RunView): { layer: string; epoch: number; step: number } | null {
+  for (const s of run.health.samples) {
+    const layer = s.layers.find((l) => l.nonFinite > 0);
+    if (layer) return { layer: layer.name, epoch: s.epoch + 1, step: s.step };
+  }
+  return null;
+}

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import type { FromTrainer, HealthMessage } from '../../src/shared/trainerProtocol';
 import { PanelHost, type HostRequest } from '../../src/extension/panelHost';
 import type { PanelState, ToWebview } from '../../src/panel/protocol';
-import { HEALTH_HISTOGRAM, healthLayers, healthSampleCap, layerHistograms, layerSeries, MAX_HEALTH_SAMPLES, parseHealthJsonl } from '../../src/panel/health';
+import { firstNonFinite, HEALTH_HISTOGRAM, healthLayers, healthSampleCap, layerHistograms, layerSeries, MAX_HEALTH_SAMPLES, parseHealthJsonl } from '../../src/panel/health';
 import { applyAction, initialPanelState, loadRun } from '../../src/panel/state';
 import { notebookHealthRuns, SIGMOID_PROFILE, syntheticHealthRun } from './syntheticHealth';
 
@@ -46,6 +46,11 @@ describe('panel state: training health', () => {
     const strips = layerHistograms(run, 'dense_1');
     assert.strictEqual(strips.length, healthMessages.length);
     assert.ok(strips.every((s) => s.length === HEALTH_HISTOGRAM.bins && Math.abs(s.reduce((a, b) => a + b, 0) - 1) < 1e-9));
+    assert.strictEqual(firstNonFinite(run), null);
+    // A layer that goes NaN is named, with when.
+    const broken = healthMessages[20];
+    applyAction(state, { type: 'trainer', runId: options.runDir, message: { ...broken, epoch: 2, step: 7, layers: broken.layers.map((l, i) => ({ ...l, nonFinite: i === 2 ? 5 : 0 })) } });
+    assert.deepStrictEqual(firstNonFinite(state.runs[options.runDir]), { layer: 'dense_2', epoch: 3, step: 7 });
   });
 
   it('thins a long run evenly under the cap and keeps the state small', () => {
