@@ -60,6 +60,7 @@ export class HealthView {
   private readonly requested = new Set<string>();
   private theme: ChartTheme;
   private key = '';
+  private diagnosesKey = '';
 
   constructor(private readonly ctx: ViewContext) {
     this.theme = ctx.theme();
@@ -79,6 +80,7 @@ export class HealthView {
     if (themeChanged) {
       this.theme = this.ctx.theme();
       this.key = '';
+      this.diagnosesKey = '';
     }
     this.overlay.set(this.ctx.ui.healthOverlay);
     const shown = this.shownRuns(state);
@@ -139,6 +141,10 @@ export class HealthView {
 
   private renderDiagnoses(shown: ShownRun[]): void {
     const items = shown.flatMap((s) => healthOf(s.run).diagnoses.map((d) => ({ s, d })));
+    // Rebuilt only when they change: a new sample must not take the focus off an Apply fix button.
+    const key = JSON.stringify([items.map(({ s, d }) => [s.run.id, s.color, d]), shown.some((s) => healthOf(s.run).samples.length > 0)]);
+    if (key === this.diagnosesKey) return;
+    this.diagnosesKey = key;
     // Warnings first, then by epoch; the trainer's order otherwise.
     items.sort((a, b) => (a.d.severity === b.d.severity ? a.d.epoch - b.d.epoch : a.d.severity === 'warning' ? -1 : 1));
     const anySamples = shown.some((s) => healthOf(s.run).samples.length > 0);

@@ -94,6 +94,13 @@ describe('training panel Health tab (headless Chromium)', function () {
     assert.ok(inked.filter((n) => n > 300).length >= 15, `canvases drew: ${inked}`);
     assert.strictEqual(await page.locator('figure.health-layer[data-flagged="true"]').count(), 2);
 
+    // A new sample with the same diagnoses redraws the charts but leaves the list (and the focus in it) alone.
+    await items.first().evaluate((el) => el.setAttribute('data-marker', 'kept'));
+    const last = messages.filter((m) => m.type === 'health').pop()!;
+    feed(panel, options.runDir, [{ ...last, step: last.step + 1, globalStep: last.globalStep + 1 }]);
+    await panel.sync();
+    assert.strictEqual(await items.first().getAttribute('data-marker'), 'kept');
+
     await items.nth(1).getByRole('button', { name: 'Apply fix' }).click();
     await until(() => panel.requests.length > 0, 'the fix request');
     assert.deepStrictEqual(panel.requests, [{ type: 'applyHealthFix', runId: options.runDir, code: 'saturation', layer: 'dense_1' }]);
