@@ -23,6 +23,7 @@ export const BENCHES: readonly Bench[] = [
   { name: 'editor', load: () => import('./editorBench') },
   { name: 'train', load: () => import('./trainBench') },
   { name: 'speed', load: () => import('./speedBench') },
+  { name: 'health', load: () => import('./healthBench') },
   { name: 'data', load: () => import('./dataBench') },
   { name: 'bombs', load: () => import('./bombBench') },
 ];

@@ -42,7 +42,7 @@ function peakRssMB(pid: number): number {
 }
 
 /** Trains one variant of `spec` (default: the notebook's) in a trainer child process, like `modelspec train` does. */
-export function trainOne(runsDir: string, variant: string, backend: BackendChoice, over: Partial<StartMessage>, spec = { path: SPEC, text: fs.readFileSync(SPEC, 'utf8') }): Promise<Trained> {
+export function trainOne(runsDir: string, variant: string | undefined, backend: BackendChoice, over: Partial<StartMessage>, spec = { path: SPEC, text: fs.readFileSync(SPEC, 'utf8') }): Promise<Trained> {
   return new Promise((resolve, reject) => {
     const child = fork(TRAINER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let reason = '';

@@ -1,5 +1,8 @@
 /** Training health: the statistics on hand-built arrays, and both engines' measurements against each other (the tfjs engine's come from tf.grads). */
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type { Split } from '../src/core/data/load';
 import { healthLayers } from '../src/core/health/layers';
 import { l2Norm, outputStats, updateRatio, type Block } from '../src/core/health/stats';
@@ -11,7 +14,8 @@ import type { Engine } from '../src/trainer/engines';
 import { FusedEngine } from '../src/trainer/engines/fusedEngine';
 import { TfjsEngine } from '../src/trainer/engines/tfjsEngine';
 import { describeHealth, healthEvery, HealthMonitor } from '../src/trainer/health';
-import type { HealthMessage } from '../src/shared/trainerProtocol';
+import type { FromTrainer, HealthMessage, RunResult } from '../src/shared/trainerProtocol';
+import { train } from '../src/trainer/train';
 import { denseSpec, planOf, randomSplit } from './kernelCompare';
 
 const block = (rows: number[][], stride?: number): Block => {
@@ -63,10 +67,11 @@ describe('training health statistics', () => {
 
   it('samples the first step, then a few dozen per epoch, or as fit.health says', () => {
     const spec = denseSpec(4, [{ type: 'Dense', units: 2, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD' });
-    assert.strictEqual(healthEvery(spec, 1719), 54);
-    assert.strictEqual(healthEvery(spec, 10), 1);
-    assert.strictEqual(healthEvery({ ...spec, fit: { ...spec.fit, health: false } }, 100), 0);
-    assert.strictEqual(healthEvery({ ...spec, fit: { ...spec.fit, health: { every: 7 } } }, 100), 7);
+    assert.strictEqual(healthEvery(spec, 1719, 32), 54);
+    assert.strictEqual(healthEvery(spec, 430, 8), 54);
+    assert.strictEqual(healthEvery(spec, 10, 32), 1);
+    assert.strictEqual(healthEvery({ ...spec, fit: { ...spec.fit, health: false } }, 100, 32), 0);
+    assert.strictEqual(healthEvery({ ...spec, fit: { ...spec.fit, health: { every: 7 } } }, 100, 32), 7);
     const monitor = new HealthMonitor(spec, 5, () => undefined);
     assert.deepStrictEqual([1, 2, 5, 6, 10].map((s) => monitor.due(s)), [true, false, true, false, true]);
     assert.match(describeHealth(54, 1719, 'measured in the fused kernel'), /^every 54 steps \(31 samples per epoch\), measured in the fused kernel$/);
@@ -161,4 +166,57 @@ describe('training health measured by the engines', function () {
     const spec = denseSpec(6, [{ type: 'Dense', units: 5 }, { type: 'LeakyReLU', negative_slope: 0.2 }, { type: 'Dropout', rate: 0.1 }, { type: 'Dense', units: 3, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD' });
     assert.deepStrictEqual(healthLayers(spec).map((l) => [l.name, l.activation, l.index, l.outputIndex]), [['dense', 'leaky_relu', 1, 2], ['dense_1', 'softmax', 4, 4]]);
   });
+});
+
+describe('training health in a run on real MNIST', function () {
+  this.timeout(120000);
+
+  const specText = (fit: string, layers = '{ "type": "Dense", "units": 32, "activation": "relu", "kernel_initializer": "he_normal" }', lr = 0.1): string => `{
+    "name": "health", "seed": 5,
+    "data": { "dataset": "mnist", "scale": 255, "validation": { "first": 200 } },
+    "layers": [ { "type": "Flatten", "input_shape": [28, 28] }, ${layers}, { "type": "Dense", "units": 10, "activation": "softmax" } ],
+    "compile": { "loss": "sparse_categorical_crossentropy", "optimizer": { "type": "SGD", "learning_rate": ${lr} }, "metrics": ["accuracy"] },
+    "fit": { "epochs": 1, "batch_size": 32${fit} }
+  }`;
+
+  async function trainSpec(text: string, engine: 'kernel' | 'tfjs' = 'kernel'): Promise<{ msgs: FromTrainer[]; runDir: string; result: RunResult }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-health-'));
+    const specPath = path.join(dir, 'health.model.json');
+    fs.writeFileSync(specPath, text);
+    const msgs: FromTrainer[] = [];
+    await train({ type: 'start', specPath, specText: text, runsDir: path.join(dir, 'runs'), backend: 'auto', engine, limit: 800 }, { emit: (m) => msgs.push(m), cancelled: () => false });
+    const done = msgs.find((m): m is Extract<FromTrainer, { type: 'done' }> => m.type === 'done');
+    assert.ok(done, JSON.stringify(msgs.filter((m) => m.type === 'error')));
+    return { msgs, runDir: done.runDir, result: JSON.parse(fs.readFileSync(path.join(done.runDir, 'result.json'), 'utf8')) as RunResult };
+  }
+
+  const healthLines = (runDir: string): HealthMessage[] =>
+    fs.readFileSync(path.join(runDir, 'health.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as HealthMessage);
+
+  it('samples the first step and every few, writes health.jsonl (not events.jsonl) and summarizes result.json, without changing what is learned', async () => {
+    const on = await trainSpec(specText(', "health": { "every": 5 }'));
+    const off = await trainSpec(specText(', "health": false'));
+    const started = on.msgs.find((m) => m.type === 'started') as Extract<FromTrainer, { type: 'started' }>;
+    assert.match(started.health ?? '', /^every 5 steps \(5 samples per epoch\), measured in the fused kernel/);
+    const lines = healthLines(on.runDir);
+    assert.deepStrictEqual(lines.map((l) => l.globalStep), [1, 5, 10, 15, 20, 25]);
+    assert.deepStrictEqual(on.msgs.filter((m) => m.type === 'health').length, lines.length);
+    assert.ok(!fs.readFileSync(path.join(on.runDir, 'events.jsonl'), 'utf8').includes('"type":"health"'));
+    assert.ok(Math.abs((lines[0].initialLoss?.expected ?? 0) - Math.log(10)) < 1e-12);
+    assert.deepStrictEqual(on.result.health?.layers.map((l) => l.name), ['dense', 'dense_1']);
+    assert.ok((on.result.health?.layers[0].gradientNorm ?? 0) > 0);
+    // Measuring adds sums to the step and changes nothing it computes.
+    assert.deepStrictEqual(on.result.history, off.result.history);
+    assert.ok(!fs.existsSync(path.join(off.runDir, 'health.jsonl')));
+    assert.strictEqual(off.result.health, undefined);
+  });
+
+  for (const engine of ['kernel', 'tfjs'] as const) {
+    it(`names the layer whose outputs went NaN first (${engine})`, async () => {
+      // Outputs grow about 6e13-fold per layer: the third overflows float32 (3.4e38) first.
+      const dense = '{ "type": "Dense", "units": 64, "activation": "relu", "kernel_initializer": { "type": "RandomNormal", "stddev": 1e13 } }';
+      const { result } = await trainSpec(specText(', "health": { "every": 1000 }, "callbacks": [ { "type": "TerminateOnNaN" } ]', [dense, dense, dense].join(', '), 0.01), engine);
+      assert.deepStrictEqual(result.health?.firstNonFinite, { layer: 'dense_2', epoch: 1, step: 1 }, JSON.stringify(result.health));
+    });
+  }
 });

@@ -9,6 +9,6 @@ export { inlayHints } from './inlayHints';
 export { codeLenses } from './codeLens';
 export { codeActions } from './codeActions';
 export { documentSymbols } from './symbols';
-export { newSpecText } from './newSpec';
+export { exampleForWorkspace, freeName, newSpecText } from './newSpec';
 /** The analysis every feature above shares; a diagnostics provider that uses it saves one `analyze` per change. */
 export { analysisOf } from './analysisCache';

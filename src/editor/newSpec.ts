@@ -1,3 +1,5 @@
+import { applyEdits, modify, parseTree, type Edit, type Node } from 'jsonc-parser';
+
 /**
  * The text of a new spec: the reference notebook's MNIST MLP (Flatten, Dense 300-200-100,
  * softmax 10: 316,810 params), with comments that say what each part does.
@@ -41,4 +43,37 @@ const NEW_SPEC = `// An MNIST classifier: the multilayer perceptron of the noteb
 /** The text of a new spec: the notebook's MNIST MLP. */
 export function newSpecText(): string {
   return NEW_SPEC;
+}
+
+/**
+ * An example spec's text as it is written into a workspace: without the `$schema` member (a
+ * path into this repository's schemas/, which the workspace lacks; the extension validates
+ * without it) and with the data paths in `dataPaths` replaced (a copy under another name, or
+ * the extension's own copy when there is no workspace folder to copy into).
+ */
+export function exampleForWorkspace(text: string, dataPaths: Readonly<Record<string, string>> = {}): string {
+  const edits: Edit[] = modify(text, ['$schema'], undefined, { formattingOptions: { insertSpaces: true, tabSize: 2 } });
+  const visit = (node: Node | undefined): void => {
+    if (!node) return;
+    if (node.type === 'string' && Object.hasOwn(dataPaths, node.value as string)) {
+      edits.push({ offset: node.offset, length: node.length, content: JSON.stringify(dataPaths[node.value as string]) });
+    }
+    node.children?.forEach(visit);
+  };
+  visit(parseTree(text));
+  return applyEdits(text, edits);
+}
+
+/**
+ * The first of `file`, `name-2.ext`, `name-3.ext`... (`iris.model.json`, `iris-2.model.json`)
+ * that `taken` says is free, so that nothing existing is overwritten.
+ */
+export async function freeName(file: string, taken: (candidate: string) => Promise<boolean>): Promise<string> {
+  const slash = file.lastIndexOf('/') + 1;
+  const dot = file.indexOf('.', slash);
+  const [stem, ext] = dot < 0 ? [file, ''] : [file.slice(0, dot), file.slice(dot)];
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? file : `${stem}-${n}${ext}`;
+    if (!(await taken(candidate))) return candidate;
+  }
 }

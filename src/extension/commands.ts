@@ -1,20 +1,19 @@
 /** The `modelSpec.*` commands. Each takes an optional spec URI (CodeLens, editor title) and falls back to the active editor. */
 import * as vscode from 'vscode';
-import { newSpecText } from '../editor';
+import { newModelSpec, openExample } from './gallery';
 import { LANGUAGE_ID } from './language';
 import { SUMMARY_SCHEME, SummaryDocumentProvider, summaryUri } from './summaryDocument';
 
-/** The spec a command acts on: its argument (CodeLens, editor title, explorer), else the active `modelspec` editor's document. */
+/**
+ * The spec a command acts on: its argument (CodeLens, editor title, explorer), else the active
+ * `modelspec` editor's document. When no text editor is active (the walkthrough, the panel or
+ * another webview has the focus), a visible spec editor beside it.
+ */
 export function targetSpec(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
-  const doc = vscode.window.activeTextEditor?.document;
+  const active = vscode.window.activeTextEditor;
+  const doc = active ? active.document : vscode.window.visibleTextEditors.find((e) => e.document.languageId === LANGUAGE_ID)?.document;
   return doc?.languageId === LANGUAGE_ID ? doc.uri : undefined;
-}
-
-async function newModelSpec(): Promise<void> {
-  // Untitled: works in every workspace (none, virtual, untrusted); saving asks where, like File > New File.
-  const doc = await vscode.workspace.openTextDocument({ language: LANGUAGE_ID, content: newSpecText() });
-  await vscode.window.showTextDocument(doc);
 }
 
 async function showSummary(arg: unknown): Promise<void> {
@@ -33,7 +32,8 @@ export function registerCommands(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     summaries,
     vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, summaries),
-    vscode.commands.registerCommand('modelSpec.newModelSpec', newModelSpec),
+    vscode.commands.registerCommand('modelSpec.newModelSpec', () => newModelSpec(context.extensionUri)),
+    vscode.commands.registerCommand('modelSpec.openExample', () => openExample(context.extensionUri)),
     vscode.commands.registerCommand('modelSpec.showSummary', showSummary),
   );
 }

@@ -457,7 +457,8 @@ static void activate(Layer *l, int m) {
     int n = l->out;
     switch (l->act) {
       case ACT_LINEAR: break;
-      case ACT_RELU: for (int j = 0; j < n; j++) z[j] = z[j] > 0 ? z[j] : 0; break;
+      // NaN stays NaN, as in tfjs: a network that overflowed must say so, not go quietly dead.
+      case ACT_RELU: for (int j = 0; j < n; j++) z[j] = z[j] > 0 || z[j] != z[j] ? z[j] : 0; break;
       case ACT_LEAKY_RELU: for (int j = 0; j < n; j++) z[j] = z[j] > 0 ? z[j] : l->alpha * z[j]; break;
       // The exponential activations run 4 columns at a time (padding columns included: they
       // are never read as inputs). Scalar exp in double would cost a third of an elu step.

@@ -60,6 +60,8 @@ function dropoutSeeds(model: tfl.LayersModel, spec: ResolvedSpec): DropoutSeed[]
 export class StepState {
   private iteration = 0;
   private readonly dropouts: DropoutSeed[];
+  /** The rate the last `next()` returned. */
+  learningRate = NaN;
 
   constructor(model: tfl.LayersModel, spec: ResolvedSpec, private readonly optimizer: tf.Optimizer, private readonly schedule: Schedule | undefined) {
     this.dropouts = dropoutSeeds(model, spec);
@@ -70,7 +72,8 @@ export class StepState {
     if (this.schedule) setLearningRate(this.optimizer, this.schedule(this.iteration));
     for (const d of this.dropouts) d.layer.seed = d.seedAt(this.iteration);
     this.iteration++;
-    return getLearningRate(this.optimizer);
+    this.learningRate = getLearningRate(this.optimizer);
+    return this.learningRate;
   }
 }
 

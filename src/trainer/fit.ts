@@ -115,7 +115,7 @@ function startFit(ctx: FitContext, engine: Engine, model: tfl.LayersModel, optim
     startedAt: Date.now(),
     samples: 0,
     globalStep: 0,
-    health: new HealthMonitor(spec, healthEvery(spec, steps), ctx.emit, ctx.diagnoser),
+    health: new HealthMonitor(spec, healthEvery(spec, steps, ctx.engine.healthSamplesPerEpoch), ctx.emit, ctx.diagnoser),
   };
 }
 
@@ -171,7 +171,9 @@ async function runBatches(f: FitRun, epoch: number, epochStart: number): Promise
   for (let step = 0; step < steps; step++) {
     const rows = order.subarray(step * batchSize, Math.min(order.length, (step + 1) * batchSize));
     const trained = trainStep(f, rows, epoch, step);
-    means.add(trained instanceof Promise ? await trained : trained, rows.length);
+    const values = trained instanceof Promise ? await trained : trained;
+    if (!Number.isFinite(values[0])) await inspectNonFinite(f, rows, epoch, step, values[0]);
+    means.add(values, rows.length);
     f.samples += rows.length;
     const now = Date.now();
     if (f.throttle.due(now, step === steps - 1)) f.ctx.emit(batchMessage(f, epoch, step, now - epochStart));
@@ -193,6 +195,13 @@ function trainStep(f: FitRun, rows: Int32Array, epoch: number, step: number): re
     f.health.record({ epoch, step: step + 1, globalStep, loss: values[0], learningRate, layers });
     return values;
   });
+}
+
+/** The first step whose loss is NaN or infinite gets a health sample of its outputs: which layer went first. */
+async function inspectNonFinite(f: FitRun, rows: Int32Array, epoch: number, step: number, loss: number): Promise<void> {
+  if (!f.health.every || f.health.sawNonFinite) return;
+  const layers = await f.engine.inspectBatch(rows);
+  f.health.record({ epoch, step: step + 1, globalStep: f.globalStep, loss, learningRate: f.stepState.learningRate, layers });
 }
 
 /** Progress after `step` (0-based): the running means and the time left at this pace. */

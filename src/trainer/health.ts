@@ -8,8 +8,12 @@ import { lookupLayer } from '../core/registry';
 import type { HealthDiagnosis, HealthSample, HealthSummary, LayerHealth } from '../core/health/types';
 import type { HealthMessage } from '../shared/trainerProtocol';
 
-/** Samples per epoch when `fit.health` does not set a cadence: a few dozen, as the issue of cost allows. */
-export const DEFAULT_SAMPLES_PER_EPOCH = 32;
+/**
+ * Samples per epoch when `fit.health` does not set a cadence, as each engine's cost allows within
+ * 5% of the epoch: a few dozen in the fused kernel (a sample costs about one step), fewer on the
+ * tfjs path (a sample costs about two extra steps there).
+ */
+export const DEFAULT_SAMPLES_PER_EPOCH = { kernel: 32, tfjs: 8 } as const;
 
 /** Draws diagnoses from the samples so far (core/health/diagnose.ts's HealthDiagnoser). */
 export interface Diagnoser {
@@ -17,10 +21,10 @@ export interface Diagnoser {
 }
 
 /** Every how many steps health is measured, or 0 when it is off. */
-export function healthEvery(spec: ResolvedSpec, stepsPerEpoch: number): number {
+export function healthEvery(spec: ResolvedSpec, stepsPerEpoch: number, samplesPerEpoch: number): number {
   const h = spec.fit.health;
   if (h === false) return 0;
-  return h.every ?? Math.max(1, Math.round(stepsPerEpoch / DEFAULT_SAMPLES_PER_EPOCH));
+  return h.every ?? Math.max(1, Math.round(stepsPerEpoch / samplesPerEpoch));
 }
 
 /** The `started` message's account of health sampling. */
@@ -46,6 +50,7 @@ export class HealthMonitor {
   private diagnoses: HealthDiagnosis[] = [];
   private last: LayerHealth[] | undefined;
   private firstNonFinite: HealthSummary['firstNonFinite'];
+  private lossWentNonFinite = false;
   private readonly expectedLoss: number | undefined;
 
   constructor(spec: ResolvedSpec, readonly every: number, private readonly emit: (m: HealthMessage) => void, private readonly diagnoser?: Diagnoser) {
@@ -66,9 +71,17 @@ export class HealthMonitor {
     this.emit({ type: 'health', ...sample, diagnoses: this.diagnoses });
   }
 
+  /** Whether a sample already showed NaN or infinite values (or a non-finite loss). */
+  get sawNonFinite(): boolean {
+    return this.firstNonFinite !== undefined || this.lossWentNonFinite;
+  }
+
   private noteNonFinite(sample: HealthSample): void {
+    if (!Number.isFinite(sample.loss)) this.lossWentNonFinite = true;
     if (this.firstNonFinite) return;
-    const layer = sample.layers.find((l) => l.nonFinite > 0 || (l.gradientNorm !== null && !Number.isFinite(l.gradientNorm)));
+    // Forward: the first layer whose outputs went bad; else backward: the last whose gradients did.
+    const bad = (l: LayerHealth): boolean => l.nonFinite > 0 || (l.gradientNorm !== null && !Number.isFinite(l.gradientNorm));
+    const layer = sample.layers.find((l) => (l.nonFiniteOutputs ?? 0) > 0) ?? [...sample.layers].reverse().find(bad);
     if (layer) this.firstNonFinite = { layer: layer.name, epoch: sample.epoch + 1, step: sample.step };
   }
 

@@ -133,6 +133,6 @@ function startedMessage({ spec, summary, data, backend, engine }: Prepared, run:
     totalParams: spec.totalParams, trainableParams: spec.trainableParams, nonTrainableParams: spec.nonTrainableParams,
     epochs: spec.fit.epochs, batchSize, stepsPerEpoch, trainCount: data.train.count,
     validationCount: data.validation?.count ?? 0, testCount: data.test?.count ?? 0, dataSources: data.sources,
-    health: describeHealth(healthEvery(spec, stepsPerEpoch), stepsPerEpoch, engine.measuredBy),
+    health: describeHealth(healthEvery(spec, stepsPerEpoch, engine.healthSamplesPerEpoch), stepsPerEpoch, engine.measuredBy),
   };
 }

@@ -152,14 +152,4 @@ describe('Model Spec in VS Code (code-server): the editor', function () {
     await wb.page.locator('.monaco-editor .view-line', { hasText: 'Total params: 316,810' }).first().waitFor();
     await wb.screenshot('summary');
   });
-
-  it('starts a new spec with "Model Spec: New Model Spec"', async () => {
-    await wb.command('Model Spec: New Model Spec');
-    await wb.page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor();
-    await wb.statusItem(/^Model Spec$/).waitFor();
-    await wb.editor.locator('.view-line', { hasText: '"layers"' }).first().waitFor();
-    await wb.editor.locator('.codelens-decoration', { hasText: 'params' }).first().waitFor();
-    assert.strictEqual(await wb.editor.locator('.squiggly-error, .squiggly-warning').count(), 0);
-    await wb.screenshot('new-spec');
-  });
 });

@@ -167,7 +167,16 @@ export async function resolveBuiltin(name: BuiltinDatasetName, opts: BuiltinOpti
     if (fs.existsSync(dest)) continue; // left by an earlier, partly completed run
     const url = base + f.name;
     urls.push(url);
-    await downloadVerified(url, dest, opts.expectedSha256?.[f.name] ?? f.sha256, { log: opts.log });
+    try {
+      await downloadVerified(url, dest, opts.expectedSha256?.[f.name] ?? f.sha256, { log: opts.log });
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      // Offline is the common case: say first why a download was needed and how to do without one.
+      throw new DataError(
+        `${name} is downloaded on first use and is not on this machine yet (looked in the cache folder ${cacheDir} ` +
+          `and the Keras cache ${kerasDir}). ${e.message}. To train offline, put ${wanted} in one of those folders`,
+      );
+    }
   }
   loc = locationIn(name, cacheDir);
   if (!loc) throw new DataError(`${name}: the downloaded files are missing from ${cacheDir}; check that the folder is writable`);

@@ -25,7 +25,7 @@ const SATURATING: Record<string, ((a: number) => boolean) | undefined> = {
 const RELU_FAMILY = new Set(['relu', 'relu6']);
 
 /** What the outputs of a layer say: mean, std, saturation, dead units, non-finite values, histogram. */
-export type OutputStats = Pick<LayerHealth, 'activationMean' | 'activationStd' | 'saturation' | 'deadFraction' | 'nonFinite' | 'histogram'>;
+export type OutputStats = Pick<LayerHealth, 'activationMean' | 'activationStd' | 'saturation' | 'deadFraction' | 'nonFinite' | 'nonFiniteOutputs' | 'histogram'>;
 
 /** Statistics of a layer's outputs for one batch (`activation` is the Keras name of what produced them). */
 export function outputStats(out: Block, activation: string): OutputStats {
@@ -55,6 +55,7 @@ export function outputStats(out: Block, activation: string): OutputStats {
     saturation: saturated && finite ? flat / finite : null,
     deadFraction: alive && out.cols ? (out.cols - alive.reduce((n, v) => n + v, 0)) / out.cols : null,
     nonFinite,
+    nonFiniteOutputs: nonFinite,
     histogram,
   };
 }
@@ -79,8 +80,8 @@ export function l2Norm(b: Block): number {
   return Math.sqrt(s);
 }
 
-/** ||after - before|| / ||before|| for a kernel before and after a step (same layout); null when the kernel is all zeros. */
-export function updateRatio(before: Block, after: Block): number | null {
+/** A kernel's norm before a step, and ||after - before|| / ||before|| (null when it was all zeros), in one pass. */
+export function kernelChange(before: Block, after: Block): { weightNorm: number; updateRatio: number | null } {
   let d = 0, w = 0;
   for (let r = 0; r < before.rows; r++) {
     const base = r * before.stride;
@@ -91,5 +92,10 @@ export function updateRatio(before: Block, after: Block): number | null {
       w += x * x;
     }
   }
-  return w > 0 ? Math.sqrt(d / w) : null;
+  return { weightNorm: Math.sqrt(w), updateRatio: w > 0 ? Math.sqrt(d / w) : null };
+}
+
+/** ||after - before|| / ||before|| for a kernel before and after a step (same layout); null when the kernel is all zeros. */
+export function updateRatio(before: Block, after: Block): number | null {
+  return kernelChange(before, after).updateRatio;
 }

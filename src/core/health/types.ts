@@ -33,8 +33,10 @@ export interface LayerHealth {
   saturation: number | null;
   /** ReLU family (relu, relu6, elu is not): fraction of units that output 0 for every example of the sampled batch; null for other activations. */
   deadFraction: number | null;
-  /** NaN or infinite values in the layer's outputs and kernel gradient. */
+  /** NaN or infinite values in the layer's outputs and gradients. */
   nonFinite: number;
+  /** How many of `nonFinite` are outputs (a NaN flows back into every layer's gradient, so outputs say where it began). */
+  nonFiniteOutputs?: number;
   /** Counts of the outputs in HEALTH_HISTOGRAM's bins (values outside the range go to the end bins). */
   histogram: number[];
 }

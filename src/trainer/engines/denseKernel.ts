@@ -17,7 +17,7 @@ import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES,
 import type { Json } from '../../core/registry';
 import { deriveSeed, randomSeed } from '../random';
 import type { HealthLayer } from '../../core/health/layers';
-import { countNonFinite, l2Norm, outputStats, updateRatio, type Block } from '../../core/health/stats';
+import { countNonFinite, kernelChange, l2Norm, outputStats, type Block } from '../../core/health/stats';
 import type { LayerHealth } from '../../core/health/types';
 
 /** The engine names runs report. */
@@ -279,6 +279,8 @@ export class DenseKernel {
   private readonly memory: { buffer: ArrayBuffer };
   private readonly idx: number;
   private readonly workers: Worker[] = [];
+  /** Each Dense kernel as it was before the last measured step. */
+  private readonly snapshots: Float32Array[] = [];
 
   private constructor(private readonly plan: KernelPlan, wasm: Buffer, train: Split, batchSize: number, threads: number) {
     const module = new Wasm.Module(wasm);
@@ -380,7 +382,13 @@ export class DenseKernel {
    * (from a copy of the kernel before the step), and the statistics of the batch's outputs.
    */
   measureBatch(rows: Int32Array, learningRate: number, layers: readonly HealthLayer[]): { values: [number, number]; layers: LayerHealth[] } {
-    const before = layers.map((_, i) => { const b = this.block(i); return { ...b, data: b.data.slice() }; });
+    // The copies are kept for the next sample: no allocation per measured step.
+    const before = layers.map((_, i) => {
+      const b = this.block(i);
+      const copy = (this.snapshots[i] ??= new Float32Array(b.data.length));
+      copy.set(b.data);
+      return { ...b, data: copy };
+    });
     this.k.k_measure(1);
     let values: [number, number];
     try {
@@ -392,14 +400,24 @@ export class DenseKernel {
     return { values, layers: layers.map((l, i) => this.layerHealth(l, i, before[i], m)) };
   }
 
+  /** The last step's outputs of each Dense layer (m rows) and the weights as they are now: no gradients, no update ratio. */
+  inspectLastBatch(m: number, layers: readonly HealthLayer[]): LayerHealth[] {
+    // Outputs only: a NaN flows back into every layer's gradient, so gradients cannot say which layer went first.
+    return layers.map((l, i) => {
+      const out = outputStats(this.block(i, this.k.k_activations(i), m), l.activation);
+      return { name: l.name, type: l.type, activation: l.activation, gradientNorm: null, weightNorm: l2Norm(this.block(i)), updateRatio: null, ...out };
+    });
+  }
+
   private layerHealth(layer: HealthLayer, i: number, before: Block, m: number): LayerHealth {
     const frozen = this.plan.frozen[i];
     const out = outputStats(this.block(i, this.k.k_activations(i), m), layer.activation);
+    const change = kernelChange(before, this.block(i));
     return {
       name: layer.name, type: layer.type, activation: layer.activation,
       gradientNorm: frozen ? null : Math.sqrt(this.k.k_grad_sq(i)),
-      weightNorm: l2Norm(before),
-      updateRatio: frozen ? null : updateRatio(before, this.block(i)),
+      weightNorm: change.weightNorm,
+      updateRatio: frozen ? null : change.updateRatio,
       ...out,
       nonFinite: out.nonFinite + countNonFinite(this.block(i, this.k.k_deltas(i), m)),
     };

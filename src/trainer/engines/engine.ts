@@ -38,6 +38,11 @@ export interface Engine {
    * order): gradient and weight norms, update ratio, output statistics. Slower; sampled steps only.
    */
   measureBatch(rows: Int32Array, learningRate: number): Promise<MeasuredBatch>;
+  /**
+   * After a step whose loss went NaN or infinite: each weighted layer's outputs for that batch
+   * (`rows`) and its current weight norm, to find the layer that went first. No gradients.
+   */
+  inspectBatch(rows: Int32Array): Promise<LayerHealth[]>;
   /** Loss and metrics on `split`, forward only in inference mode, keyed by Keras names. */
   evaluate(split: Split): Promise<Metrics>;
   /** The TensorFlow.js model's weights were changed (a callback restored a snapshot): train from them next. */
@@ -56,6 +61,8 @@ export interface EngineSelection {
   reason: string;
   /** How it measures training health, for the run header: "in the fused kernel". */
   measuredBy: string;
+  /** Health samples per epoch by default (fit.health without `every`), as the cost of a sample allows. */
+  healthSamplesPerEpoch: number;
   create(setup: EngineSetup): Engine;
 }
 

@@ -8,6 +8,7 @@ import type { Split } from '../../core/data/load';
 import type { Metrics } from '../../shared/trainerProtocol';
 import { DenseKernel, type KernelPlan } from './denseKernel';
 import { healthLayers, type HealthLayer } from '../../core/health/layers';
+import type { LayerHealth } from '../../core/health/types';
 import { logKeys, type Engine, type EngineSetup, type MeasuredBatch } from './engine';
 import { SplitEvaluator } from './splitEvaluator';
 
@@ -44,6 +45,11 @@ export class FusedEngine implements Engine {
     this.syncKernel();
     const measured = this.kernel.measureBatch(rows, learningRate, this.health);
     return Promise.resolve({ values: this.record(measured.values).slice(), layers: measured.layers });
+  }
+
+  /** The kernel still holds the batch's outputs: no step needed. */
+  inspectBatch(rows: Int32Array): Promise<LayerHealth[]> {
+    return Promise.resolve(this.kernel.inspectLastBatch(rows.length, this.health));
   }
 
   private syncKernel(): void {

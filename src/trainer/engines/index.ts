@@ -9,6 +9,7 @@ import { defaultKernelThreads, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type K
 import type { EngineSelection } from './engine';
 import { FusedEngine } from './fusedEngine';
 import { TfjsEngine } from './tfjsEngine';
+import { DEFAULT_SAMPLES_PER_EPOCH } from '../health';
 
 export type { Engine, EngineSelection, EngineSetup } from './engine';
 export { logKeys } from './engine';
@@ -32,6 +33,7 @@ export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: 
     return {
       name: `tfjs (${request.backendName})`, reason: chosen.reason, create: (setup) => new TfjsEngine(setup),
       measuredBy: 'measured with tf.grads and a forward pass on the sampled batch (each sample costs about two extra steps)',
+      healthSamplesPerEpoch: DEFAULT_SAMPLES_PER_EPOCH.tfjs,
     };
   }
   const threads = request.threads ?? defaultKernelThreads();
@@ -40,6 +42,7 @@ export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: 
     reason: `a Sequential Dense stack: one WebAssembly SIMD call per batch on ${threads} thread${threads === 1 ? '' : 's'}, weights synced to TensorFlow.js each epoch`,
     create: (setup) => new FusedEngine(setup, chosen.plan, threads),
     measuredBy: 'measured in the fused kernel during the step',
+    healthSamplesPerEpoch: DEFAULT_SAMPLES_PER_EPOCH.kernel,
   };
 }
 

@@ -67,10 +67,7 @@ export class TfjsEngine implements Engine {
     const [xb, yb] = this.gather(rows);
     const before = this.probes.map((p) => p.kernel.dataSync().slice() as Float32Array);
     const gradients = this.kernelGradients(xb, yb);
-    this.outputs ??= tfl.model({ inputs: this.model.inputs, outputs: this.probes.map((p) => p.output) });
-    const outs = tf.tidy(() => { const o = this.outputs!.predict(xb); return Array.isArray(o) ? o : [o]; });
-    const outValues = outs.map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
-    tf.dispose(outs);
+    const outValues = this.outputValues(xb);
     const values = await this.step(xb, yb, learningRate);
     tf.dispose([xb, yb]);
     const layers = this.probes.map((p, i): LayerHealth => {
@@ -87,6 +84,26 @@ export class TfjsEngine implements Engine {
       };
     });
     return { values, layers };
+  }
+
+  async inspectBatch(rows: Int32Array): Promise<LayerHealth[]> {
+    const [xb, yb] = this.gather(rows);
+    const outValues = this.outputValues(xb);
+    tf.dispose([xb, yb]);
+    return this.probes.map((p, i) => {
+      const out = outputStats(blockOf(outValues[i].data, outValues[i].shape), p.activation);
+      const weightNorm = l2Norm(blockOf(p.kernel.dataSync() as Float32Array, p.kernel.shape));
+      return { name: p.name, type: p.type, activation: p.activation, gradientNorm: null, weightNorm, updateRatio: null, ...out };
+    });
+  }
+
+  /** Every measured layer's outputs for a batch, by a forward pass in inference mode. */
+  private outputValues(xb: tf.Tensor): { data: Float32Array; shape: number[] }[] {
+    this.outputs ??= tfl.model({ inputs: this.model.inputs, outputs: this.probes.map((p) => p.output) });
+    const outs = tf.tidy(() => { const o = (this.outputs as tfl.LayersModel).predict(xb); return Array.isArray(o) ? o : [o]; });
+    const values = outs.map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
+    tf.dispose(outs);
+    return values;
   }
 
   /** The trainable kernels' loss gradients for a batch (undefined for a frozen layer). */
