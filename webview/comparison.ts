@@ -18,6 +18,12 @@ import { button, checkbox, dropdown, type Checkbox, type Dropdown } from './ui';
 /** Dash patterns for runs beyond the palette's colours. */
 const DASHES = [[], [6, 3], [2, 3], [8, 3, 2, 3]];
 
+/** The colour and dash of the `i`-th compared run, in every view that overlays runs. */
+export function runStyle(i: number, theme: ChartTheme): { color: string; dash: number[] } {
+  const palette = theme.palette;
+  return { color: palette[i % palette.length], dash: DASHES[Math.floor(i / palette.length) % DASHES.length] };
+}
+
 /** The comparison tab. */
 export class Comparison {
   readonly element: HTMLElement;
@@ -149,11 +155,9 @@ export class Comparison {
     this.metric.setOptions(metrics.map((m) => ({ value: m, label: m })), metric);
     const epochs = runs.reduce((n, r) => Math.max(n, r.history[metric]?.length ?? 0), 0);
     const x = Array.from({ length: epochs }, (_, i) => i + 1);
-    const palette = this.theme.palette;
     const series: LineSeries[] = runs.map((r, i) => ({
       label: runLabel(r),
-      color: palette[i % palette.length],
-      dash: DASHES[Math.floor(i / palette.length) % DASHES.length],
+      ...runStyle(i, this.theme),
       points: true,
       values: x.map((_, e) => r.history[metric]?.[e] ?? null),
     }));

@@ -11,6 +11,7 @@ import { DEFAULT_UI, type UiState, type ViewContext } from './context';
 import { h } from './dom';
 import { Evaluation } from './evaluation';
 import { Header } from './header';
+import { healthTabLabel, HealthView } from './health';
 import { ModelSummary, RunLog } from './modelSummary';
 import { PastRuns } from './pastRuns';
 import { chartTheme, onThemeChange, type ChartTheme } from './theme';
@@ -50,6 +51,7 @@ class PanelApp implements ViewContext {
   private readonly model = new ModelSummary();
   private readonly log = new RunLog();
   private readonly comparison: Comparison;
+  private readonly health: HealthView;
   private readonly pastRuns: PastRuns;
   private readonly tabs: Tabs;
 
@@ -60,9 +62,11 @@ class PanelApp implements ViewContext {
     this.header = new Header(this);
     this.charts = new TrainingCharts(this);
     this.comparison = new Comparison(this);
+    this.health = new HealthView(this);
     this.pastRuns = new PastRuns(this);
     this.tabs = tabs([
       { id: 'training', label: 'Training', content: h('div', { class: 'tab-content' }, this.charts.element, this.evaluation.element, this.model.element, this.log.element) },
+      { id: 'health', label: 'Health', content: h('div', { class: 'tab-content' }, this.health.element) },
       { id: 'compare', label: 'Compare', content: h('div', { class: 'tab-content' }, this.comparison.element) },
       { id: 'runs', label: 'Runs', content: h('div', { class: 'tab-content' }, this.pastRuns.element) },
     ], this.ui.tab, (id) => this.setUi({ tab: id as UiState['tab'] }));
@@ -143,6 +147,8 @@ class PanelApp implements ViewContext {
       this.model.render(run);
       this.log.render(run);
       this.comparison.render(panel, themeChanged);
+      this.health.render(panel, themeChanged);
+      this.tabs.setLabel('health', healthTabLabel(run));
       this.pastRuns.render(panel);
       this.root.dataset.seq = String(panel.seq);
       this.root.setAttribute('aria-busy', 'false');

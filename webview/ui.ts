@@ -99,15 +99,19 @@ export function dropdown(ariaLabel: string, onChange: (value: string) => void): 
 export interface Tabs {
   element: HTMLElement;
   select(id: string): void;
+  /** Changes a tab's label (e.g. to flag what it holds). */
+  setLabel(id: string, label: string): void;
 }
 
 /** Tabs; `onChange` gets the id of the tab the user picked. */
 export function tabs(items: readonly { id: string; label: string; content: HTMLElement }[], active: string, onChange: (id: string) => void): Tabs {
   const el = document.createElement('vscode-panels') as HTMLElement & { activeid: string };
+  const tabElements = new Map<string, HTMLElement>();
   for (const item of items) {
     const tab = document.createElement('vscode-panel-tab');
     tab.id = `tab-${item.id}`;
     tab.textContent = item.label;
+    tabElements.set(item.id, tab);
     el.append(tab);
   }
   for (const item of items) {
@@ -132,6 +136,10 @@ export function tabs(items: readonly { id: string; label: string; content: HTMLE
     select(id) {
       current = id;
       el.activeid = `tab-${id}`;
+    },
+    setLabel(id, label) {
+      const tab = tabElements.get(id);
+      if (tab && tab.textContent !== label) tab.textContent = label;
     },
   };
 }

@@ -213,7 +213,8 @@ export function checkEvents(text: string): string {
 export function readRunFolder(id: RunId, live: Liveness): RunView | null {
   const result = readRunText(path.join(id, RUN_FILES.result));
   const events = readRunText(path.join(id, RUN_FILES.events));
-  const run = loadRun(id, { events: events === undefined ? undefined : checkEvents(events), result });
+  const health = readRunText(path.join(id, RUN_FILES.health));
+  const run = loadRun(id, { events: events === undefined ? undefined : checkEvents(events), result, ...(health === undefined ? {} : { health }) });
   if (!run) return null;
   run.classification = run.classification === null ? null : checkClassification(run.classification);
   if (run.status === 'running') run.status = result === undefined ? (live.isTraining(id) ? 'running' : 'interrupted') : liveStatus(id, result, live);

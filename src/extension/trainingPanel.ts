@@ -12,7 +12,9 @@ import { writeFileAtomic } from '../core/atomicWrite';
 import { exportRunToKeras } from './exportKeras';
 import { PanelHost, readPastRuns, readRunFolder, type HostRequest } from './panelHost';
 import { makeNonce, panelHtml } from './panelHtml';
-import type { FromWebview, ToWebview } from '../panel/protocol';
+import type { FromWebview, PanelTab, ToWebview } from '../panel/protocol';
+import { findDiagnosis } from '../panel/health';
+import { applyHealthFix, runSpecPath } from './applyHealthFix';
 import type { FromTrainer } from '../shared/trainerProtocol';
 import { trainingSettings, type TrainingController, type TrainingListener } from './training';
 
@@ -43,7 +45,7 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
   }
 
   /** Opens (or reveals) the panel for the runs of `spec`'s workspace; optionally on a tab. */
-  show(spec?: vscode.Uri, tab?: 'training' | 'compare' | 'runs'): void {
+  show(spec?: vscode.Uri, tab?: PanelTab): void {
     if (spec) this.runsDir = trainingSettings(spec).runsDir;
     if (tab) this.focus(tab);
     if (this.panel) {
@@ -94,7 +96,7 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
     this.refreshRuns();
   }
 
-  private focus(tab: 'training' | 'compare' | 'runs'): void {
+  private focus(tab: PanelTab): void {
     const m: ToWebview = { type: 'focus', tab };
     if (this.panel && this.webviewReady) void this.panel.webview.postMessage(m);
     else this.pendingFocus = m;
@@ -141,6 +143,22 @@ export class TrainingPanel implements TrainingListener, vscode.Disposable {
         this.host.dispatch({ type: 'runOpened', run });
         this.host.dispatch({ type: 'showRun', runId: r.runId });
         return;
+      }
+      case 'loadRuns': {
+        const runs = r.runIds.filter((id) => !this.host.state.runs[id]).map((id) => readRunFolder(id, this.liveness)).filter((run) => run !== null);
+        if (runs.length) this.host.dispatch({ type: 'runsLoaded', runs });
+        return;
+      }
+      case 'applyHealthFix': {
+        const run = this.host.state.runs[r.runId];
+        const fix = run && findDiagnosis(run.health, r.code, r.layer)?.fix;
+        const specPath = runSpecPath(r.runId);
+        if (!fix || !specPath) {
+          void vscode.window.showErrorMessage(fix ? `Cannot apply the fix: the run ${r.runId} does not say which spec it trained (result.json has no specPath).`
+            : `That diagnosis has no fix to apply (run ${r.runId}).`);
+          return;
+        }
+        return applyHealthFix(specPath, fix);
       }
       case 'stop':
         this.controller.stopRun(r.runId);

@@ -7,7 +7,10 @@
  * `update`s: the same actions the host applied to its own copy of the state, so both sides run
  * one reducer (`state.ts`) and a reloaded or reshown webview loses nothing.
  */
+import type { HealthCode, HealthDiagnosis, HealthSample } from '../core/health/types';
 import type { BatchMessage, Classification, EarlyStoppingMessage, FromTrainer, LearningRateMessage, Metrics, RunResult, StartedMessage } from '../shared/trainerProtocol';
+
+export type { HealthCode, HealthDiagnosis, HealthFix, HealthSample, LayerHealth } from '../core/health/types';
 
 /** A run is named by its run folder (`<runs dir>/<spec>/<timestamp>-<variant>`), as the host sees it. */
 export type RunId = string;
@@ -33,6 +36,21 @@ export interface BatchSeries {
   stride: number;
   /** Batch messages seen so far (kept or not): decides which of the next ones are kept. */
   seen: number;
+}
+
+/**
+ * A run's training health: its sampled steps, thinned like `BatchSeries` (every `stride`-th
+ * sample kept, `stride` doubling when the kept ones pass the cap), and the trainer's latest
+ * diagnoses (each `health` message carries the whole list).
+ */
+export interface RunHealth {
+  samples: HealthSample[];
+  stride: number;
+  /** Samples seen so far (kept or not). */
+  seen: number;
+  diagnoses: HealthDiagnosis[];
+  /** How the trainer samples (the `started` message's `health`), e.g. "every 54 steps"; null when it did not say. */
+  sampling: string | null;
 }
 
 /** The Keras summary as data: one row per layer, and the totals. */
@@ -91,6 +109,7 @@ export interface RunView {
   error: string | null;
   /** The latest Keras-style log lines (bounded). */
   log: string[];
+  health: RunHealth;
 }
 
 /** One line of the past-runs list and the comparison: what `result.json` alone says. */
@@ -146,6 +165,12 @@ export interface RunOpenedAction {
   run: RunView;
 }
 
+/** Past runs the host read from their folders for the Health view's overlay; the run shown in detail stays. */
+export interface RunsLoadedAction {
+  type: 'runsLoaded';
+  runs: RunView[];
+}
+
 /** The host listed the runs folder (see `summarizeResult`). */
 export interface PastRunsAction {
   type: 'pastRuns';
@@ -165,7 +190,7 @@ export interface CompareRunsAction {
 }
 
 /** Every change to the panel state; `applyAction` in `state.ts` is the one reducer. */
-export type PanelAction = TrainerAction | RunOpenedAction | PastRunsAction | ShowRunAction | CompareRunsAction;
+export type PanelAction = TrainerAction | RunOpenedAction | RunsLoadedAction | PastRunsAction | ShowRunAction | CompareRunsAction;
 
 // ---- host -> webview ----
 
@@ -186,10 +211,13 @@ export interface UpdateMessage {
   actions: PanelAction[];
 }
 
+/** The panel's tabs. */
+export type PanelTab = 'training' | 'health' | 'compare' | 'runs';
+
 /** Bring a tab to the front (e.g. "Compare Variants" opens the comparison). */
 export interface FocusMessage {
   type: 'focus';
-  tab: 'training' | 'compare' | 'runs';
+  tab: PanelTab;
 }
 
 export type ToWebview = StateMessage | UpdateMessage | FocusMessage;
@@ -233,6 +261,26 @@ export interface ExportPngMessage {
   dataUrl: string;
 }
 
+/**
+ * Read these past runs' folders (events, health.jsonl, result) without showing them, so the
+ * Health view can overlay them; runs already loaded are skipped.
+ */
+export interface LoadRunsMessage {
+  type: 'loadRuns';
+  runIds: RunId[];
+}
+
+/**
+ * Apply the fix of a run's health diagnosis (named by its code and layer) to the run's spec
+ * file: the host looks the diagnosis up in its own state, opens the spec and edits it.
+ */
+export interface ApplyHealthFixMessage {
+  type: 'applyHealthFix';
+  runId: RunId;
+  code: HealthCode;
+  layer: string | null;
+}
+
 /** List the runs folder again. */
 export interface RefreshRunsMessage {
   type: 'refreshRuns';
@@ -246,4 +294,4 @@ export interface ExportKerasMessage {
 
 export type FromWebview =
   | ReadyMessage | OpenRunMessage | SelectRunsMessage | StopMessage | ExportCsvMessage | ExportPngMessage
-  | RefreshRunsMessage | ExportKerasMessage;
+  | RefreshRunsMessage | ExportKerasMessage | LoadRunsMessage | ApplyHealthFixMessage;

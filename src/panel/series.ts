@@ -45,7 +45,8 @@ export function pushBatchPoint(series: BatchSeries, x: number, metrics: Record<s
   }
 }
 
-function everyOther<T>(values: T[]): T[] {
+/** Every other item, from the first. */
+export function everyOther<T>(values: T[]): T[] {
   const out: T[] = [];
   for (let i = 0; i < values.length; i += 2) out.push(values[i]);
   return out;

@@ -9,6 +9,7 @@ import type { FromTrainer, Metrics, RunResult } from '../shared/trainerProtocol'
 import type { History, PanelAction, PanelState, RunId, RunSummary, RunView, TrainerAction } from './protocol';
 import { bestEpoch } from '../core/bestEpoch';
 import { emptyBatchSeries, finiteOrNull, pushBatchPoint } from './series';
+import { emptyRunHealth, parseDiagnoses, parseHealthJsonl, pushHealth } from './health';
 
 /** Log lines kept per run: the panel shows the latest ones; the full log is in the Output channel. */
 export const MAX_LOG_LINES = 200;
@@ -31,6 +32,9 @@ export function applyAction(state: PanelState, action: PanelAction): void {
     case 'runOpened':
       state.runs[action.run.id] = action.run;
       state.activeRunId = action.run.id;
+      return;
+    case 'runsLoaded':
+      for (const run of action.runs) state.runs[run.id] ??= run;
       return;
     case 'pastRuns':
       state.pastRuns = action.runs;
@@ -72,7 +76,7 @@ export function newRun(id: RunId, spec: string, variant: string | null): RunView
     id, spec, variant, status: 'running', backend: '', backendReason: '', engine: '', engineReason: '', model: null, data: null,
     history: {}, epochSeconds: [], samplesPerSecond: null, batches: emptyBatchSeries(), progress: null,
     bestEpoch: null, bestMonitor: null, markers: [], stoppedEarly: false, test: null, classification: null,
-    startedAt: null, finishedAt: null, durationSeconds: null, error: null, log: [],
+    startedAt: null, finishedAt: null, durationSeconds: null, error: null, log: [], health: emptyRunHealth(),
   };
 }
 
@@ -103,6 +107,7 @@ export function reduceRun(run: RunView, message: FromTrainer, renderLog = true):
       run.backendReason = message.backendReason;
       run.engine = message.engine ?? '';
       run.engineReason = message.engineReason ?? '';
+      run.health.sampling = message.health ?? null;
       run.model = {
         layers: message.layers, totalParams: message.totalParams,
         trainableParams: message.trainableParams, nonTrainableParams: message.nonTrainableParams,
@@ -160,7 +165,7 @@ export function reduceRun(run: RunView, message: FromTrainer, renderLog = true):
       run.error = message.message;
       return;
     case 'health':
-      // The Health view's state (to come) keeps these.
+      pushHealth(run.health, message);
       return;
     default:
       unknown(message);
@@ -188,7 +193,7 @@ function updateBest(run: RunView): void {
 /** The parts of `result.json` the panel reads (the trainer may record more); history values are checked on merge. */
 type ResultFields = Pick<RunResult,
   | 'spec' | 'variant' | 'status' | 'backend' | 'backendReason' | 'engine' | 'engineReason' | 'test' | 'classification' | 'bestEpoch'
-  | 'bestMonitor' | 'stoppedEarly' | 'epochsRun' | 'samplesPerSecond' | 'durationSeconds' | 'startedAt' | 'finishedAt' | 'error'>
+  | 'bestMonitor' | 'stoppedEarly' | 'epochsRun' | 'samplesPerSecond' | 'durationSeconds' | 'startedAt' | 'finishedAt' | 'error' | 'health'>
   & { history: Record<string, unknown> };
 
 /** The run's `result.json` (or `done.result`) is the final word on everything it holds. */
@@ -213,6 +218,8 @@ function mergeResult(run: RunView, result: ResultFields): void {
   run.startedAt = result.startedAt;
   run.finishedAt = result.finishedAt;
   if (result.error) run.error = result.error;
+  // The run's final diagnoses (a health.jsonl cut short may miss the last ones).
+  if (result.health) run.health.diagnoses = parseDiagnoses(result.health.diagnoses);
 }
 
 function sanitizeHistory(history: Record<string, unknown>): History {
@@ -296,6 +303,8 @@ export interface RunFiles {
   events?: string;
   /** `result.json`. */
   result?: string;
+  /** `health.jsonl`: the health messages, one a line; when given, the ones in `events` are not used (they would count twice). */
+  health?: string;
 }
 
 /** Every trainer message type (the compiler checks the table is complete): what `events.jsonl` lines may hold. */
@@ -323,7 +332,7 @@ export function loadRun(id: RunId, files: RunFiles): RunView | null {
   const legacy = messages.some((m) => m.type === 'log');
   for (const message of messages) {
     if (message.type === 'started') run = newRun(id, message.spec, message.variant ?? null);
-    if (!run) continue;
+    if (!run || (message.type === 'health' && files.health !== undefined)) continue;
     try {
       if (message.type === 'log') appendLog(run, [message.text]);
       else reduceRun(run, message, !legacy);
@@ -332,10 +341,11 @@ export function loadRun(id: RunId, files: RunFiles): RunView | null {
     }
   }
   const result = files.result !== undefined ? parseResult(files.result) : null;
-  if (result) {
-    run ??= newRun(id, result.spec, result.variant);
-    mergeResult(run, result);
+  if (result) run ??= newRun(id, result.spec, result.variant);
+  if (run && files.health !== undefined) {
+    for (const message of parseHealthJsonl(files.health)) pushHealth(run.health, message);
   }
+  if (run && result) mergeResult(run, result);
   return run;
 }
 
@@ -406,6 +416,8 @@ function parseResult(text: string): ResultFields | null {
     startedAt: str(value.startedAt) ?? '',
     finishedAt: str(value.finishedAt),
     error: str(value.error) ?? undefined,
+    // The panel reads only the diagnoses (the layers come from the samples).
+    health: isObject(value.health) ? { layers: [], diagnoses: parseDiagnoses(value.health.diagnoses) } : undefined,
   };
 }
 

@@ -4,7 +4,7 @@
  * it to the run's `health.jsonl`, and puts a summary in `result.json`; the CLI, the panel's
  * Health view and the editor read these shapes. Pure data, no code.
  */
-import type { Json } from '../registry';
+import type { Json } from '../registry/types';
 
 /** The signed range and bin count of every activation histogram, so heatmaps over time line up. */
 export const HEALTH_HISTOGRAM = { min: -3, max: 3, bins: 40 } as const;
