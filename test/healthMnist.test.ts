@@ -7,7 +7,10 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { analyze } from '../src/core/analyze';
 import { resolveSpec } from '../src/core/resolve';
+import { healthFixEdits } from '../src/editor/healthFix';
+import { applyEdits } from './editor/cursor';
 import { HealthDiagnoser } from '../src/core/health/diagnose';
 import type { HealthDiagnosis } from '../src/core/health/types';
 import type { FromTrainer, HealthMessage } from '../src/shared/trainerProtocol';
@@ -26,7 +29,7 @@ async function diagnoses(text: string, variant?: string, limit = 2000): Promise<
   const specPath = path.join(dir, 'health.model.json');
   fs.writeFileSync(specPath, text);
   const msgs: FromTrainer[] = [];
-  await train({ type: 'start', specPath, specText: text, runsDir: path.join(dir, 'runs'), backend: 'wasm', limit, epochs: 1, ...(variant === undefined ? {} : { variant }) }, {
+  await train({ type: 'start', specPath, specText: text, runsDir: path.join(dir, 'runs'), backend: 'wasm', engine: 'kernel', limit, epochs: 1, ...(variant === undefined ? {} : { variant }) }, {
     emit: (m) => msgs.push(m), cancelled: () => msgs.filter((m) => m.type === 'health').length >= SAMPLES,
   });
   const failed = msgs.find((m) => m.type === 'error');
@@ -78,6 +81,12 @@ describe('health diagnoses on real MNIST', function () {
       { path: ['variants', 0, 'layer_defaults', 'Dense', 'activation'], value: 'relu' },
       { path: ['variants', 0, 'layer_defaults', 'Dense', 'kernel_initializer'], value: 'he_normal' },
     ]);
+    // The quick fix, applied to the example's text: the variant becomes the notebook's cure, and the spec stays clean.
+    const fixed = applyEdits(text, healthFixEdits(text, vanishing.fix!));
+    assert.deepStrictEqual(analyze(fixed).diagnostics.map((d) => d.message), []);
+    const cured = resolveSpec(fixed, 'sigmoid + random_normal');
+    assert.ok(cured.ok);
+    assert.deepStrictEqual(cured.spec.layers.slice(1, 3).map((l) => [l.args.activation, (l.args.kernel_initializer as { type: string }).type]), [['relu', 'he_normal'], ['relu', 'he_normal']]);
     for (const v of ['relu + he_normal', 'selu + lecun_normal', 'tanh + glorot_uniform']) {
       assert.deepStrictEqual(warnings(await diagnoses(text, v)), [], v);
     }

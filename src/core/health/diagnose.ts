@@ -165,7 +165,7 @@ export class HealthDiagnoser {
 
   /** NaN or Inf anywhere: the layer that went first (in model order), at once. */
   private nonFinite(sample: HealthSample): Finding | undefined {
-    const bad = sample.layers.filter((l) => l.nonFinite > 0);
+    const bad = sample.layers.filter((l) => l.nonFinite > 0 || (typeof l.gradientNorm === 'number' && !Number.isFinite(l.gradientNorm)));
     if (!bad.length && Number.isFinite(sample.loss)) return undefined;
     const layer = bad[0]?.name ?? null;
     const where = `at epoch ${sample.epoch + 1}, step ${sample.step}`;
