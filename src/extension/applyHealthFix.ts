@@ -32,7 +32,9 @@ export async function applyHealthFix(specPath: string, fix: HealthFix): Promise<
     void vscode.window.showErrorMessage(`Cannot apply "${fix.title}": the spec ${specPath} cannot be opened. Was it moved or deleted?`);
     return;
   }
-  const edits = healthFixEdits(document.getText(), fix);
+  const text = document.getText();
+  // Edits that would write what is already there do not count: the fix may be applied already.
+  const edits = healthFixEdits(text, fix).filter((e) => text.slice(e.offset, e.offset + e.length) !== e.newText);
   await vscode.window.showTextDocument(document, { preview: false });
   if (!edits.length) {
     void vscode.window.showInformationMessage(`"${fix.title}" is already in ${path.basename(specPath)}.`);
