@@ -35,7 +35,9 @@ export async function applyHealthFix(specPath: string, fix: HealthFix): Promise<
   const text = document.getText();
   // Edits that would write what is already there do not count: the fix may be applied already.
   const edits = healthFixEdits(text, fix).filter((e) => text.slice(e.offset, e.offset + e.length) !== e.newText);
-  await vscode.window.showTextDocument(document, { preview: false });
+  // Where the spec already shows (its editor beside the panel), else the first column: not over the panel.
+  const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === document.uri.toString());
+  await vscode.window.showTextDocument(document, { preview: false, viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One });
   if (!edits.length) {
     void vscode.window.showInformationMessage(`"${fix.title}" is already in ${path.basename(specPath)}.`);
     return;

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { findNodeAtLocation, getNodeValue, parseTree } from 'jsonc-parser';
 import type { HealthDiagnosis } from '../../src/core/health/types';
 import { ROOT, codeServerSession } from './session';
-import type { Workbench } from './workbench';
+import { eventually, type Workbench } from './workbench';
 
 const SPEC = 'deep-sigmoid.model.json';
 
@@ -87,14 +87,20 @@ describe('Model Spec in VS Code (code-server): training health', function () {
     assert.ok(diagnosis?.fix, `result.json records the ${code} diagnosis of ${layer} with its fix`);
 
     await warning.locator('vscode-button', { hasText: 'Apply fix' }).click();
-    // The spec opens with the edit applied, unsaved: the user sees it and can undo it.
-    await wb.page.locator('.tabs-container .tab.active.dirty', { hasText: SPEC }).waitFor();
     await wb.page.locator('.notifications-toasts .notification-toast', { hasText: `Applied "${diagnosis.fix.title}"` }).waitFor();
+    // The spec shows in its own editor; the panel stays in view beside it.
+    await wb.page.locator('.tabs-container .tab.active', { hasText: 'Model Spec: Training' }).waitFor();
     await wb.screenshot('health-fix-applied');
-    await wb.focusEditor();
-    await wb.page.keyboard.press('Control+S');
-    await wb.page.locator('.tabs-container .tab.active.dirty', { hasText: SPEC }).waitFor({ state: 'detached' });
-    const saved = fs.readFileSync(path.join(workspace, SPEC), 'utf8');
+    // VS Code saves a file a workspace edit changed when it had no unsaved changes (files.refactoring.autoSave); else save it here.
+    if (await wb.page.locator('.tabs-container .tab.dirty', { hasText: SPEC }).count()) {
+      await wb.focusEditor();
+      await wb.page.keyboard.press('Control+S');
+    }
+    const file = path.join(workspace, SPEC);
+    const saved = await eventually(() => {
+      const text = fs.readFileSync(file, 'utf8');
+      return text !== SPEC_TEXT ? text : undefined;
+    }, 'the fixed spec on disk');
     assert.notStrictEqual(saved, SPEC_TEXT);
     assert.ok(saved.startsWith("// The notebook's network that does not learn."), 'comments are kept');
     const tree = parseTree(saved);

@@ -10,18 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyze } from '../../src/core/analyze';
 import { ROOT, codeServerSession } from './session';
-import type { Workbench } from './workbench';
-
-/** Polls `check` until it returns a value: for files on disk, which have no locator to wait on. */
-async function eventually<T>(check: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { eventually, type Workbench } from './workbench';
 
 /**
  * Writes `file` as a legacy Keras .h5 model (4 -> Dense 3 relu -> Dense 2 softmax) with the

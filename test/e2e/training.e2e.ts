@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT, codeServerSession } from './session';
-import type { Workbench } from './workbench';
+import { eventually, type Workbench } from './workbench';
 
 const SPEC = 'examples/mnist-initializers.model.json';
 const QUICK = 'examples/quick.model.json';
@@ -16,17 +16,6 @@ const QUICK = 'examples/quick.model.json';
 function runFolders(workspace: string): string[] {
   const dir = path.join(workspace, 'runs', 'mnist-initializers');
   return fs.existsSync(dir) ? fs.readdirSync(dir).map((d) => path.join(dir, d)) : [];
-}
-
-/** Polls `check` until it returns a value: for files and attribute values, which have no locator to wait on. */
-async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('Model Spec in VS Code (code-server): training', function () {

@@ -114,3 +114,14 @@ export class Workbench {
     return this.page.locator('.statusbar-item', { hasText: text });
   }
 }
+
+/** Polls `check` until it returns a value: for files and attribute values, which have no locator to wait on. */
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
