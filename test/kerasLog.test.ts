@@ -6,6 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { healthReport } from '../src/cli/healthCommand';
 import { main } from '../src/cli/main';
 import { outputChannelLines } from '../src/extension/outputLog';
 import { kerasLogLines } from '../src/shared/kerasLog';
@@ -74,7 +75,10 @@ describe('Keras-style log: one renderer for every host', function () {
       process.env = saved;
     }
     const channel = messages.flatMap((m) => outputChannelLines(m, undefined));
-    assert.strictEqual(out, text(channel));
+    // After its runs the CLI adds what the Output channel leaves to the Problems view: the health report.
+    const done = messages.find((m): m is Extract<FromTrainer, { type: 'done' }> => m.type === 'done');
+    assert.ok(done?.result.health, 'the recorded run has training health');
+    assert.strictEqual(out, text(channel) + healthReport([{ variant: null, result: done.result }]));
     // Not vacuous: the header, the epochs and every callback are there, in Keras's words.
     for (const line of ['Fit: 4 epochs, batch size 64, 16 steps per epoch', 'Epoch 1/4', 'Epoch 2/4', 'Epoch 2: early stopping',
       'Epoch 2: ReduceLROnPlateau reducing learning rate to 0.05000000074505806.', 'Epoch 1: finished saving model to best']) {

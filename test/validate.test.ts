@@ -96,6 +96,9 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     expectDiagnostic(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": ⟦"Conv2D"⟧, "filters": 8, "kernel_size": 3 }, { "type": "Dense", "units": 10 }`), Code.ShapeError, 'Put it before Flatten');
     expectDiagnostic(spec(`{ "type": "Reshape", "input_shape": [28, 28], "target_shape": [28, 28, 1] }, { "type": "Conv2D", "filters": 8, "kernel_size": ⟦40⟧ }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }`), Code.ShapeError, 'does not fit');
     expectDiagnostic(spec(`{ "type": "Reshape", "input_shape": [28, 28], "target_shape": ⟦[5, 5]⟧ }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }`), Code.ShapeError, 'sizes must match');
+    // Keras's Identity fills 2-D matrices only (a bias is 1-D; TensorFlow.js failed at build time).
+    expectDiagnostic(spec(`{ "type": "Dense", "units": 10, "input_shape": [4], "bias_initializer": ⟦"Identity"⟧ }`), Code.ShapeError, 'identity initializer fills 2-D matrices only');
+    assert.ok(!codes(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 10, "activation": "softmax", "kernel_initializer": { "type": "Identity", "gain": 2 } }`)).includes(Code.ShapeError));
     expectDiagnostic(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 10, "activation": "softmax" }, { "type": ⟦"Input"⟧, "shape": [3] }`), Code.ShapeError, 'first layer');
   });
 
@@ -239,7 +242,7 @@ describe('validation: diagnostics with codes and exact ranges', () => {
       expectDiagnostic(cb(`{ "type": "ModelCheckpoint", "filepath": ⟦${JSON.stringify(p)}⟧ }`), code);
     }
     // model.hdf5 is written as the folder "model" (Keras saves only .keras and .h5 files).
-    expectDiagnostic(cb('{ "type": "ModelCheckpoint", "filepath": ⟦"model.hdf5"⟧ }'), Code.ReservedRunPath, 'reserved: spec.json, summary.txt, history.csv, events.jsonl, result.json, model');
+    expectDiagnostic(cb('{ "type": "ModelCheckpoint", "filepath": ⟦"model.hdf5"⟧ }'), Code.ReservedRunPath, 'reserved: spec.json, summary.txt, history.csv, events.jsonl, health.jsonl, result.json, model');
     expectDiagnostic(cb('{ "type": "CSVLogger", "filename": "logs/a.csv" }, { "type": "CSVLogger", "filename": ⟦"logs/a.csv"⟧ }'), Code.ReservedRunPath, 'collides with "logs/a.csv"');
     expectDiagnostic(cb('{ "type": "CSVLogger", "filename": "a.csv" }, { "type": "ModelCheckpoint", "filepath": ⟦"a.csv/best"⟧ }'), Code.ReservedRunPath, 'collides');
     assert.deepStrictEqual(codes(cb('{ "type": "CSVLogger", "filename": "logs/train.csv" }, { "type": "ModelCheckpoint", "filepath": "checkpoints/models/best" }')), []);

@@ -42,7 +42,7 @@ export const GALLERY: readonly GalleryExample[] = [
   {
     file: 'vanishing-gradients.model.json',
     title: 'Vanishing gradients',
-    description: 'A deep sigmoid stack against ReLU, SELU and tanh: what the Health view diagnoses.',
+    description: 'Sigmoids with large random_normal weights against ReLU, SELU and tanh: what the Health view diagnoses.',
   },
   {
     file: 'fashion-mnist.model.json',

@@ -182,6 +182,16 @@ function checkBatchNormTrains(info: LayerInfo, shape: Shape, r: Reporter): void 
   }
 }
 
+/** Keras's Identity initializer fills 2-D matrices only: a Dense kernel, never a bias, a scale or a convolution kernel. */
+function checkIdentityInitializers(info: LayerInfo, r: Reporter): void {
+  for (const [arg, value] of Object.entries(info.args)) {
+    if (!arg.endsWith('_initializer') || refName('initializer', value) !== 'identity') continue;
+    if (arg === 'kernel_initializer' && info.type === 'Dense') continue;
+    r.error(Code.ShapeError, info.argNodes[arg] ?? info.typeNode ?? openBrace(info.node), [...info.path, arg],
+      `Layer "${info.name}": the identity initializer fills 2-D matrices only (a Dense kernel), and "${arg}" initializes a ${arg === 'kernel_initializer' ? `${info.type} kernel of another rank` : '1-D vector'}. Use e.g. "zeros" or "ones" here, or "glorot_uniform" for a kernel.`);
+  }
+}
+
 /** Effective arguments, default names and shape inference through the layers. */
 function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefined, r: Reporter, dataset: BuiltinDatasetInfo | undefined): ModelInfo {
   const layers: LayerInfo[] = [];
@@ -254,6 +264,7 @@ function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefine
         `Layer ${index + 1} ("${name}"): "activity_regularizer" cannot train yet (TensorFlow.js refuses it and the fused engine does not compute it). Remove it, or regularize the weights with "kernel_regularizer".`);
     }
     if (entry.name === 'BatchNormalization') checkBatchNormTrains(info, shape, r);
+    checkIdentityInitializers(info, r);
     const result = entry.infer(shape, info.args);
     if (result.ok) {
       info.outputShape = result.shape;

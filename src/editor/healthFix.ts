@@ -102,5 +102,6 @@ export function healthFixEdits(text: string, fix: HealthFix): TextEdit[] {
   if (root?.type !== 'object') return [];
   const out: TextEdit[] = [];
   walk(text, root, buildTrie(fix), out);
-  return out.sort((a, b) => a.offset - b.offset);
+  // A value already as the fix wants it is no edit: applying a fix twice changes nothing.
+  return out.filter((e) => text.slice(e.offset, e.offset + e.length) !== e.newText).sort((a, b) => a.offset - b.offset);
 }
