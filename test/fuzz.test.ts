@@ -262,6 +262,8 @@ const CNN_SPEC = `// A small CNN on Fashion-MNIST.
 
 const BASES: { name: string; text: string }[] = [...EXAMPLES, { name: 'cnn (test)', text: CNN_SPEC }];
 const BASE_VALUES = BASES.map((b) => ({ name: b.name, value: parseJsonc(b.text) }));
+/** The notebook's MLP with callbacks (layers[1] is a Dense layer), for the targeted checks. */
+const MLP_BASE = BASE_VALUES.find((b) => b.name === 'mnist-early-stopping.model.json') ?? BASE_VALUES[0];
 
 function parseJsonc(text: string): unknown {
   const errors: ParseError[] = [];
@@ -745,7 +747,7 @@ describe('fuzz: analyze / resolveSpec / summaryText never crash and report in ra
 
   it('hostile names and keys ("__proto__", "constructor", "toString", ...) give diagnostics, not crashes', () => {
     const b = new Block('hostile names');
-    const spec = (): Obj => clone(BASE_VALUES[0].value) as Obj;
+    const spec = (): Obj => clone(MLP_BASE.value) as Obj;
     const firstDense = (s: Obj): Obj => layersOf(s).find((l) => l.type === 'Dense') as Obj;
     const expectCode = (code: Code, severity = 'error'): Expectation => (a) =>
       a.diagnostics.some((d) => d.code === code && d.severity === severity) ? undefined : `expected a ${severity} "${code}", got ${JSON.stringify(a.diagnostics.map((d) => d.code))}`;
@@ -804,7 +806,7 @@ describe('fuzz: analyze / resolveSpec / summaryText never crash and report in ra
 
   it('wrong types, huge numbers and empty shapes give the right diagnostics', () => {
     const b = new Block('numbers and shapes');
-    const base = (): Obj => clone(BASE_VALUES[0].value) as Obj;
+    const base = (): Obj => clone(MLP_BASE.value) as Obj;
     const dense = (s: Obj): Obj => layersOf(s)[1];
     const expectAny = (codes: Code[]): Expectation => (a) =>
       a.diagnostics.some((d) => d.severity === 'error' && codes.includes(d.code)) ? undefined : `expected an error among ${codes.join(', ')}, got ${JSON.stringify(a.diagnostics.map((d) => `${d.severity} ${d.code}`))}`;

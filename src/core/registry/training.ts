@@ -16,7 +16,7 @@ export type BackendChoice = (typeof BACKENDS)[number]['name'];
 
 /** Training engines, `auto` first. */
 export const ENGINES = [
-  { name: 'auto', doc: 'The fused WebAssembly kernel when the spec fits it and the backend is `auto`, else TensorFlow.js.' },
+  { name: 'auto', doc: 'The fused WebAssembly kernel when the spec fits it and the backend is `auto` (for AdamW and Nadam, any backend), else TensorFlow.js.' },
   { name: 'kernel', doc: 'Always the fused WebAssembly kernel: training fails with the reason when the spec does not fit it.' },
   { name: 'tfjs', doc: 'Always TensorFlow.js, on the chosen backend.' },
 ] as const;
