@@ -964,6 +964,7 @@ describe('fuzz: every diagnostic-free spec trains', function () {
   it('runs a one-epoch training of sampled diagnostic-free specs from the corpus, and no error is one validation did not predict', async () => {
     const { train } = await import('../src/trainer/train');
     const { checkInitialWeights } = await import('../src/core/keras/initialWeightsCheck');
+    const { checkDataFiles } = await import('../src/core/data/dataFilesCheck');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-fuzz-train-'));
     const files = tinyData(dir, 48);
     // The examples' own data files (Iris's CSV), where their specs look for them.
@@ -983,7 +984,7 @@ describe('fuzz: every diagnostic-free spec trains', function () {
       const a = analyze(text);
       const specPath = path.join(dir, 'fuzz.model.json');
       // Validation as `modelspec validate` runs it: the analysis, then the checks that read files.
-      const fileChecks = await checkInitialWeights(a, specPath);
+      const fileChecks = [...checkDataFiles(a, specPath), ...await checkInitialWeights(a, specPath)];
       if ([...a.diagnostics, ...fileChecks].some((d) => d.severity === 'error')) continue;
       const variant = a.variants[0]?.name;
       // A variant may patch "data" away: like a spec without it, it is for summaries (see above).

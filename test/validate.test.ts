@@ -181,6 +181,27 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     tested.add(Code.InitialWeights);
   });
 
+  it('reports data files that are missing or folders, on their values, in the spec and in variants', async () => {
+    const fs = await import('fs');
+    const os = await import('os');
+    const path = await import('path');
+    const { marked } = await import('./helpers');
+    const { checkDataFiles } = await import('../src/core/data/dataFilesCheck');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-datafiles-'));
+    fs.writeFileSync(path.join(dir, 'train.csv'), 'a,label\n1,0\n');
+    fs.mkdirSync(path.join(dir, 'folder.csv'));
+    const body = `{ "data": { "train": { "csv": "train.csv" }, "test": { "csv": ⟦"missing.csv"⟧ } }, "layers": [{ "type": "Dense", "units": 2, "input_shape": [1] }], "compile": { "loss": "mse" },
+      "variants": [{ "name": "v", "data": { "test": { "csv": "folder.csv" } } }] }`;
+    const { text, offset, length } = marked(body);
+    const found = checkDataFiles(analyze(text), path.join(dir, 'spec.model.json'));
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.deepStrictEqual(found.map((d) => [d.code, d.path.join('.')]), [[Code.DataFile, 'data.test.csv'], [Code.DataFile, 'variants.0.data.test.csv']]);
+    assert.deepStrictEqual([found[0].offset, found[0].length], [offset, length]);
+    assert.match(found[0].message, /^missing\.csv does not exist \(looked for .*missing\.csv/);
+    assert.match(found[1].message, /folder\.csv is not a regular file/);
+    tested.add(Code.DataFile);
+  });
+
   const cb = (callbacks: string): string => spec(MLP, `"fit": { "callbacks": [ ${callbacks} ] }`);
   const withOptimizer = (optimizer: string, extra = ''): string =>
     spec(MLP, extra, `"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ${optimizer}, "metrics": ["accuracy"] }`);

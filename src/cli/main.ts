@@ -7,6 +7,7 @@ import { readTextFile } from '../core/runFiles';
 import * as path from 'path';
 import { analyze } from '../core/analyze';
 import { checkInitialWeights } from '../core/keras/initialWeightsCheck';
+import { checkDataFiles } from '../core/data/dataFilesCheck';
 import { specNameFromFile, formatDiagnostic, LineIndex, type Diagnostic } from '../core/diagnostics';
 import { resolveSpec, variantNames, type ResolvedSpec } from '../core/resolve';
 import { summaryJson, summaryText } from '../core/summary';
@@ -67,7 +68,7 @@ const COMMANDS: Record<string, Command> = {
     async run(a) {
       const { file, text } = readSpec(a.positionals[0]);
       const analysis = analyze(text);
-      const diagnostics = [...analysis.diagnostics, ...await checkInitialWeights(analysis, file)];
+      const diagnostics = [...analysis.diagnostics, ...checkDataFiles(analysis, file), ...await checkInitialWeights(analysis, file)];
       const lines = new LineIndex(text);
       if (a.booleans.has('json')) {
         const out = diagnostics.map((d) => ({

@@ -42,6 +42,8 @@ export enum Code {
   MetricMismatch = 'metric-mismatch',
   /** The optimizer (AdamW, Nadam) trains only on the fused engine, which cannot train this spec. */
   NeedsFusedEngine = 'needs-fused-engine',
+  /** A file the `data` section names is missing or not a regular file. */
+  DataFile = 'data-file',
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

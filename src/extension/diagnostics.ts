@@ -4,6 +4,7 @@ import type { Analysis } from '../core/analyze';
 import { analysisOf } from '../editor/analysisCache';
 import { toDiagnostic } from './convert';
 import { InitialWeightsFiles } from './initialWeightsFiles';
+import { checkDataFiles } from '../core/data/dataFilesCheck';
 import { LANGUAGE_ID } from './language';
 
 /** Long enough to skip most keystrokes of a word, short enough to feel live. */
@@ -43,7 +44,9 @@ export class DiagnosticsController implements vscode.Disposable {
     }
     this.cancel(doc.uri);
     const analysis = analysisOf(doc.getText());
-    const shown = analysis.diagnostics.map((d) => toDiagnostic(doc, d));
+    // Data files are checked on disk only for saved specs (an untitled one has no folder to look in).
+    const files = doc.uri.scheme === 'file' ? checkDataFiles(analysis, doc.uri.fsPath) : [];
+    const shown = [...analysis.diagnostics, ...files].map((d) => toDiagnostic(doc, d));
     this.collection.set(doc.uri, shown);
     const key = doc.uri.toString();
     const generation = (this.generation.get(key) ?? 0) + 1;
