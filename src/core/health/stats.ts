@@ -82,14 +82,16 @@ export function l2Norm(b: Block): number {
 
 /** A kernel's norm before a step, and ||after - before|| / ||before|| (null when it was all zeros), in one pass. */
 export function kernelChange(before: Block, after: Block): { weightNorm: number; updateRatio: number | null } {
+  // Locals only in the loop: this runs over every weight of the model at each sample.
+  const x = before.data, y = after.data, { rows, cols, stride } = before;
   let d = 0, w = 0;
-  for (let r = 0; r < before.rows; r++) {
-    const base = r * before.stride;
-    for (let c = 0; c < before.cols; c++) {
-      const x = before.data[base + c];
-      const e = after.data[base + c] - x;
+  for (let r = 0; r < rows; r++) {
+    const end = r * stride + cols;
+    for (let i = r * stride; i < end; i++) {
+      const v = x[i];
+      const e = y[i] - v;
       d += e * e;
-      w += x * x;
+      w += v * v;
     }
   }
   return { weightNorm: Math.sqrt(w), updateRatio: w > 0 ? Math.sqrt(d / w) : null };
