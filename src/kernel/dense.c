@@ -50,6 +50,8 @@ static float step_c1, step_c2, step_c3;  // per-step factors of Adamax, AdamW an
 static double decay_pow, u_product;      // Nadam's 0.96^t and product of its momentum schedule
 static uint32_t step_count;              // training steps so far: seeds each step's dropout masks
 static float *xs, *ys, *xb;  // resident data and the gathered batch
+static float *eval_ys;       // the labels of an evaluated batch (k_eval_batch)
+static int training = 1;     // 0 while evaluating: no dropout (inference mode)
 static int measuring;        // k_measure: steps record each kernel's squared gradient norm
 static float batch_acc;
 
@@ -526,6 +528,7 @@ static void activation_backward(Layer *l, int m) {
 EXPORT int k_init(int nl, const int *dims, const int *acts, const float *alphas, const int *biases, int batch, int loss, int acc, int ydim) {
   nlayers = nl; in_dim = dims[0]; in_ld = dims[0]; max_batch = batch; loss_kind = loss; acc_kind = acc; y_dim = ydim;
   xb = zalloc(batch * in_ld);
+  eval_ys = zalloc(batch * ydim);
   L = (Layer *)k_alloc(nl * (int)sizeof(Layer));
   if (!L) return 0;
   __builtin_memset(L, 0, (unsigned long)nl * sizeof(Layer));
@@ -538,7 +541,7 @@ EXPORT int k_init(int nl, const int *dims, const int *acts, const float *alphas,
     if (!l->w || !l->b || !l->a || !l->d) return 0;
     if (l->act >= ACT_HARD_SIGMOID && !(l->z = zalloc(batch * l->ld))) return 0;
   }
-  return xb ? 1 : 0;
+  return xb && eval_ys ? 1 : 0;
 }
 
 /**
@@ -695,15 +698,18 @@ static void ce_clipped_grad(const float *a, const float *y, float *d, int n, flo
   for (int j = 0; j < n; j++) d[j] = (float)(a[j] * (d[j] - dot)) * inv_m;
 }
 
-/** Loss (mean over the batch) and dL/da of the output layer, as tfjs's losses compute them. */
-static float loss_and_grad(Layer *o, const int *idx, int m) {
+/**
+ * Loss (mean over the batch) and dL/da of the output layer, as tfjs's losses compute them.
+ * Example b's labels are labels[idx[b]] (labels[b] without idx), y_dim floats each.
+ */
+static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m) {
   const float eps = 1e-7f, inv_m = 1.0f / (float)m;
   int n = o->out;
   double total = 0;
   int correct = 0;
   double bin_correct = 0;
   for (int b = 0; b < m; b++) {
-    const float *a = o->a + b * o->ld, *y = ys + idx[b] * y_dim;
+    const float *a = o->a + b * o->ld, *y = labels + (idx ? idx[b] : b) * y_dim;
     float *d = o->d + b * o->ld;
     switch (loss_kind) {
       case LOSS_SPARSE_CATEGORICAL_CROSSENTROPY: case LOSS_CATEGORICAL_CROSSENTROPY: {
@@ -791,10 +797,16 @@ static void share(int n, int unit, int t, int *lo, int *hi) {
   *hi = u1 * unit < n ? u1 * unit : n;
 }
 
+/** What layer i reads: the batch, or the layer before's output (dropped, in training). */
+static const float *layer_input(int i) {
+  if (!i) return xb;
+  return training && L[i - 1].drop ? L[i - 1].drop : L[i - 1].a;
+}
+
 static void run_job(int t) {
   Layer *l = &L[job.layer];
   int m = job.m, lo, hi;
-  const float *in = job.layer ? (L[job.layer - 1].drop ? L[job.layer - 1].drop : L[job.layer - 1].a) : xb;
+  const float *in = layer_input(job.layer);
   int ldin = job.layer ? L[job.layer - 1].ld : in_ld;
   if (job.kind == JOB_FORWARD) {
     share(l->ld, 8, t, &lo, &hi);
@@ -856,22 +868,49 @@ EXPORT void k_worker(int t) {
   }
 }
 
+/** The forward pass of the batch in xb through every layer (with dropout while training). */
+static void forward(int m) {
+  for (int i = 0; i < nlayers; i++) {
+    run_everywhere(JOB_FORWARD, i, m);
+    activate(&L[i], m);
+    if (training && L[i].drop) dropout_forward(&L[i], m);
+  }
+}
+
+/** The regularizers' penalty on the current weights, as the reported loss includes it. */
+EXPORT float k_penalty(void) {
+  double sum = 0;
+  for (int i = 0; i < nlayers; i++) if (L[i].cols) sum += penalty(&L[i]);
+  return (float)sum;
+}
+
+/** Where k_eval_batch reads its examples ([m][in_dim], m up to the training batch size) and their labels. */
+EXPORT float *k_eval_input(void) { return xb; }
+EXPORT float *k_eval_labels(void) { return eval_ys; }
+
+/**
+ * The mean loss of m examples in inference mode (no dropout, no update, no penalty: the caller
+ * adds k_penalty() once per split); k_batch_accuracy() then gives their mean accuracy.
+ */
+EXPORT float k_eval_batch(int m) {
+  training = 0;
+  forward(m);
+  float loss = loss_and_grad(&L[nlayers - 1], eval_ys, 0, m);
+  training = 1;
+  return loss;
+}
+
 /**
  * One training step on the rows `idx[0..m)` of the resident data. Returns the batch's mean loss;
  * k_batch_accuracy() then gives its mean accuracy.
  */
 EXPORT float k_train_batch(const int *idx, int m) {
   for (int b = 0; b < m; b++) __builtin_memcpy(xb + b * in_ld, xs + idx[b] * in_dim, (unsigned long)in_dim * 4);
-  for (int i = 0; i < nlayers; i++) {
-    run_everywhere(JOB_FORWARD, i, m);
-    activate(&L[i], m);
-    if (L[i].drop) dropout_forward(&L[i], m);
-  }
+  forward(m);
   step_count++;
   begin_step();
   Layer *o = &L[nlayers - 1];
-  float loss = loss_and_grad(o, idx, m);
-  for (int i = 0; i < nlayers; i++) if (L[i].cols) loss += (float)penalty(&L[i]);
+  float loss = loss_and_grad(o, ys, idx, m) + k_penalty();
   // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; MSE gave dL/da.
   if (loss_kind == LOSS_MEAN_SQUARED_ERROR) activation_backward(o, m);
   for (int i = nlayers - 1; i >= 0; i--) {

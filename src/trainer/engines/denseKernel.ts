@@ -65,6 +65,10 @@ interface KernelExports {
   k_alloc_indices(n: number): number;
   k_train_batch(idx: number, m: number): number;
   k_batch_accuracy(): number;
+  k_penalty(): number;
+  k_eval_input(): number;
+  k_eval_labels(): number;
+  k_eval_batch(m: number): number;
   k_set_workers(n: number): number;
   k_measure(on: number): void;
   k_grad_sq(i: number): number;
@@ -245,6 +249,24 @@ export class DenseKernel {
       ...out,
       nonFinite: out.nonFinite + countNonFinite(this.block(i, this.k.k_deltas(i), m)),
     };
+  }
+
+  /**
+   * The loss (the regularizers' penalty included, as Keras reports it) and the mean accuracy of
+   * the current weights on `split`, in inference mode, batch by batch of at most `batchSize` rows.
+   */
+  evaluate(split: Split, batchSize: number): [number, number] {
+    const { count, x, y } = split;
+    const [xw, yw] = [x.length / count, y.length / count];
+    let [loss, correct] = [0, 0];
+    for (let start = 0; start < count; start += batchSize) {
+      const m = Math.min(batchSize, count - start);
+      new Float32Array(this.memory.buffer, this.k.k_eval_input(), m * xw).set(x.subarray(start * xw, (start + m) * xw));
+      new Float32Array(this.memory.buffer, this.k.k_eval_labels(), m * yw).set(y.subarray(start * yw, (start + m) * yw));
+      loss += this.k.k_eval_batch(m) * m;
+      correct += this.k.k_batch_accuracy() * m;
+    }
+    return [loss / count + this.k.k_penalty(), correct / count];
   }
 
   /** One training step on the given rows of the training set: [mean loss, mean accuracy]. */

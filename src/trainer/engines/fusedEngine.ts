@@ -1,7 +1,8 @@
 /**
- * The fused-kernel engine: training steps in the WebAssembly kernel (denseKernel.ts), which holds
- * its own copy of the weights. The TensorFlow.js model gets them only when something reads them
- * there; splits are evaluated by TensorFlow.js for now, so evaluating syncs first.
+ * The fused-kernel engine: training steps and split evaluation in the WebAssembly kernel
+ * (denseKernel.ts), which holds its own copy of the weights. The TensorFlow.js model gets them
+ * only when something reads them there (callbacks, checkpoints, the classification report, the
+ * saved model).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../../core/data/load';
@@ -10,12 +11,14 @@ import { DenseKernel, type KernelPlan } from './denseKernel';
 import { healthLayers, type HealthLayer } from '../../core/health/layers';
 import type { LayerHealth } from '../../core/health/types';
 import { logKeys, type Engine, type EngineSetup, type MeasuredBatch } from './engine';
-import { SplitEvaluator } from './splitEvaluator';
+import type { ResolvedSpec } from '../../core/resolve';
 
 export class FusedEngine implements Engine {
   private readonly model: tfl.LayersModel;
   private readonly kernel: DenseKernel;
-  private readonly evaluator: SplitEvaluator;
+  private readonly spec: ResolvedSpec;
+  /** Rows per evaluated batch: the training batch size the kernel's buffers hold. */
+  private readonly batchSize: number;
   /** The batch's [loss, accuracy], reused: no allocation per step beyond the kernel's own. */
   private readonly values: number[];
   /** The model's weights are newer than the kernel's (at start, and after a callback restored some). */
@@ -30,7 +33,8 @@ export class FusedEngine implements Engine {
     if (!kernel) throw new Error('The fused kernel is missing from this build (dist/kernel.wasm): run npm run build, or train with --engine tfjs.');
     this.kernel = kernel;
     this.model = setup.model;
-    this.evaluator = new SplitEvaluator(setup.model, setup.spec);
+    this.spec = setup.spec;
+    this.batchSize = setup.spec.fit.batch_size;
     // The kernel reports loss and accuracy; a spec without metrics logs only the loss.
     this.values = new Array<number>(Math.min(2, logKeys(setup.spec).length)).fill(0);
     this.health = healthLayers(setup.spec);
@@ -65,9 +69,12 @@ export class FusedEngine implements Engine {
     return this.values;
   }
 
+  /** The split's loss and accuracy from the kernel, keyed as the TensorFlow.js path keys them. */
   evaluate(split: Split): Promise<Metrics> {
-    this.storeWeights();
-    return this.evaluator.evaluate(split);
+    this.syncKernel();
+    const [loss, accuracy] = this.kernel.evaluate(split, this.batchSize);
+    const keys = logKeys(this.spec);
+    return Promise.resolve(Object.fromEntries(keys.map((k, i) => [k, i ? accuracy : loss])));
   }
 
   loadWeights(): void {
@@ -83,6 +90,5 @@ export class FusedEngine implements Engine {
 
   dispose(): void {
     this.kernel.dispose();
-    this.evaluator.dispose();
   }
 }

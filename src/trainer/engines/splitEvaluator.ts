@@ -26,7 +26,10 @@ export class SplitEvaluator {
     return t;
   }
 
-  /** Loss and metrics of the model on `split` (inference mode), keyed by Keras names. */
+  /**
+   * Loss and metrics of the model on `split` (inference mode), keyed by Keras names. The loss
+   * includes the regularizers' penalty, as Keras's evaluate reports it (tfjs's leaves it out).
+   */
   async evaluate(split: Split): Promise<Metrics> {
     const { x, y } = this.tensorsOf(split);
     // Larger batches than training: evaluation holds no gradients, and fewer calls are faster.
@@ -34,7 +37,19 @@ export class SplitEvaluator {
     const vs = Array.isArray(ev) ? ev : [ev];
     const got = await Promise.all(vs.map((t) => t.data()));
     tf.dispose(vs);
-    return Object.fromEntries(logKeys(this.spec).map((k, i) => [k, got[i][0]]));
+    const values = logKeys(this.spec).map((k, i) => [k, got[i][0]] as [string, number]);
+    values[0][1] += this.penalty();
+    return Object.fromEntries(values);
+  }
+
+  /** The sum of the model's regularization losses on its current weights (0 without regularizers). */
+  private penalty(): number {
+    const losses = (this.model as unknown as { calculateLosses(): tf.Scalar[] }).calculateLosses();
+    if (!losses.length) return 0;
+    const sum = tf.tidy(() => tf.addN(losses));
+    const value = sum.dataSync()[0];
+    tf.dispose([sum, ...losses]);
+    return value;
   }
 
   /** Frees every split's tensors. */
