@@ -46,8 +46,8 @@ function idxHead(file: string, count: number): Buffer {
 
 /**
  * Runs one short epoch of `file`'s first variant (or the base spec) and checks it completed, on
- * the fused engine wherever the kernel trains the model (the convnet and BatchNormalization run on
- * TensorFlow.js until the kernel has those layers).
+ * the fused engine wherever the kernel trains the model (the convnet runs on TensorFlow.js until
+ * the kernel has its layers).
  */
 async function trainOneEpoch(file: string, limit: number | undefined): Promise<void> {
   const text = fs.readFileSync(file, 'utf8');

@@ -24,10 +24,31 @@ const PLACEMENTS: Record<string, { input: number[]; layers: object[] }> = {
   Dropout: { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, { type: 'Dropout', rate: 0.4 }, OUT] },
   Activation: { input: [6], layers: [{ type: 'Dense', units: 5 }, { type: 'Activation', activation: 'elu' }, OUT] },
   LeakyReLU: { input: [6], layers: [{ type: 'Dense', units: 5 }, { type: 'LeakyReLU', negative_slope: 0.2 }, OUT] },
+  AlphaDropout: { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'selu', kernel_initializer: 'lecun_normal' }, { type: 'AlphaDropout', rate: 0.3 }, OUT] },
+  BatchNormalization: { input: [6], layers: [{ type: 'Dense', units: 5 }, { type: 'BatchNormalization', momentum: 0.9 }, { type: 'Activation', activation: 'relu' }, OUT] },
 };
 
+/** More placements worth a step of their own: Dropout reading a normalized output. */
+const MORE: Record<string, { input: number[]; layers: object[] }> = {
+  'Dropout after BatchNormalization': { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, { type: 'BatchNormalization' }, { type: 'Dropout', rate: 0.4 }, OUT] },
+  'Dropout after BatchNormalization and relu': { input: [6], layers: [{ type: 'Dense', units: 7 }, { type: 'BatchNormalization' }, { type: 'Activation', activation: 'relu' }, { type: 'Dropout', rate: 0.4 }, OUT] },
+};
+
+/**
+ * Keras's AlphaDropout with the kernel's keep pattern (mask > 0 where kept): dropped values
+ * become alpha' = -alpha * scale of selu (x = h keep + alpha' (1 - keep)), then every value
+ * becomes a x + b. TensorFlow.js 4.22 writes (keep - 1) alpha', dropping to +1.758 instead.
+ */
+function alphaDropped(h: tf.Tensor, mask: Float32Array, rate: number): tf.Tensor {
+  const alphaP = -1.6732632423543772 * 1.0507009873554805;
+  const a = ((1 - rate) * (1 + rate * alphaP ** 2)) ** -0.5;
+  const b = -a * alphaP * rate;
+  const keep = tf.tensor(mask.map((v) => (v > 0 ? 1 : 0)), h.shape);
+  return tf.add(tf.mul(tf.add(tf.mul(h, keep), tf.mul(tf.sub(1, keep), alphaP)), a), b);
+}
+
 function placedSpec(type: string): ResolvedSpec {
-  const { input, layers } = PLACEMENTS[type];
+  const { input, layers } = PLACEMENTS[type] ?? MORE[type];
   const r = resolveSpec(JSON.stringify({
     name: 'k', seed: 11, layers: [{ type: 'Input', shape: input }, ...layers],
     compile: { loss: 'sparse_categorical_crossentropy', optimizer: { type: 'SGD', learning_rate: LR }, metrics: ['accuracy'] }, fit: { batch_size: BATCH },
@@ -59,8 +80,10 @@ function tfjsStep(spec: ResolvedSpec, data: Split, masks: Map<number, Float32Arr
     let dense = -1;
     for (const layer of model.layers.filter((l) => l.getClassName() !== 'InputLayer')) {
       if (layer.getClassName() === 'Dense') dense++;
-      const mask = layer.getClassName() === 'Dropout' ? masks.get(dense) : undefined;
-      h = mask ? tf.mul(h, tf.tensor(mask, h.shape)) : (layer.apply(h, { training: true }) as tf.Tensor);
+      const kind = layer.getClassName();
+      const mask = kind === 'Dropout' || kind === 'AlphaDropout' ? masks.get(dense) : undefined;
+      if (!mask) h = layer.apply(h, { training: true }) as tf.Tensor;
+      else h = kind === 'Dropout' ? tf.mul(h, tf.tensor(mask, h.shape)) : alphaDropped(h, mask, (layer as unknown as { rate: number }).rate);
     }
     // Keras's sparse cross-entropy on probabilities, clipped to [1e-7, 1 - 1e-7].
     return tf.neg(tf.mean(tf.log(tf.clipByValue(tf.sum(tf.mul(h, labels), 1), 1e-7, 1 - 1e-7)))) as tf.Scalar;
@@ -85,9 +108,9 @@ describe('every registry layer type the fused kernel trains: its first step agre
     assert.deepStrictEqual(Object.keys(PLACEMENTS).sort(), LAYERS.filter((l) => l.fusedKernel).map((l) => l.name).sort());
   });
 
-  for (const type of LAYERS.filter((l) => l.fusedKernel).map((l) => l.name)) {
+  for (const type of [...LAYERS.filter((l) => l.fusedKernel).map((l) => l.name), ...Object.keys(MORE)]) {
     it(`${type}: the loss and every weight after one SGD step, within float32 tolerance`, () => {
-      if (!PLACEMENTS[type]) assert.fail(`${type} has fusedKernel in the registry but no placement in this test`);
+      if (!PLACEMENTS[type] && !MORE[type]) assert.fail(`${type} has fusedKernel in the registry but no placement in this test`);
       const spec = placedSpec(type);
       const data = split(spec.layers[0].inputShape.slice(1) as number[]);
       const plan = planOf(spec);
@@ -106,7 +129,7 @@ describe('every registry layer type the fused kernel trains: its first step agre
       assert.ok(Math.abs(loss - want.loss) <= 1e-5 * Math.max(1, want.loss), `loss ${loss}, tfjs ${want.loss}`);
       assert.strictEqual(got.length, want.weights.length);
       got.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - want.weights[i][j]) <= 1e-5 * Math.max(1, Math.abs(want.weights[i][j])), `weight ${i}[${j}]: ${v}, tfjs ${want.weights[i][j]}`)));
-      if (type === 'Dropout') assert.ok(masks.get(0)?.some((v) => v === 0), 'the kernel dropped some units');
+      if (/Dropout/.test(type)) assert.ok(masks.get(0)?.some((v) => v === 0), 'the kernel dropped some units');
     });
   }
 });

@@ -162,6 +162,36 @@ describe('training health measured by the engines', function () {
     close(tfjs[1].gradientNorm, kernel[1].gradientNorm, 1e-4, 'output gradient norm');
   });
 
+  it('measures a normalized stack on both engines alike: the activation after the BatchNormalization', async () => {
+    const layers = [
+      { type: 'Dense', units: 12, use_bias: false }, { type: 'BatchNormalization' }, { type: 'Activation', activation: 'relu' },
+      { type: 'Dense', units: 8, activation: 'tanh' }, { type: 'BatchNormalization' },
+      { type: 'Dense', units: 4, activation: 'softmax' },
+    ];
+    const [tfjs, kernel] = await measureBoth(layers, { type: 'SGD', learning_rate: 0.1 }, Array.from({ length: 16 }, (_, i) => i * 3 % 64));
+    assert.deepStrictEqual(kernel.map((l) => l.activation), ['relu', 'tanh', 'softmax']);
+    tfjs.forEach((t, i) => {
+      close(t.gradientNorm, kernel[i].gradientNorm, 1e-4, `${t.name} gradient norm`);
+      close(t.activationMean, kernel[i].activationMean, 1e-4, `${t.name} activation mean`);
+      if (t.activation === 'relu') close(t.deadFraction, kernel[i].deadFraction, 1e-6, `${t.name} dead fraction`);
+    });
+  });
+
+  it('leaves the moving statistics as the step alone moves them, when TensorFlow.js measures in training mode', async () => {
+    const spec = denseSpec(20, [{ type: 'Dense', units: 6 }, { type: 'BatchNormalization', momentum: 0.5 }, { type: 'Dense', units: 4, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD', learning_rate: 0.1 });
+    const data = { train: randomSplit(32, 20, 4, 'sparse_categorical_crossentropy', 12) as Split, sources: [] };
+    const rows = Int32Array.from({ length: 8 }, (_, i) => i);
+    const stats: number[][] = [];
+    for (const measured of [false, true]) {
+      const model = buildModel(spec);
+      const engine = new TfjsEngine({ spec, model, optimizer: compileModel(model, spec), data } as never);
+      await (measured ? engine.measureBatch(rows, 0.1) : engine.trainBatch(rows, 0.1));
+      stats.push(model.getLayer('batch_normalization').getWeights().slice(2).flatMap((w) => Array.from(w.dataSync())));
+      engine.dispose();
+    }
+    assert.deepStrictEqual(stats[1], stats[0]);
+  });
+
   it('lists the weighted layers with the activation folded in after a linear one', () => {
     const spec = denseSpec(6, [{ type: 'Dense', units: 5 }, { type: 'LeakyReLU', negative_slope: 0.2 }, { type: 'Dropout', rate: 0.1 }, { type: 'Dense', units: 3, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD' });
     assert.deepStrictEqual(healthLayers(spec).map((l) => [l.name, l.activation, l.index, l.outputIndex]), [['dense', 'leaky_relu', 1, 2], ['dense_1', 'softmax', 4, 4]]);

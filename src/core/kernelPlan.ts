@@ -44,6 +44,22 @@ const KERNEL_LAYERS = LAYERS.filter((l) => l.fusedKernel).map((l) => l.name);
 const KERNEL_ACTIVATIONS = [...Object.keys(ACTIVATIONS), ...LAYERS.filter((l) => l.fusedKernel?.activationCode !== undefined).map((l) => l.name)];
 const KERNEL_METRICS = REGISTRY_METRICS.filter((m) => m.fusedKernel).map((m) => m.name);
 
+/** dense.c's BN_ positions of a BatchNormalization: before or after the Dense layer's activation. */
+const NORM = { before: 1, after: 2 };
+
+/** A BatchNormalization (axis -1) after a Dense layer, as k_set_norm takes it. */
+export interface KernelNorm {
+  /** The layer's name in the model, whose weights the kernel holds. */
+  name: string;
+  position: number;
+  momentum: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  /** trainable: false: gamma and beta stay as they are (batch statistics are still used, as in TensorFlow.js). */
+  frozen: boolean;
+}
+
 /** What the kernel trains: a stack of Dense layers, the loss, metric and optimizer codes. */
 export interface KernelPlan {
   /** Layer widths, input first. */
@@ -56,8 +72,10 @@ export interface KernelPlan {
   frozen: boolean[];
   /** Per Dense layer: the kernel regularizer's [l1, l2] factors, then the bias regularizer's. */
   regularizers: [number, number, number, number][];
-  /** Per Dense layer: the rate of a Dropout layer after it (0: none), and the seed of its masks. */
-  dropout: { rate: number; seed: number }[];
+  /** Per Dense layer: the rate of a Dropout or AlphaDropout layer after it (0: none), and the seed of its masks. */
+  dropout: { rate: number; seed: number; alpha?: boolean }[];
+  /** Per Dense layer: the BatchNormalization after it, or null. */
+  norms: (KernelNorm | null)[];
   loss: number;
   accuracy: number;
   /** Label floats per example (1 for class ids). */
@@ -66,72 +84,25 @@ export interface KernelPlan {
   optimizer: { kind: number; momentum: number; nesterov: boolean; p1: number; p2: number; epsilon: number; weightDecay?: number };
 }
 
+/** The Dense-stack part of a plan, built layer by layer. */
+type StackPlan = Pick<KernelPlan, 'dims' | 'activations' | 'alphas' | 'biases' | 'frozen' | 'regularizers' | 'dropout' | 'norms'>;
+type SpecLayer = ResolvedSpec['layers'][number];
+
 /**
  * The plan for `spec`, or why the kernel cannot train it (said to the user as the engine reason).
  * `dropoutSeed(index)` seeds the masks of the Dropout layer at `spec.layers[index]` (the trainer
  * derives it from the spec seed; validation needs no seed).
  */
 export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => number = () => 0): { plan: KernelPlan } | { reason: string } {
-  const dims: number[] = [];
-  const activations: number[] = [];
-  const alphas: number[] = [];
-  const biases: boolean[] = [];
-  const frozen: boolean[] = [];
-  const regularizers: KernelPlan['regularizers'] = [];
-  const dropout: KernelPlan['dropout'] = [];
+  const stack: StackPlan = { dims: [], activations: [], alphas: [], biases: [], frozen: [], regularizers: [], dropout: [], norms: [] };
   for (const [index, layer] of spec.layers.entries()) {
-    const a = layer.args;
-    switch (layer.type) {
-      case 'Input':
-        break;
-      case 'Flatten':
-        if (dims.length) return { reason: `Flatten after a Dense layer (${layer.name})` };
-        break;
-      case 'Dense': {
-        if (layer.inputShape.length !== 2) return { reason: `Dense layer ${layer.name} gets a ${layer.inputShape.length - 1}-D input; add Flatten first` };
-        for (const k of ['activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
-          if (a[k]) return { reason: `Dense layer ${layer.name} has a ${k.replace(/_/g, ' ')}` };
-        }
-        const act = ACTIVATIONS[String(a.activation ?? 'linear')];
-        if (act === undefined) return { reason: `activation ${String(a.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})` };
-        if (!dims.length) dims.push(layer.inputShape[1] as number);
-        dims.push(a.units as number);
-        activations.push(act);
-        alphas.push(0);
-        biases.push(a.use_bias !== false);
-        frozen.push(a.trainable === false);
-        regularizers.push([...penaltyFactors(a.kernel_regularizer), ...penaltyFactors(a.bias_regularizer)]);
-        dropout.push({ rate: 0, seed: 0 });
-        break;
-      }
-      case 'Dropout': {
-        const last = dropout.length - 1;
-        if (last < 0) return { reason: `Dropout before the first Dense layer (${layer.name})` };
-        if (dropout[last].rate > 0) return { reason: `two Dropout layers in a row (${layer.name})` };
-        dropout[last] = { rate: a.rate as number, seed: dropoutSeed(index) };
-        break;
-      }
-      case 'Activation':
-      case 'LeakyReLU': {
-        // Folded into the Dense layer before it, which must be linear.
-        const last = activations.length - 1;
-        if (last < 0 || activations[last] !== ACTIVATIONS.linear || dropout[last].rate > 0) return { reason: `${layer.type} layer ${layer.name} does not follow a linear Dense layer` };
-        if (layer.type === 'LeakyReLU') {
-          activations[last] = LEAKY_RELU;
-          alphas[last] = a.negative_slope as number;
-        } else {
-          const act = ACTIVATIONS[String(a.activation)];
-          if (act === undefined) return { reason: `activation ${String(a.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})` };
-          activations[last] = act;
-        }
-        break;
-      }
-      default:
-        return { reason: `layer type ${layer.type} (supported: ${KERNEL_LAYERS.join(', ')})` };
-    }
+    const reason = planLayer(stack, layer, () => dropoutSeed(index));
+    if (reason) return { reason };
   }
+  const { dims, activations, dropout, norms } = stack;
   if (!dims.length) return { reason: 'no Dense layer' };
   if (dropout[dropout.length - 1].rate > 0) return { reason: 'Dropout after the output layer' };
+  if (norms[norms.length - 1]) return { reason: 'BatchNormalization after the output layer' };
   const out = activations[activations.length - 1];
   const lossType = spec.compile.loss.type;
   const loss = LOSSES[lossType];
@@ -146,7 +117,88 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
   const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;
   const optimizer = kernelOptimizer(spec.compile.optimizer);
   if ('reason' in optimizer) return optimizer;
-  return { plan: { dims, activations, alphas, biases, frozen, regularizers, dropout, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+  return { plan: { ...stack, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+}
+
+/** Adds one spec layer to the stack, or says why the kernel cannot train it there. */
+function planLayer(stack: StackPlan, layer: SpecLayer, seed: () => number): string | undefined {
+  const last = stack.dims.length - 2;
+  switch (layer.type) {
+    case 'Input':
+      return undefined;
+    case 'Flatten':
+      return stack.dims.length ? `Flatten after a Dense layer (${layer.name})` : undefined;
+    case 'Dense':
+      return planDense(stack, layer);
+    case 'Dropout':
+    case 'AlphaDropout':
+      if (last < 0) return `${layer.type} before the first Dense layer (${layer.name})`;
+      if (stack.dropout[last].rate > 0) return `two Dropout layers in a row (${layer.name})`;
+      // A rate of 0 drops nothing (Keras and TensorFlow.js pass the input through).
+      if (layer.args.rate as number > 0) stack.dropout[last] = { rate: layer.args.rate as number, seed: seed(), ...(layer.type === 'AlphaDropout' ? { alpha: true } : {}) };
+      return undefined;
+    case 'BatchNormalization':
+      return planNorm(stack, layer, last);
+    case 'Activation':
+    case 'LeakyReLU':
+      return planActivation(stack, layer, last);
+    default:
+      return `layer type ${layer.type} (supported: ${KERNEL_LAYERS.join(', ')})`;
+  }
+}
+
+function planDense(stack: StackPlan, layer: SpecLayer): string | undefined {
+  const a = layer.args;
+  if (layer.inputShape.length !== 2) return `Dense layer ${layer.name} gets a ${layer.inputShape.length - 1}-D input; add Flatten first`;
+  for (const k of ['activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
+    if (a[k]) return `Dense layer ${layer.name} has a ${k.replace(/_/g, ' ')}`;
+  }
+  const act = ACTIVATIONS[String(a.activation ?? 'linear')];
+  if (act === undefined) return `activation ${String(a.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})`;
+  if (!stack.dims.length) stack.dims.push(layer.inputShape[1] as number);
+  stack.dims.push(a.units as number);
+  stack.activations.push(act);
+  stack.alphas.push(0);
+  stack.biases.push(a.use_bias !== false);
+  stack.frozen.push(a.trainable === false);
+  stack.regularizers.push([...penaltyFactors(a.kernel_regularizer), ...penaltyFactors(a.bias_regularizer)]);
+  stack.dropout.push({ rate: 0, seed: 0 });
+  stack.norms.push(null);
+  return undefined;
+}
+
+/**
+ * A BatchNormalization right after Dense layer `last` (or its folded activation): before the
+ * activation while the Dense layer is linear (an Activation layer may follow), else after it.
+ */
+function planNorm(stack: StackPlan, layer: SpecLayer, last: number): string | undefined {
+  const a = layer.args;
+  if (last < 0 || stack.dropout[last].rate > 0 || stack.norms[last]) return `BatchNormalization layer ${layer.name} does not follow a Dense layer`;
+  const axis = a.axis as number;
+  if (layer.inputShape.length !== 2 || (axis !== -1 && axis !== 1)) return `BatchNormalization layer ${layer.name} normalizes axis ${axis} of a ${layer.inputShape.length - 1}-D input`;
+  stack.norms[last] = {
+    name: layer.name, position: stack.activations[last] === ACTIVATIONS.linear ? NORM.before : NORM.after,
+    momentum: a.momentum as number, epsilon: a.epsilon as number,
+    center: a.center !== false, scale: a.scale !== false, frozen: a.trainable === false,
+  };
+  return undefined;
+}
+
+/** An Activation or LeakyReLU folded into the linear Dense layer before it (across a BatchNormalization). */
+function planActivation(stack: StackPlan, layer: SpecLayer, last: number): string | undefined {
+  const norm = stack.norms[last];
+  if (last < 0 || stack.activations[last] !== ACTIVATIONS.linear || stack.dropout[last].rate > 0 || (norm && norm.position !== NORM.before)) {
+    return `${layer.type} layer ${layer.name} does not follow a linear Dense layer`;
+  }
+  if (layer.type === 'LeakyReLU') {
+    stack.activations[last] = LEAKY_RELU;
+    stack.alphas[last] = layer.args.negative_slope as number;
+    return undefined;
+  }
+  const act = ACTIVATIONS[String(layer.args.activation)];
+  if (act === undefined) return `activation ${String(layer.args.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})`;
+  stack.activations[last] = act;
+  return undefined;
 }
 
 /** A resolved l1 / l2 / l1_l2 regularizer's [l1, l2] factors ([0, 0] without one). */

@@ -32,6 +32,7 @@ typedef struct {
   float rate;      // a Dropout layer after this one: its rate and seed, this step's mask
   uint32_t seed;   // (0 or 1 / (1 - rate)) and the dropped output the next layer reads
   float *mask, *drop;
+  int alpha_drop;  // the Dropout is an AlphaDropout: dropped values become alpha', all then a x + b
   float *w, *b;    // weights [in][ld], bias [ld]
   float *s1, *s2;  // optimizer slots shaped like w (momentum / Adam m / RMSprop mean square)
   float *t1, *t2;  // ... and like b
@@ -40,7 +41,22 @@ typedef struct {
   float *z;        // its pre-activation, for activations whose gradient needs it (else 0)
   float *d;        // gradient w.r.t. this layer's pre-activation [batch][ld]
   double grad_sq;  // squared L2 norm of the kernel's loss gradient in the last measured step
+  // A BatchNormalization layer after this one (axis -1): BN_BEFORE normalizes the pre-activation
+  // in place (Dense -> BatchNormalization -> Activation), BN_AFTER the activation's output into
+  // `norm`, which the next layer reads (Dense with an activation -> BatchNormalization).
+  int bn;
+  int bn_frozen;             // its trainable: false: gamma and beta stay, batch statistics still used
+  float bn_eps, bn_momentum;
+  float *gamma, *beta;       // [ld], 0 with scale / center off
+  float *mmean, *mvar;       // moving statistics [ld]
+  float *g1, *g2, *g3;       // optimizer slots of gamma
+  float *e1, *e2, *e3;       // ... and of beta
+  float *xhat;               // the batch normalized by its own statistics [batch][ld]
+  float *rstd;               // 1 / sqrt(variance + epsilon) of the last batch [ld]
+  float *norm;               // BN_AFTER: the normalized output [batch][ld]
 } Layer;
+
+enum { BN_NONE, BN_BEFORE, BN_AFTER };
 
 static Layer *L;  // nlayers of them, allocated by k_init: no fixed depth limit
 static int nlayers, in_dim, in_ld, y_dim, max_batch, loss_kind, acc_kind, opt_kind, nesterov;
@@ -544,6 +560,8 @@ EXPORT int k_init(int nl, const int *dims, const int *acts, const float *alphas,
   return xb && eval_ys ? 1 : 0;
 }
 
+static int norm_slots(Layer *l, int slots, float init);
+
 /**
  * Optimizer and its slots (zeroed; Adagrad's start at p1). p1/p2: the betas of Adam, Adamax,
  * AdamW and Nadam, RMSprop's and Adadelta's rho, or Adagrad's initial accumulator value; p3: epsilon.
@@ -556,6 +574,7 @@ EXPORT int k_set_optimizer(int kind, float momentum, int nest, float p1, float p
     Layer *l = &L[i];
     int nw = l->in * l->ld;
     l->s1 = l->s2 = l->s3 = l->t1 = l->t2 = l->t3 = 0;
+    if (!norm_slots(l, slots, kind == OPT_ADAGRAD ? p1 : 0)) return 0;
     if (l->frozen) continue;
     if (slots >= 1) { l->s1 = zalloc(nw); l->t1 = zalloc(l->ld); if (!l->s1 || !l->t1) return 0; }
     if (kind == OPT_ADAGRAD) {
@@ -603,6 +622,8 @@ EXPORT int k_set_dropout(int i, float rate, int seed) {
 
 /** Layer i's dropout mask of the last step, [batch][ld]. */
 EXPORT float *k_dropout_mask(int i) { return L[i].mask; }
+/** Makes layer i's Dropout (set by k_set_dropout) an AlphaDropout. */
+EXPORT void k_set_alpha_dropout(int i) { L[i].alpha_drop = 1; }
 
 /** AdamW's weight decay (call after k_set_optimizer). */
 EXPORT void k_set_weight_decay(float v) { p_weight_decay = v; }
@@ -637,12 +658,22 @@ static uint32_t mix32(uint32_t h) {
 static void dropout_forward(Layer *l, int m) {
   uint32_t base = mix32(l->seed ^ mix32(step_count * 0x9e3779b9u + 0x7f4a7c15u));
   float scale = 1.0f / (1.0f - l->rate);
+  // AlphaDropout's affine map, as tfjs computes it: a = ((1 - rate)(1 + rate alpha'^2))^-1/2, b = -a alpha' rate.
+  const float alpha_p = -SELU_ALPHA * SELU_SCALE;
+  float a = (float)(1.0 / __builtin_sqrt((1.0 - l->rate) * (1.0 + l->rate * (double)alpha_p * alpha_p))), shift = -a * alpha_p * l->rate;
+  const float *out = l->norm ? l->norm : l->a;
   for (int b = 0; b < m; b++) {
     for (int j = 0; j < l->ld; j++) {
       int e = b * l->ld + j;
       float u = (float)(mix32(base + (uint32_t)e * 0x9e3779b9u) >> 8) * (1.0f / 16777216.0f);
-      l->mask[e] = j < l->out && u >= l->rate ? scale : 0;
-      l->drop[e] = l->a[e] * l->mask[e];
+      int keep = j < l->out && u >= l->rate;
+      if (l->alpha_drop) {
+        l->mask[e] = keep ? a : 0;
+        l->drop[e] = j >= l->out ? 0 : keep ? out[e] * a + shift : alpha_p * a + shift;
+      } else {
+        l->mask[e] = keep ? scale : 0;
+        l->drop[e] = out[e] * l->mask[e];
+      }
     }
   }
 }
@@ -650,6 +681,109 @@ static void dropout_forward(Layer *l, int m) {
 /** d (the gradient w.r.t. the dropped output) becomes the gradient w.r.t. the layer's output. */
 static void dropout_backward(Layer *l, int m) {
   for (int e = 0; e < m * l->ld; e++) l->d[e] *= l->mask[e];
+}
+
+// ---- batch normalization (axis -1), as tfjs's BatchNormalization layer computes it ----
+
+/**
+ * y = (x - mean) / sqrt(var + eps) * gamma + beta per column of x [m][ld] (y may be x): the
+ * batch's own mean and biased variance in training, which also move the moving statistics
+ * (v -= (v - batch) * (1 - momentum), as tfjs writes it); the moving statistics in inference.
+ * Padding columns are 0 in x and stay 0 (gamma and beta are 0 there).
+ */
+static void bn_forward(Layer *l, const float *x, float *y, int m) {
+  int ld = l->ld;
+  v128_t inv_m = wasm_f32x4_splat(1.0f / (float)m), rest = wasm_f32x4_splat(1 - l->bn_momentum), eps = wasm_f32x4_splat(l->bn_eps);
+  for (int j = 0; j < ld; j += 4) {
+    v128_t mean, var;
+    if (training) {
+      v128_t sum = wasm_f32x4_splat(0), sq = sum;
+      for (int b = 0; b < m; b++) sum = wasm_f32x4_add(sum, wasm_v128_load(x + b * ld + j));
+      mean = wasm_f32x4_mul(sum, inv_m);
+      for (int b = 0; b < m; b++) { v128_t d = wasm_f32x4_sub(wasm_v128_load(x + b * ld + j), mean); sq = wasm_f32x4_add(sq, wasm_f32x4_mul(d, d)); }
+      var = wasm_f32x4_mul(sq, inv_m);
+      v128_t mm = wasm_v128_load(l->mmean + j), mv = wasm_v128_load(l->mvar + j);
+      wasm_v128_store(l->mmean + j, wasm_f32x4_sub(mm, wasm_f32x4_mul(wasm_f32x4_sub(mm, mean), rest)));
+      wasm_v128_store(l->mvar + j, wasm_f32x4_sub(mv, wasm_f32x4_mul(wasm_f32x4_sub(mv, var), rest)));
+    } else {
+      mean = wasm_v128_load(l->mmean + j);
+      var = wasm_v128_load(l->mvar + j);
+    }
+    v128_t r = wasm_f32x4_div(wasm_f32x4_splat(1), wasm_f32x4_sqrt(wasm_f32x4_add(var, eps)));
+    v128_t g = l->gamma ? wasm_v128_load(l->gamma + j) : wasm_f32x4_splat(1), bt = l->beta ? wasm_v128_load(l->beta + j) : wasm_f32x4_splat(0);
+    if (training) wasm_v128_store(l->rstd + j, r);
+    for (int b = 0; b < m; b++) {
+      v128_t h = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + b * ld + j), mean), r);
+      if (training) wasm_v128_store(l->xhat + b * ld + j, h);
+      wasm_v128_store(y + b * ld + j, wasm_f32x4_add(wasm_f32x4_mul(h, g), bt));
+    }
+  }
+  if (!l->gamma) for (int b = 0; b < m; b++) for (int j = l->out; j < ld; j++) y[b * ld + j] = 0;  // gamma 1 on padding
+}
+
+/** One optimizer step of the 4 parameters at w + j given their gradient (slots may be 0). */
+static void update_at(float *w, int j, v128_t g, float *s1, float *s2, float *s3) {
+  wasm_v128_store(w + j, update4(wasm_v128_load(w + j), g, s1 ? s1 + j : 0, s2 ? s2 + j : 0, s3 ? s3 + j : 0));
+}
+
+/**
+ * d (the gradient w.r.t. the normalized output) becomes the gradient w.r.t. its input, through
+ * the batch statistics: dx = gamma r (d - mean(d) - xhat mean(d xhat)); then gamma (gradient
+ * sum(d xhat)) and beta (sum(d)) take their optimizer step.
+ */
+static void bn_backward(Layer *l, int m) {
+  int ld = l->ld;
+  v128_t inv_m = wasm_f32x4_splat(1.0f / (float)m);
+  for (int j = 0; j < ld; j += 4) {
+    v128_t sd = wasm_f32x4_splat(0), sdx = sd;
+    for (int b = 0; b < m; b++) {
+      v128_t d = wasm_v128_load(l->d + b * ld + j);
+      sd = wasm_f32x4_add(sd, d);
+      sdx = wasm_f32x4_add(sdx, wasm_f32x4_mul(d, wasm_v128_load(l->xhat + b * ld + j)));
+    }
+    v128_t g = l->gamma ? wasm_v128_load(l->gamma + j) : wasm_f32x4_splat(1);
+    v128_t gr = wasm_f32x4_mul(g, wasm_v128_load(l->rstd + j)), md = wasm_f32x4_mul(sd, inv_m), mdx = wasm_f32x4_mul(sdx, inv_m);
+    for (int b = 0; b < m; b++) {
+      float *dp = l->d + b * ld + j;
+      v128_t t = wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(dp), md), wasm_f32x4_mul(wasm_v128_load(l->xhat + b * ld + j), mdx));
+      wasm_v128_store(dp, wasm_f32x4_mul(gr, t));
+    }
+    if (l->bn_frozen) continue;
+    if (l->gamma) update_at(l->gamma, j, sdx, l->g1, l->g2, l->g3);
+    if (l->beta) update_at(l->beta, j, sd, l->e1, l->e2, l->e3);
+  }
+}
+
+/**
+ * Adds a BatchNormalization after Dense layer i (position BN_BEFORE or BN_AFTER its activation);
+ * gamma starts at 1 and the moving variance at 1 (loadWeights then sets them). Call before
+ * k_set_optimizer, which gives gamma and beta their slots. Returns 0 without memory.
+ */
+EXPORT int k_set_norm(int i, int position, float momentum, float eps, int center, int scale, int frozen) {
+  Layer *l = &L[i];
+  l->bn = position; l->bn_momentum = momentum; l->bn_eps = eps; l->bn_frozen = frozen;
+  if (!(l->mmean = zalloc(l->ld)) || !(l->mvar = zalloc(l->ld)) || !(l->rstd = zalloc(l->ld)) || !(l->xhat = zalloc(max_batch * l->ld))) return 0;
+  if (scale && !(l->gamma = zalloc(l->ld))) return 0;
+  if (center && !(l->beta = zalloc(l->ld))) return 0;
+  if (position == BN_AFTER && !(l->norm = zalloc(max_batch * l->ld))) return 0;
+  for (int j = 0; j < l->out; j++) { l->mvar[j] = 1; if (l->gamma) l->gamma[j] = 1; }
+  return 1;
+}
+/** Layer i's BatchNormalization parameters: 0 gamma, 1 beta, 2 moving mean, 3 moving variance ([ld]; 0 when absent). */
+EXPORT float *k_norm_param(int i, int which) {
+  Layer *l = &L[i];
+  return which == 0 ? l->gamma : which == 1 ? l->beta : which == 2 ? l->mmean : l->mvar;
+}
+
+/** The optimizer slots of a BatchNormalization's gamma and beta (as k_set_optimizer gives a bias). */
+static int norm_slots(Layer *l, int slots, float init) {
+  if (!l->bn || l->bn_frozen) return 1;
+  float **vs[6] = { &l->g1, &l->e1, &l->g2, &l->e2, &l->g3, &l->e3 };
+  for (int s = 0; s < 2 * (slots >= 3 ? 3 : slots); s++) {
+    if (!(*vs[s] = zalloc(l->ld))) return 0;
+    if (s < 2) for (int j = 0; j < l->ld; j++) (*vs[s])[j] = init;
+  }
+  return 1;
 }
 
 /** The per-step factors of the optimizers that have them, for step t = 1, 2, ... */
@@ -800,7 +934,8 @@ static void share(int n, int unit, int t, int *lo, int *hi) {
 /** What layer i reads: the batch, or the layer before's output (dropped, in training). */
 static const float *layer_input(int i) {
   if (!i) return xb;
-  return training && L[i - 1].drop ? L[i - 1].drop : L[i - 1].a;
+  const Layer *p = &L[i - 1];
+  return training && p->drop ? p->drop : p->norm ? p->norm : p->a;
 }
 
 static void run_job(int t) {
@@ -868,12 +1003,23 @@ EXPORT void k_worker(int t) {
   }
 }
 
+/** Layer p's d (the gradient w.r.t. what the next layer read) back to its pre-activation. */
+static void below_backward(Layer *p, int m) {
+  if (p->drop) dropout_backward(p, m);
+  if (p->bn == BN_AFTER) bn_backward(p, m);
+  activation_backward(p, m);
+  if (p->bn == BN_BEFORE) bn_backward(p, m);
+}
+
 /** The forward pass of the batch in xb through every layer (with dropout while training). */
 static void forward(int m) {
   for (int i = 0; i < nlayers; i++) {
+    Layer *l = &L[i];
     run_everywhere(JOB_FORWARD, i, m);
-    activate(&L[i], m);
-    if (training && L[i].drop) dropout_forward(&L[i], m);
+    if (l->bn == BN_BEFORE) bn_forward(l, l->a, l->a, m);
+    activate(l, m);
+    if (l->bn == BN_AFTER) bn_forward(l, l->a, l->norm, m);
+    if (training && l->drop) dropout_forward(l, m);
   }
 }
 
@@ -916,8 +1062,7 @@ EXPORT float k_train_batch(const int *idx, int m) {
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
     if (i || !l->frozen) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do
-    if (i && L[i - 1].drop) dropout_backward(&L[i - 1], m);
-    if (i) activation_backward(&L[i - 1], m);
+    if (i) below_backward(&L[i - 1], m);
     if (l->bias && !l->frozen) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3, l->bl1, l->bl2, l->bl1 || l->bl2 ? l->cols : 0);
   }
   return loss;

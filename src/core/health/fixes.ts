@@ -65,12 +65,15 @@ export function negativeBias(layer: ResolvedLayer): number | undefined {
   return start < 0 ? start : undefined;
 }
 
-/** Where a weighted layer's activation is set: its own `activation`, or the Activation layer after it. */
+/**
+ * Where a weighted layer's activation is set: its own `activation`, or the Activation layer after
+ * it (or after the BatchNormalization that follows it).
+ */
 function activationSource(spec: ResolvedSpec, index: number): number | undefined {
   const own = spec.layers[index];
   if (own.args.activation !== undefined && own.args.activation !== 'linear') return index;
-  const next = spec.layers[index + 1];
-  if (next?.type === 'Activation') return index + 1;
+  const skip = spec.layers[index + 1]?.type === 'BatchNormalization' ? 2 : 1;
+  if (spec.layers[index + skip]?.type === 'Activation') return index + skip;
   return own.args.activation !== undefined ? index : undefined;
 }
 

@@ -138,11 +138,11 @@ export const LAYERS: readonly LayerEntry[] = [
   },
   {
     name: 'AlphaDropout', doc: 'Dropout that keeps the self-normalizing property of selu networks.',
-    defaultName: 'alpha_dropout', inSummary: true, passThrough: true, args: [rate, seed], infer: (input) => ok(input),
+    defaultName: 'alpha_dropout', inSummary: true, passThrough: true, fusedKernel: {}, args: [rate, seed], infer: (input) => ok(input),
   },
   {
     name: 'BatchNormalization', doc: 'Normalizes activations per feature with batch statistics; keeps moving mean and variance (non-trainable).',
-    defaultName: 'batch_normalization', inSummary: true,
+    defaultName: 'batch_normalization', inSummary: true, fusedKernel: {},
     args: [
       { name: 'axis', type: { kind: 'int' }, default: -1, doc: 'The feature axis (default -1, the last).' },
       { name: 'momentum', type: { kind: 'number', min: 0, max: 1 }, default: 0.99, doc: 'Momentum of the moving averages.' },

@@ -52,9 +52,12 @@ interface KernelExports {
   k_init(nl: number, dims: number, acts: number, alphas: number, biases: number, batch: number, loss: number, acc: number, ydim: number): number;
   k_set_optimizer(kind: number, momentum: number, nesterov: number, p1: number, p2: number, epsilon: number): number;
   k_freeze(i: number): void;
+  k_set_norm(i: number, position: number, momentum: number, epsilon: number, center: number, scale: number, frozen: number): number;
+  k_norm_param(i: number, which: number): number;
   k_set_weight_decay(v: number): void;
   k_set_dropout(i: number, rate: number, seed: number): number;
   k_dropout_mask(i: number): number;
+  k_set_alpha_dropout(i: number): void;
   k_set_regularizers(i: number, kl1: number, kl2: number, bl1: number, bl2: number): number;
   k_set_lr(lr: number): void;
   k_weights(i: number): number;
@@ -122,14 +125,16 @@ export class DenseKernel {
     const floats = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Float32Array(memory.buffer, p, v.length).set(v); return p; };
     const ok = k.k_init(nl, ints(plan.dims), ints(plan.activations), floats(plan.alphas), ints(plan.biases.map(Number)), batchSize, plan.loss, plan.accuracy, plan.labelWidth);
     if (ok) plan.frozen.forEach((f, i) => f && k.k_freeze(i));
+    const normed = plan.norms.every((n, i) => !n || k.k_set_norm(i, n.position, n.momentum, n.epsilon, +n.center, +n.scale, +n.frozen));
     const o = plan.optimizer;
-    if (!ok || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
+    if (!ok || !normed || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
     k.k_set_weight_decay(o.weightDecay ?? 0);
     plan.regularizers.forEach((r, i) => {
       if (r.some((f) => f > 0) && !k.k_set_regularizers(i, ...r)) throw new Error('The training kernel ran out of memory for the model.');
     });
-    plan.dropout.forEach(({ rate, seed }, i) => {
+    plan.dropout.forEach(({ rate, seed, alpha }, i) => {
       if (rate > 0 && !k.k_set_dropout(i, rate, seed | 0)) throw new Error('The training kernel ran out of memory for the model.');
+      if (rate > 0 && alpha) k.k_set_alpha_dropout(i);
     });
     const xs = k.k_alloc_data(train.count);
     if (!xs) throw new Error('The training kernel ran out of memory for the training set.');
@@ -174,6 +179,21 @@ export class DenseKernel {
       for (let r = 0; r < rows; r++) dst.set(src.subarray(r * cols, (r + 1) * cols), r * ld);
       if (bias) new Float32Array(this.memory.buffer, this.k.k_bias(i), cols).set(bias.dataSync() as Float32Array);
     });
+    this.normParams(model, (array, tensor) => array.set(tensor.dataSync() as Float32Array));
+  }
+
+  /**
+   * Each BatchNormalization weight of the model beside its array in the kernel, in tfjs's order
+   * (gamma, beta, moving mean, moving variance; gamma and beta only with scale and center).
+   */
+  private normParams(model: tfl.LayersModel, visit: (array: Float32Array, tensor: tf.Tensor, layer: tfl.layers.Layer) => void): void {
+    this.plan.norms.forEach((n, i) => {
+      if (!n) return;
+      const which = [...(n.scale ? [0] : []), ...(n.center ? [1] : []), 2, 3];
+      const layer = model.getLayer(n.name);
+      const weights = layer.getWeights();
+      which.forEach((w, j) => visit(new Float32Array(this.memory.buffer, this.k.k_norm_param(i, w), this.plan.dims[i + 1]), weights[j], layer));
+    });
   }
 
   /** Copies the kernel's weights into the tfjs model, before anything reads them there. */
@@ -189,9 +209,15 @@ export class DenseKernel {
       layer.setWeights(ts);
       tf.dispose(ts);
     });
+    const norms = new Map<tfl.layers.Layer, tf.Tensor[]>();
+    this.normParams(model, (array, tensor, layer) => norms.set(layer, [...(norms.get(layer) ?? []), tf.tensor(array.slice(), tensor.shape)]));
+    for (const [layer, ts] of norms) {
+      layer.setWeights(ts);
+      tf.dispose(ts);
+    }
   }
 
-  /** The last step's dropout mask after Dense layer `i`, [rows][units]: 0 where dropped, 1 / (1 - rate) where kept. */
+  /** The last step's dropout mask after Dense layer `i`, [rows][units]: 0 where dropped, 1 / (1 - rate) where kept (AlphaDropout: its factor a). */
   dropoutMask(i: number, rows: number): Float32Array {
     const [units, ld] = [this.plan.dims[i + 1], this.k.k_ld(i)];
     const all = new Float32Array(this.memory.buffer, this.k.k_dropout_mask(i), rows * ld);

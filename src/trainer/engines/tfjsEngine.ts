@@ -60,14 +60,14 @@ export class TfjsEngine implements Engine {
 
   /**
    * Measures on the batch before training on it: the kernels' gradients by tf.grads on the loss
-   * (the data term, as the fused kernel measures it), the outputs by a forward pass in inference
-   * mode, then the step, then the kernels again for the update ratio.
+   * (the data term, as the fused kernel measures it), the outputs by a forward pass in training
+   * mode (batch statistics, as the step sees them), then the step, then the kernels again for the
+   * update ratio.
    */
   async measureBatch(rows: Int32Array, learningRate: number): Promise<MeasuredBatch> {
     const [xb, yb] = this.gather(rows);
     const before = this.probes.map((p) => p.kernel.dataSync().slice() as Float32Array);
-    const gradients = this.kernelGradients(xb, yb);
-    const outValues = this.outputValues(xb);
+    const [gradients, outValues] = this.keepingStatistics(() => [this.kernelGradients(xb, yb), this.outputValues(xb)] as const);
     const values = await this.step(xb, yb, learningRate);
     tf.dispose([xb, yb]);
     const layers = this.probes.map((p, i): LayerHealth => {
@@ -97,13 +97,28 @@ export class TfjsEngine implements Engine {
     });
   }
 
-  /** Every measured layer's outputs for a batch, by a forward pass in inference mode. */
+  /** Every measured layer's outputs for a batch, by a forward pass in training mode. */
   private outputValues(xb: tf.Tensor): { data: Float32Array; shape: number[] }[] {
     this.outputs ??= tfl.model({ inputs: this.model.inputs, outputs: this.probes.map((p) => p.output) });
-    const outs = tf.tidy(() => { const o = (this.outputs as tfl.LayersModel).predict(xb); return Array.isArray(o) ? o : [o]; });
+    const outs = tf.tidy(() => { const o = (this.outputs as tfl.LayersModel).apply(xb, { training: true }) as tf.Tensor | tf.Tensor[]; return Array.isArray(o) ? o : [o]; });
     const values = outs.map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
     tf.dispose(outs);
     return values;
+  }
+
+  /**
+   * Runs `measure` and puts the moving statistics back as they were: a forward pass in training
+   * mode moves them (tfjs's BatchNormalization does), and measuring must not change what is learned.
+   */
+  private keepingStatistics<T>(measure: () => T): T {
+    const stats = this.model.layers.filter((l) => l.getClassName() === 'BatchNormalization').flatMap((l) => l.nonTrainableWeights.slice(-2));
+    const kept = stats.map((w) => w.read().clone());
+    try {
+      return measure();
+    } finally {
+      stats.forEach((w, i) => w.write(kept[i]));
+      tf.dispose(kept);
+    }
   }
 
   /** The trainable kernels' loss gradients for a batch (undefined for a frozen layer). */
