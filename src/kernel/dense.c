@@ -153,13 +153,22 @@ static const float SELU_ALPHA = 1.6732632423543772f, SELU_SCALE = 1.050700987355
 
 // ---- SGEMM micro-kernels ----
 
+// a * b + c, 4 lanes: one fused multiply-add where the build has relaxed SIMD (RELAXED_SIMD,
+// kernel-relaxed.wasm), else a multiply and an add. The fused form rounds once, so sums may
+// differ from the plain build's in the last bit.
+#ifdef RELAXED_SIMD
+#define MADD(a, b, c) wasm_f32x4_relaxed_madd((a), (b), (c))
+#else
+#define MADD(a, b, c) wasm_f32x4_add((c), wasm_f32x4_mul((a), (b)))
+#endif
+
 /** One k step of the 4x8 forward tile: row q of W (8 columns) times column q of 4 rows of A. */
 #define FORWARD_STEP(q, wq) do { \
     v128_t w0 = wasm_v128_load(wq), w1 = wasm_v128_load((wq) + 4), x; \
-    x = wasm_v128_load32_splat(a0 + (q)); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, w0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, w1)); \
-    x = wasm_v128_load32_splat(a1 + (q)); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, w0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, w1)); \
-    x = wasm_v128_load32_splat(a2 + (q)); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, w0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, w1)); \
-    x = wasm_v128_load32_splat(a3 + (q)); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, w0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, w1)); \
+    x = wasm_v128_load32_splat(a0 + (q)); c00 = MADD(x, w0, c00); c01 = MADD(x, w1, c01); \
+    x = wasm_v128_load32_splat(a1 + (q)); c10 = MADD(x, w0, c10); c11 = MADD(x, w1, c11); \
+    x = wasm_v128_load32_splat(a2 + (q)); c20 = MADD(x, w0, c20); c21 = MADD(x, w1, c21); \
+    x = wasm_v128_load32_splat(a3 + (q)); c30 = MADD(x, w0, c30); c31 = MADD(x, w1, c31); \
   } while (0)
 
 /** C[m][j0..j1) = A[m][0..k) * W[k][j0..j1) + bias: 4x8 register tiles, k unrolled by 2. */
@@ -193,7 +202,7 @@ static void gemm_forward(int m, int k, const float *a, int lda, const float *w, 
     const float *a0 = a + i * lda;
     for (int j = j0; j < j1; j += 4) {
       v128_t acc = bias ? wasm_v128_load(bias + j) : wasm_f32x4_splat(0);
-      for (int p = 0; p < k; p++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load32_splat(a0 + p), wasm_v128_load(w + p * ld + j)));
+      for (int p = 0; p < k; p++) acc = MADD(wasm_v128_load32_splat(a0 + p), wasm_v128_load(w + p * ld + j), acc);
       wasm_v128_store(c + i * ld + j, acc);
     }
   }
@@ -214,10 +223,10 @@ static void gemm_backward_input(int m, int p0, int k, const float *dz, int ld, c
       v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
       for (int j = 0; j < ld; j += 4) {
         v128_t u = wasm_v128_load(w0 + j), v = wasm_v128_load(w1 + j), x;
-        x = wasm_v128_load(d0 + j); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, u)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, v));
-        x = wasm_v128_load(d1 + j); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, u)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, v));
-        x = wasm_v128_load(d2 + j); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, u)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, v));
-        x = wasm_v128_load(d3 + j); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, u)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, v));
+        x = wasm_v128_load(d0 + j); c00 = MADD(x, u, c00); c01 = MADD(x, v, c01);
+        x = wasm_v128_load(d1 + j); c10 = MADD(x, u, c10); c11 = MADD(x, v, c11);
+        x = wasm_v128_load(d2 + j); c20 = MADD(x, u, c20); c21 = MADD(x, v, c21);
+        x = wasm_v128_load(d3 + j); c30 = MADD(x, u, c30); c31 = MADD(x, v, c31);
       }
       float *o = dx + i * ldx + p;
       o[0] = hsum(c00); o[1] = hsum(c01); o += ldx;
@@ -229,7 +238,7 @@ static void gemm_backward_input(int m, int p0, int k, const float *dz, int ld, c
       const float *w0 = w + p * ld;
       for (int r = 0; r < 4; r++) {
         v128_t c0 = wasm_f32x4_splat(0);
-        for (int j = 0; j < ld; j += 4) c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load(dz + (i + r) * ld + j), wasm_v128_load(w0 + j)));
+        for (int j = 0; j < ld; j += 4) c0 = MADD(wasm_v128_load(dz + (i + r) * ld + j), wasm_v128_load(w0 + j), c0);
         dx[(i + r) * ldx + p] = hsum(c0);
       }
     }
@@ -237,7 +246,7 @@ static void gemm_backward_input(int m, int p0, int k, const float *dz, int ld, c
   for (; i < m; i++) {
     for (int p = p0; p < k; p++) {
       v128_t c0 = wasm_f32x4_splat(0);
-      for (int j = 0; j < ld; j += 4) c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load(dz + i * ld + j), wasm_v128_load(w + p * ld + j)));
+      for (int j = 0; j < ld; j += 4) c0 = MADD(wasm_v128_load(dz + i * ld + j), wasm_v128_load(w + p * ld + j), c0);
       dx[i * ldx + p] = hsum(c0);
     }
   }
@@ -368,10 +377,10 @@ static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, cons
       const float *xp = x + p, *dp = dz + j;
       for (int b = 0; b < m; b++, xp += ldx, dp += ld) {
         v128_t d0 = wasm_v128_load(dp), d1 = wasm_v128_load(dp + 4), v;
-        v = wasm_v128_load32_splat(xp); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(v, d0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(v, d1));
-        v = wasm_v128_load32_splat(xp + 1); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(v, d0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(v, d1));
-        v = wasm_v128_load32_splat(xp + 2); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(v, d0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(v, d1));
-        v = wasm_v128_load32_splat(xp + 3); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(v, d0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(v, d1));
+        v = wasm_v128_load32_splat(xp); c00 = MADD(v, d0, c00); c01 = MADD(v, d1, c01);
+        v = wasm_v128_load32_splat(xp + 1); c10 = MADD(v, d0, c10); c11 = MADD(v, d1, c11);
+        v = wasm_v128_load32_splat(xp + 2); c20 = MADD(v, d0, c20); c21 = MADD(v, d1, c21);
+        v = wasm_v128_load32_splat(xp + 3); c30 = MADD(v, d0, c30); c31 = MADD(v, d1, c31);
       }
       int o = p * ld + j;
       float *wr = w + o, *s1r = s1 + o, *s2r = s2 + o, *s3r = s3 + o;
@@ -383,7 +392,7 @@ static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, cons
   for (; p < k; p++) {
     for (int j = 0; j < ld; j += 4) {
       v128_t c0 = wasm_f32x4_splat(0);
-      for (int b = 0; b < m; b++) c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load32_splat(x + b * ldx + p), wasm_v128_load(dz + b * ld + j)));
+      for (int b = 0; b < m; b++) c0 = MADD(wasm_v128_load32_splat(x + b * ldx + p), wasm_v128_load(dz + b * ld + j), c0);
       int o = p * ld + j;
       float *wr = w + o, *s1r = s1 + o, *s2r = s2 + o, *s3r = s3 + o;
       const float *cm = cols ? cols + j : 0;
@@ -911,6 +920,7 @@ static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m)
 enum { JOB_FORWARD, JOB_BACKWARD };
 static struct { int kind, layer, m, threads; } job;
 static int job_gen, job_done, nworkers;
+static int active_threads = 1 << 30;  // k_set_active: how many of the threads share a job (all by default)
 /** Per-thread lists of nonzero inputs for gemm_forward, one input row long. */
 #define MAX_THREADS 8
 static int *scratch[MAX_THREADS];
@@ -958,7 +968,8 @@ static void run_job(int t) {
 static void run_everywhere(int kind, int layer, int m) {
   job.kind = kind; job.layer = layer; job.m = m;
   // A small layer (the 10-unit output) costs less than waking the workers.
-  job.threads = m * L[layer].in * L[layer].ld < 65536 ? 1 : nworkers + 1;
+  int threads = nworkers + 1 < active_threads ? nworkers + 1 : active_threads;
+  job.threads = m * L[layer].in * L[layer].ld < 65536 ? 1 : threads;
   if (measuring) for (int t = 0; t < MAX_THREADS; t++) grad_sq[t] = 0;
   if (job.threads > 1) {
     __atomic_store_n(&job_done, 0, __ATOMIC_RELAXED);
@@ -987,6 +998,12 @@ EXPORT int k_set_workers(int n) {
   nworkers = n;
   return n;
 }
+
+/**
+ * How many threads (the caller's and up to n - 1 workers) share the next jobs: the trainer lowers
+ * it when another process is busy and a worker's core is not there when a job needs it.
+ */
+EXPORT void k_set_active(int n) { active_threads = n < 1 ? 1 : n; }
 
 /** A worker's loop: never returns. Polls for the next job, then sleeps. */
 EXPORT void k_worker(int t) {

@@ -78,10 +78,12 @@ export function kerasLogLines(m: FromTrainer, ctx: LogContext = {}): LogLine[] {
       return [{ level: 'warning', text: callbackWarningText(m) }];
     case 'evaluation':
       return info(formatTestLine(m.metrics));
-    case 'done':
+    case 'done': {
+      const threads = m.result.engineThreads ? [`Fused kernel threads: ${m.result.engineThreads}`] : [];
       return m.status === 'cancelled'
-        ? info(`Cancelled after ${plural(m.result.epochsRun, 'epoch')}; the run folder keeps what was learned: ${show(m.runDir)}`)
-        : [];
+        ? info(...threads, `Cancelled after ${plural(m.result.epochsRun, 'epoch')}; the run folder keeps what was learned: ${show(m.runDir)}`)
+        : info(...threads);
+    }
     case 'ready':
     case 'batch':
     case 'health':

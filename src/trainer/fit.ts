@@ -82,6 +82,8 @@ export async function fit(ctx: FitContext): Promise<void> {
     if (ctx.data.test && !f.cancel.requested) await evaluateTest(f, model, ctx.data.test);
     engine.storeWeights();
     await saveModel(model, path.join(ctx.run.dir, 'model'));
+    const threads = engine.threadUse?.();
+    if (threads) ctx.result.engineThreads = threads;
   } finally {
     engine.dispose();
     model.dispose();

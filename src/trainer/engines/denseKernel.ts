@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as v8 from 'v8';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -42,6 +43,7 @@ function dropoutSeed(spec: ResolvedSpec, index: number): number {
 /** The slice of the WebAssembly JS API used here (the tsconfig has no DOM library to declare it). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
+  validate(bytes: Uint8Array): boolean;
   Instance: new (module: object, imports: object) => { exports: unknown };
   Memory: new (d: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer };
 }
@@ -73,6 +75,7 @@ interface KernelExports {
   k_eval_labels(): number;
   k_eval_batch(m: number): number;
   k_set_workers(n: number): number;
+  k_set_active(n: number): void;
   k_measure(on: number): void;
   k_grad_sq(i: number): number;
   k_activations(i: number): number;
@@ -94,9 +97,40 @@ export function defaultKernelThreads(): number {
 }
 
 /** dist/kernel.wasm beside the trainer bundle, or from a checkout (tests and benches run from out/). */
-export function kernelWasmPath(): string | undefined {
-  const candidates = [path.join(__dirname, 'kernel.wasm'), path.resolve(__dirname, '..', '..', '..', '..', 'dist', 'kernel.wasm'), path.resolve(__dirname, '..', '..', '..', 'dist', 'kernel.wasm')];
+export function kernelWasmPath(name = 'kernel.wasm'): string | undefined {
+  const candidates = [path.join(__dirname, name), path.resolve(__dirname, '..', '..', '..', '..', 'dist', name), path.resolve(__dirname, '..', '..', '..', 'dist', name)];
   return candidates.find((p) => fs.existsSync(p));
+}
+
+/** Which build of the kernel runs, and why. */
+export interface KernelBuild {
+  bytes: Buffer;
+  /** `relaxed SIMD (fused multiply-add)` or `SIMD128`, with the reason when relaxed is not used. */
+  simd: string;
+}
+
+let build: KernelBuild | undefined;
+
+/**
+ * The kernel build this runtime runs: kernel-relaxed.wasm where the runtime validates relaxed
+ * SIMD (Node 20 behind a V8 flag, which this turns on; newer V8 by default), else kernel.wasm.
+ * MODELSPEC_KERNEL_SIMD=plain insists on kernel.wasm (benchmarks compare the two).
+ */
+export function kernelBuild(): KernelBuild | undefined {
+  if (build) return build;
+  const plain = kernelWasmPath();
+  if (!plain) return undefined;
+  const relaxed = kernelWasmPath('kernel-relaxed.wasm');
+  let why = 'relaxed SIMD not built (it needs clang 19)';
+  if (process.env.MODELSPEC_KERNEL_SIMD === 'plain') why = 'MODELSPEC_KERNEL_SIMD=plain';
+  else if (relaxed) {
+    // Must precede the first compile of a relaxed module; a V8 that has no such flag ignores it.
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    const bytes = fs.readFileSync(relaxed);
+    if (Wasm.validate(bytes)) return (build = { bytes, simd: 'relaxed SIMD (fused multiply-add)' });
+    why = 'this runtime has no relaxed SIMD';
+  }
+  return (build = { bytes: fs.readFileSync(plain), simd: `SIMD128 (${why})` });
 }
 
 /** The model's Dense layers in order: the kernel's layers. */
@@ -157,15 +191,19 @@ export class DenseKernel {
     return this.workers.length + 1;
   }
 
+  /** How many of the threads compute the next steps (1 up to `threads`). */
+  setActiveThreads(n: number): void {
+    this.k.k_set_active(n);
+  }
+
   /** Stops the worker threads. */
   dispose(): void {
     for (const w of this.workers) void w.terminate();
   }
 
-  /** A kernel for `plan` with `train` resident, computing on `threads` threads, or undefined when dist/kernel.wasm was not built. */
-  static create(plan: KernelPlan, train: Split, batchSize: number, threads = 1): DenseKernel | undefined {
-    const file = kernelWasmPath();
-    return file ? new DenseKernel(plan, fs.readFileSync(file), train, batchSize, threads) : undefined;
+  /** A kernel for `plan` with `train` resident, computing on `threads` threads (from `bytes`, default the runtime's build), or undefined when dist/kernel.wasm was not built. */
+  static create(plan: KernelPlan, train: Split, batchSize: number, threads = 1, bytes = kernelBuild()?.bytes): DenseKernel | undefined {
+    return bytes ? new DenseKernel(plan, bytes, train, batchSize, threads) : undefined;
   }
 
   /** Copies the tfjs model's Dense weights into the kernel (at start, and after a callback restored weights). */

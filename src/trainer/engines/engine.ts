@@ -50,6 +50,8 @@ export interface Engine {
   /** Puts the engine's current weights into the TensorFlow.js model, when they differ, before anything reads them there. */
   storeWeights(): void;
   /** Frees what the engine holds (tensors, kernel threads); the model stays the caller's. */
+  /** The thread counts it used, when it chose them by measuring (the fused kernel); else undefined. */
+  threadUse?(): string | undefined;
   dispose(): void;
 }
 

@@ -11,6 +11,7 @@ import { DenseKernel, type KernelPlan } from './denseKernel';
 import { healthLayers, type HealthLayer } from '../../core/health/layers';
 import type { LayerHealth } from '../../core/health/types';
 import { logKeys, type Engine, type EngineSetup, type MeasuredBatch } from './engine';
+import { ThreadTuner } from './threadTuner';
 import type { ResolvedSpec } from '../../core/resolve';
 
 export class FusedEngine implements Engine {
@@ -27,8 +28,12 @@ export class FusedEngine implements Engine {
   private modelStale = false;
   /** The weighted layers training health reports: the kernel's Dense layers, in order. */
   private readonly health: HealthLayer[];
+  /** Chooses the thread count step by step, when the host left it to the engine. */
+  private readonly tuner: ThreadTuner | undefined;
+  private active: number;
 
-  constructor(setup: EngineSetup, plan: KernelPlan, threads: number) {
+  /** `tune`: choose 1 up to `threads` threads by measuring; else always `threads`. */
+  constructor(setup: EngineSetup, plan: KernelPlan, threads: number, tune = false) {
     const kernel = DenseKernel.create(plan, setup.data.train, setup.spec.fit.batch_size, threads);
     if (!kernel) throw new Error('The fused kernel is missing from this build (dist/kernel.wasm): run npm run build, or train with --engine tfjs.');
     this.kernel = kernel;
@@ -38,17 +43,35 @@ export class FusedEngine implements Engine {
     // The kernel reports loss and accuracy; a spec without metrics logs only the loss.
     this.values = new Array<number>(Math.min(2, logKeys(setup.spec).length)).fill(0);
     this.health = healthLayers(setup.spec);
+    this.active = kernel.threads;
+    this.tuner = tune && kernel.threads > 1 ? new ThreadTuner(kernel.threads) : undefined;
   }
 
   trainBatch(rows: Int32Array, learningRate: number): readonly number[] {
     this.syncKernel();
-    return this.record(this.kernel.trainBatch(rows, learningRate));
+    return this.record(this.timed(rows.length, () => this.kernel.trainBatch(rows, learningRate)));
   }
 
   measureBatch(rows: Int32Array, learningRate: number): Promise<MeasuredBatch> {
     this.syncKernel();
-    const measured = this.kernel.measureBatch(rows, learningRate, this.health);
+    const measured = this.timed(rows.length, () => this.kernel.measureBatch(rows, learningRate, this.health));
     return Promise.resolve({ values: this.record(measured.values).slice(), layers: measured.layers });
+  }
+
+  /** Runs a step on the tuner's thread count and tells it how long the step took. */
+  private timed<T>(samples: number, step: () => T): T {
+    if (!this.tuner) return step();
+    const threads = this.tuner.threads;
+    if (threads !== this.active) this.kernel.setActiveThreads((this.active = threads));
+    const start = performance.now();
+    const out = step();
+    this.tuner.record((performance.now() - start) / 1000, samples);
+    return out;
+  }
+
+  /** The thread counts the run used, when the engine chose them (e.g. `2 threads for 1,510 steps, 1 thread for 209`). */
+  threadUse(): string | undefined {
+    return this.tuner?.describe();
   }
 
   /** The kernel still holds the batch's outputs: no step needed. */

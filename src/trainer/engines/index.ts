@@ -6,7 +6,7 @@ import type { Split } from '../../core/data/load';
 import { lookupOptimizer } from '../../core/registry';
 import type { ResolvedSpec } from '../../core/resolve';
 import type { EngineChoice } from '../../shared/trainerProtocol';
-import { defaultKernelThreads, KERNEL_ENGINE, kernelPlan, kernelWasmPath, type KernelPlan } from './denseKernel';
+import { defaultKernelThreads, KERNEL_ENGINE, kernelBuild, kernelPlan, type KernelPlan } from './denseKernel';
 import type { EngineSelection } from './engine';
 import { FusedEngine } from './fusedEngine';
 import { TfjsEngine } from './tfjsEngine';
@@ -38,10 +38,13 @@ export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: 
     };
   }
   const threads = request.threads ?? defaultKernelThreads();
+  // The host may fix the count (several runs at once share the cores); else the engine measures.
+  const tune = request.threads === undefined && threads > 1;
+  const on = tune ? `on 1 to ${threads} threads, chosen by measured speed as the machine's load changes` : `on ${threads} thread${threads === 1 ? '' : 's'}`;
   return {
     name: KERNEL_ENGINE,
-    reason: `a Sequential Dense stack: one WebAssembly SIMD call per batch on ${threads} thread${threads === 1 ? '' : 's'}, weights synced to TensorFlow.js each epoch`,
-    create: (setup) => new FusedEngine(setup, chosen.plan, threads),
+    reason: `a Sequential stack the kernel trains: one WebAssembly call per batch ${on}, ${kernelBuild()?.simd}, evaluation in the kernel, weights synced to TensorFlow.js only when read`,
+    create: (setup) => new FusedEngine(setup, chosen.plan, threads, tune),
     measuredBy: 'measured in the fused kernel during the step',
     healthSamplesPerEpoch: DEFAULT_SAMPLES_PER_EPOCH.kernel,
   };
@@ -68,6 +71,6 @@ function chooseKernel(engine: EngineChoice, backend: string, spec: ResolvedSpec,
   };
   if ('reason' in planned) return fail(planned.reason);
   if (train.y.length !== train.count * planned.plan.labelWidth) return fail(`labels of shape [${train.labelShape.join(', ')}] for this loss`);
-  if (!kernelWasmPath()) return fail('this build: dist/kernel.wasm is missing (npm run build compiles it with clang)');
+  if (!kernelBuild()) return fail('this build: dist/kernel.wasm is missing (npm run build compiles it with clang)');
   return planned;
 }

@@ -1,0 +1,59 @@
+import * as assert from 'assert';
+import { ThreadTuner } from '../src/trainer/engines/threadTuner';
+import { mulberry32 } from './helpers';
+
+/**
+ * Runs `steps` steps of 32 samples through a tuner, each taking `cost(threads, step)` seconds
+ * (with 5% noise): how many steps ran on each thread count, from `from` on.
+ */
+function simulate(tuner: ThreadTuner, steps: number, cost: (threads: number, step: number) => number, from = 0): Map<number, number> {
+  const rand = mulberry32(7);
+  const used = new Map<number, number>();
+  for (let s = 0; s < steps; s++) {
+    const t = tuner.threads;
+    if (s >= from) used.set(t, (used.get(t) ?? 0) + 1);
+    tuner.record(cost(t, s) * (0.95 + 0.1 * rand()), 32);
+  }
+  return used;
+}
+
+const share = (used: Map<number, number>, threads: number): number => (used.get(threads) ?? 0) / [...used.values()].reduce((a, b) => a + b, 0);
+
+describe('the kernel thread tuner', () => {
+  it('keeps 2 threads on an idle machine where they are faster', () => {
+    const used = simulate(new ThreadTuner(2), 3000, (t) => (t === 2 ? 0.0012 : 0.002));
+    assert.ok(share(used, 2) > 0.95, `2 threads for ${share(used, 2)} of the steps`);
+  });
+
+  it('drops to 1 thread when another process makes 2 threads slower, and stays there', () => {
+    const tuner = new ThreadTuner(2);
+    const used = simulate(tuner, 3000, (t) => (t === 2 ? 0.006 : 0.0021));
+    assert.ok(share(used, 1) > 0.95, `1 thread for ${share(used, 1)} of the steps`);
+    assert.match(tuner.describe(), /^1 thread for [\d,]+ steps, 2 threads for \d+$|^2 threads for \d+ steps, 1 thread for [\d,]+$/);
+  });
+
+  it('notices load that starts mid-run within a few dozen steps', () => {
+    // Idle for 1,000 steps, then a busy process: 2 threads become 3x slower than 1.
+    const cost = (t: number, s: number): number => (s < 1000 ? (t === 2 ? 0.0012 : 0.002) : t === 2 ? 0.0066 : 0.0022);
+    const used = simulate(new ThreadTuner(2), 1200, cost, 1000);
+    assert.ok((used.get(2) ?? 0) < 80, `${used.get(2)} of the 200 loaded steps on 2 threads`);
+  });
+
+  it('goes back to 2 threads when the load is gone', () => {
+    const cost = (t: number, s: number): number => (s < 1000 ? (t === 2 ? 0.0066 : 0.0022) : t === 2 ? 0.0012 : 0.002);
+    const used = simulate(new ThreadTuner(2), 5000, cost, 1000);
+    assert.ok(share(used, 2) > 0.7, `2 threads for ${share(used, 2)} of the idle steps`);
+  });
+
+  it('keeps a core free when 2 threads are no faster than 1', () => {
+    const used = simulate(new ThreadTuner(2), 3000, (t) => (t === 2 ? 0.00198 : 0.002));
+    assert.ok(share(used, 1) > 0.9, `1 thread for ${share(used, 1)} of the steps`);
+  });
+
+  it('has nothing to choose with one thread', () => {
+    const tuner = new ThreadTuner(1);
+    const used = simulate(tuner, 100, () => 0.001);
+    assert.deepStrictEqual([...used], [[1, 100]]);
+    assert.strictEqual(tuner.describe(), '1 thread for 100 steps');
+  });
+});
