@@ -32,6 +32,12 @@ describe('the kernel thread tuner', () => {
     assert.match(tuner.describe(), /^1 thread for [\d,]+ steps, 2 threads for \d+$|^2 threads for \d+ steps, 1 thread for [\d,]+$/);
   });
 
+  it('spends few steps finding out that 2 threads are much slower: a block stops early', () => {
+    // One 55,000-image epoch at batch 32, 2 threads 4x slower than 1.
+    const used = simulate(new ThreadTuner(2), 1719, (t) => (t === 2 ? 0.008 : 0.002));
+    assert.ok((used.get(2) ?? 0) <= 12, `${used.get(2)} steps on 2 threads`);
+  });
+
   it('notices load that starts mid-run within a few dozen steps', () => {
     // Idle for 1,000 steps, then a busy process: 2 threads become 3x slower than 1.
     const cost = (t: number, s: number): number => (s < 1000 ? (t === 2 ? 0.0012 : 0.002) : t === 2 ? 0.0066 : 0.0022);

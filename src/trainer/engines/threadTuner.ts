@@ -2,23 +2,33 @@
  * How many threads the fused kernel uses for its next step, chosen by measuring. Two threads pay
  * only when both cores are there: when another process is busy (VS Code itself, a build, a second
  * training run), a job waits for a worker whose core is taken, and 2 threads run at a fraction
- * of 1 thread's speed. So the tuner times short blocks of steps on each thread count, keeps the
- * fastest for a while, probes again, and probes early when steps get slower than it measured.
+ * of 1 thread's speed. So the tuner times a short block of steps on 1 thread and one on all
+ * (cut short once clearly slower), keeps the faster for a while, probes again, and probes early
+ * when steps get slower than it measured.
  */
 
 /** Steps per timed block of one thread count. */
 const PROBE_STEPS = 12;
+/** A block of more threads stops after this many steps once it is clearly slower than 1 thread. */
+const EARLY_STEPS = 3;
+/** Steps at the start of a run that are not timed: first-touch page faults and compilation. */
+const WARM_UP_STEPS = 8;
 /** Steps on the chosen count before probing again: doubling while the choice stays the same, up to the most. */
 const RUN_STEPS = 400;
 const MOST_RUN_STEPS = 3200;
 /** More threads must be this much faster per sample to be chosen (else the fewer are kept, leaving a core free). */
 const MARGIN = 0.05;
+/** A block of more threads this much slower than 1 thread's stops early. */
+const CLEARLY_SLOWER = 1.25;
 /** A run of steps this much slower than the chosen count measured makes the tuner probe early. */
 const SLOWER = 1.5;
 /** Steps in that run. */
 const SLOW_STEPS = 24;
 
-type Phase = { kind: 'probe'; order: number[]; block: number; times: number[][] } | { kind: 'run'; left: number; slow: number };
+type Phase =
+  | { kind: 'warm-up'; left: number }
+  | { kind: 'probe'; threads: number; one: number[]; many: number[] }
+  | { kind: 'run'; left: number; slow: number };
 
 export class ThreadTuner {
   private phase: Phase;
@@ -32,12 +42,17 @@ export class ThreadTuner {
   /** `max` threads available (1 means no choice to make). */
   constructor(private readonly max: number) {
     this.chosen = max;
-    this.phase = this.probe();
+    this.phase = max === 1 ? { kind: 'run', left: Infinity, slow: 0 } : { kind: 'warm-up', left: WARM_UP_STEPS };
   }
 
   /** The thread count for the next step. */
   get threads(): number {
-    return this.phase.kind === 'probe' ? this.phase.order[this.phase.block] : this.chosen;
+    if (this.max === 1) return 1;
+    switch (this.phase.kind) {
+      case 'warm-up': return 1;
+      case 'probe': return this.phase.threads;
+      default: return this.chosen;
+    }
   }
 
   /** Records the last step: its seconds for `samples` examples on `this.threads` threads. */
@@ -46,23 +61,28 @@ export class ThreadTuner {
     this.steps.set(threads, (this.steps.get(threads) ?? 0) + 1);
     if (this.max === 1) return;
     const perSample = seconds / Math.max(1, samples);
-    if (this.phase.kind === 'probe') this.recordProbe(this.phase, perSample);
-    else this.recordRun(this.phase, perSample);
+    const p = this.phase;
+    if (p.kind === 'warm-up') {
+      if (--p.left <= 0) this.phase = this.probe();
+    } else if (p.kind === 'probe') this.recordProbe(p, perSample);
+    else this.recordRun(p, perSample);
   }
 
-  /** Blocks of each count in turn, more threads first and last (a count measured twice, apart, is less fooled by a burst of load). */
+  /** A block on 1 thread, then one on all: the second stops early when it is clearly slower. */
   private probe(): Phase {
-    const order = this.max === 1 ? [1] : [this.max, 1, 1, this.max];
-    return { kind: 'probe', order, block: 0, times: order.map(() => []) };
+    return { kind: 'probe', threads: 1, one: [], many: [] };
   }
 
   private recordProbe(p: Extract<Phase, { kind: 'probe' }>, perSample: number): void {
-    const times = p.times[p.block];
-    times.push(perSample);
-    if (times.length < PROBE_STEPS) return;
-    if (++p.block < p.order.length) return;
-    const median = (counts: number): number => medianOf(p.order.flatMap((c, i) => (c === counts ? p.times[i] : [])));
-    const [many, one] = [median(this.max), median(1)];
+    if (p.threads === 1) {
+      p.one.push(perSample);
+      if (p.one.length >= PROBE_STEPS) p.threads = this.max;
+      return;
+    }
+    p.many.push(perSample);
+    const [one, many] = [medianOf(p.one), medianOf(p.many)];
+    const early = p.many.length >= EARLY_STEPS && many > one * CLEARLY_SLOWER;
+    if (p.many.length < PROBE_STEPS && !early) return;
     const chosen = many < one * (1 - MARGIN) ? this.max : 1;
     this.runSteps = chosen === this.chosen ? Math.min(this.runSteps * 2, MOST_RUN_STEPS) : RUN_STEPS;
     this.chosen = chosen;
