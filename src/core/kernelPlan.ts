@@ -77,6 +77,8 @@ export interface KernelPlan {
   /** Per Dense layer: the BatchNormalization after it, or null. */
   norms: (KernelNorm | null)[];
   loss: number;
+  /** The loss takes logits: a linear output layer, softmax / sigmoid inside the loss. */
+  fromLogits: boolean;
   accuracy: number;
   /** Label floats per example (1 for class ids). */
   labelWidth: number;
@@ -107,9 +109,9 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
   const lossType = spec.compile.loss.type;
   const loss = LOSSES[lossType];
   if (loss === undefined) return { reason: `loss ${lossType} (supported: ${Object.keys(LOSSES).join(', ')})` };
-  if (spec.compile.loss.from_logits === true) return { reason: 'from_logits losses' };
-  if (loss <= 1 && out !== ACTIVATIONS.softmax) return { reason: `${lossType} needs a softmax output layer in the kernel` };
-  if (loss === 2 && out !== ACTIVATIONS.sigmoid) return { reason: 'binary_crossentropy needs a sigmoid output layer in the kernel' };
+  const fromLogits = spec.compile.loss.from_logits === true;
+  const outReason = outputReason(lossType, loss, out, fromLogits);
+  if (outReason) return { reason: outReason };
   const other = spec.compile.metrics.find((m) => !KERNEL_METRICS.includes(m.type));
   if (other) return { reason: `metric ${other.name} (supported: ${KERNEL_METRICS.join(', ')})` };
   const units = dims[dims.length - 1];
@@ -117,7 +119,15 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
   const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;
   const optimizer = kernelOptimizer(spec.compile.optimizer);
   if ('reason' in optimizer) return optimizer;
-  return { plan: { ...stack, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+  return { plan: { ...stack, loss, fromLogits, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+}
+
+/** Why the output layer's activation does not suit the loss in the kernel, or undefined. */
+function outputReason(lossType: string, loss: number, out: number, fromLogits: boolean): string | undefined {
+  if (fromLogits) return out === ACTIVATIONS.linear && loss <= 2 ? undefined : `${lossType} with from_logits needs a linear output layer in the kernel`;
+  if (loss <= 1 && out !== ACTIVATIONS.softmax) return `${lossType} needs a softmax output layer in the kernel`;
+  if (loss === 2 && out !== ACTIVATIONS.sigmoid) return 'binary_crossentropy needs a sigmoid output layer in the kernel';
+  return undefined;
 }
 
 /** Adds one spec layer to the stack, or says why the kernel cannot train it there. */

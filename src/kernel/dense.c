@@ -70,6 +70,7 @@ static float *eval_ys;       // the labels of an evaluated batch (k_eval_batch)
 static int training = 1;     // 0 while evaluating: no dropout (inference mode)
 static int measuring;        // k_measure: steps record each kernel's squared gradient norm
 static float batch_acc;
+static int from_logits;      // k_set_from_logits: the loss applies softmax / sigmoid itself to a linear output
 
 extern unsigned char __heap_base;
 static uintptr_t heap_top;
@@ -636,6 +637,8 @@ EXPORT void k_set_alpha_dropout(int i) { L[i].alpha_drop = 1; }
 
 /** AdamW's weight decay (call after k_set_optimizer). */
 EXPORT void k_set_weight_decay(float v) { p_weight_decay = v; }
+/** The loss takes logits (from_logits: true): the output layer is linear, the loss applies softmax / sigmoid. */
+EXPORT void k_set_from_logits(int on) { from_logits = on; }
 
 EXPORT void k_set_lr(float v) { lr = v; }
 EXPORT float *k_weights(int i) { return L[i].w; }
@@ -842,6 +845,39 @@ static void ce_clipped_grad(const float *a, const float *y, float *d, int n, flo
 }
 
 /**
+ * Cross-entropy of one example's logits z (tfjs's softmaxCrossEntropy, no clipping):
+ * log(sum exp(z - max)) - (z_t - max) summed over the labels t; dL/dz = (softmax(z) - t) / m.
+ */
+static double ce_logits(const float *z, const float *y, float *d, int n, float inv_m) {
+  float mx = z[0];
+  for (int j = 1; j < n; j++) mx = z[j] > mx ? z[j] : mx;
+  double s = 0;
+  for (int j = 0; j < n; j++) s += exp_d((double)z[j] - mx);
+  double lse = log_d(s), l = 0;
+  for (int j = 0; j < n; j++) {
+    float t = loss_kind == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? (j == (int)y[0] ? 1.0f : 0.0f) : y[j];
+    double p = exp_d((double)z[j] - mx) / s;
+    if (t != 0) l -= t * ((double)z[j] - mx - lse);
+    d[j] = (float)(p - t) * inv_m;
+  }
+  return l;
+}
+
+/**
+ * Binary cross-entropy of one example's logits, the mean over its n outputs (tfjs's
+ * sigmoidCrossEntropy: max(z, 0) - z y + log(1 + exp(-|z|))); dL/dz = (sigmoid(z) - y) / (m n).
+ */
+static double bce_logits(const float *z, const float *y, float *d, int n, float inv_m) {
+  double l = 0;
+  for (int j = 0; j < n; j++) {
+    double x = z[j], ax = x < 0 ? -x : x;
+    l += (x > 0 ? x : 0) - x * y[j] + log_d(1 + exp_d(-ax));
+    d[j] = (float)(sigmoid_d(x) - y[j]) * inv_m / (float)n;
+  }
+  return l / n;
+}
+
+/**
  * Loss (mean over the batch) and dL/da of the output layer, as tfjs's losses compute them.
  * Example b's labels are labels[idx[b]] (labels[b] without idx), y_dim floats each.
  */
@@ -856,6 +892,7 @@ static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m)
     float *d = o->d + b * o->ld;
     switch (loss_kind) {
       case LOSS_SPARSE_CATEGORICAL_CROSSENTROPY: case LOSS_CATEGORICAL_CROSSENTROPY: {
+        if (from_logits) { total += ce_logits(a, y, d, n, inv_m); break; }
         // The softmax output is fused: dL/dz = (p - y) / m; d holds dz already (see k_train_batch).
         // The loss clips p to [eps, 1 - eps] as Keras and tfjs do, and as in tfjs no gradient
         // flows through a clipped probability: an example whose labelled class is clipped
@@ -873,6 +910,7 @@ static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m)
         break;
       }
       case LOSS_BINARY_CROSSENTROPY: {
+        if (from_logits) { total += bce_logits(a, y, d, n, inv_m); break; }
         // Sigmoid output fused: dL/dz = (p - y) / (m n), zero where p is clipped (as in tfjs).
         double l = 0;
         for (int j = 0; j < n; j++) {

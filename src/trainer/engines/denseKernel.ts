@@ -57,6 +57,7 @@ interface KernelExports {
   k_set_norm(i: number, position: number, momentum: number, epsilon: number, center: number, scale: number, frozen: number): number;
   k_norm_param(i: number, which: number): number;
   k_set_weight_decay(v: number): void;
+  k_set_from_logits(on: number): void;
   k_set_dropout(i: number, rate: number, seed: number): number;
   k_dropout_mask(i: number): number;
   k_set_alpha_dropout(i: number): void;
@@ -163,6 +164,7 @@ export class DenseKernel {
     const o = plan.optimizer;
     if (!ok || !normed || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
     k.k_set_weight_decay(o.weightDecay ?? 0);
+    k.k_set_from_logits(plan.fromLogits ? 1 : 0);
     plan.regularizers.forEach((r, i) => {
       if (r.some((f) => f > 0) && !k.k_set_regularizers(i, ...r)) throw new Error('The training kernel ran out of memory for the model.');
     });
