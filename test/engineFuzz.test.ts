@@ -1,0 +1,139 @@
+/**
+ * Differential fuzz test of the fused kernel against TensorFlow.js: random small specs (random
+ * stacks, activations, BatchNormalization, every optimizer, every loss with and without logits),
+ * a few steps on both engines from the same weights. Both must give the same numbers, or both
+ * must reach a non-finite loss at the same step. In extreme cases too (initializers with large
+ * stddevs, learning rate 1, inputs in the thousands) a cross-entropy is never negative.
+ *
+ * Seeded (mulberry32), so a failure repeats: ENGINE_FUZZ_SEED=<seed>, ENGINE_FUZZ_COUNT=<specs>.
+ */
+import * as assert from 'assert';
+import type { Split } from '../src/core/data/load';
+import { ACTIVATIONS } from '../src/core/registry';
+import type { ResolvedSpec } from '../src/core/resolve';
+import { initBackend } from '../src/trainer/backend';
+import { kernelWasmPath } from '../src/trainer/engines/denseKernel';
+import { compare, denseSpec, randomSplit, type Comparison } from './kernelCompare';
+import { mulberry32 } from './helpers';
+
+const SEED = Number(process.env.ENGINE_FUZZ_SEED ?? 0x0f0220) >>> 0;
+const COUNT = Number(process.env.ENGINE_FUZZ_COUNT ?? 200);
+const STEPS = 3;
+/** Relative: float32 rounding through a few steps of a small random network. */
+const TOLERANCE = 3e-3;
+const BATCH = 8;
+
+type Rand = () => number;
+const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)];
+
+/** Hidden activations whose gradient is smooth enough to compare after large steps (relu's kinks too). */
+const HIDDEN_ACTIVATIONS = ACTIVATIONS.map((a) => a.name).filter((a) => a !== 'softmax');
+
+/**
+ * Every optimizer the kernel has. The adaptive ones get epsilon 1e-3: with the default 1e-7, a
+ * gradient of 1e-8 (a saturated tanh, whose 1 - a^2 each engine rounds its own way) becomes a
+ * step of lr / 10 whose size is rounding noise, and the weights part ways by more than any
+ * tolerance that would still catch a wrong formula.
+ */
+const OPTIMIZERS = [
+  (r: Rand) => ({ type: 'SGD', learning_rate: pick(r, [0.01, 0.1, 1]) }),
+  (r: Rand) => ({ type: 'SGD', learning_rate: pick(r, [0.01, 0.1]), momentum: 0.9, nesterov: r() < 0.5 }),
+  (r: Rand) => ({ type: 'Adam', learning_rate: pick(r, [0.001, 0.05]), epsilon: 1e-3 }),
+  (r: Rand) => ({ type: 'RMSprop', learning_rate: pick(r, [0.001, 0.01]), epsilon: 1e-3 }),
+  // TensorFlow.js's Adagrad has no epsilon (it adds the backend's, 1e-7): the default only.
+  (r: Rand) => ({ type: 'Adagrad', learning_rate: pick(r, [0.01, 0.1]) }),
+  () => ({ type: 'Adadelta', learning_rate: 1, epsilon: 1e-3 }),
+  (r: Rand) => ({ type: 'Adamax', learning_rate: pick(r, [0.002, 0.05]), epsilon: 1e-3 }),
+];
+
+/** A loss with the output layer that suits it in the kernel, and whether it takes logits. */
+function lossAndOutput(rand: Rand): { loss: string; units: number; output: string; logits: boolean } {
+  const loss = pick(rand, ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'binary_crossentropy', 'mean_squared_error']);
+  const logits = loss !== 'mean_squared_error' && rand() < 0.3;
+  const units = loss === 'binary_crossentropy' ? pick(rand, [1, 3]) : 2 + Math.floor(rand() * 4);
+  const output = logits ? 'linear' : loss === 'binary_crossentropy' ? 'sigmoid' : loss === 'mean_squared_error' ? pick(rand, ['linear', 'tanh']) : 'softmax';
+  return { loss, units, output, logits };
+}
+
+/** A random stack of 1 to 3 hidden Dense layers, some normalized, then the output layer; `extreme`: large initial weights. */
+function randomLayers(rand: Rand, units: number, output: string, extreme: boolean): object[] {
+  const layers: object[] = [];
+  for (let depth = Math.floor(rand() * 4); depth > 0; depth--) {
+    const init = { type: 'RandomNormal', stddev: extreme ? pick(rand, [1, 3, 10]) : pick(rand, [0.05, 0.3, 0.7]) };
+    const width = 1 + Math.floor(rand() * 12);
+    const act = pick(rand, HIDDEN_ACTIVATIONS);
+    const norm = rand() < 0.25;
+    if (norm && rand() < 0.5) {
+      layers.push({ type: 'Dense', units: width, use_bias: false, kernel_initializer: init }, { type: 'BatchNormalization' }, { type: 'Activation', activation: act });
+    } else {
+      layers.push({ type: 'Dense', units: width, activation: act, kernel_initializer: init }, ...(norm ? [{ type: 'BatchNormalization' }] : []));
+    }
+  }
+  layers.push({ type: 'Dense', units, activation: output, kernel_initializer: { type: 'RandomNormal', stddev: extreme ? 3 : pick(rand, [0.05, 0.3]) } });
+  return layers;
+}
+
+/**
+ * A random case. Extreme ones (a third) have large initial weights, inputs in the thousands and
+ * learning rates of 1: there float32 rounding decides on which side of a clip (a sigmoid at
+ * 1 - 1e-7) or a kink each engine lands, so only the invariants hold, not the same numbers.
+ */
+export function randomCase(rand: Rand, index: number): { spec: ResolvedSpec; split: Split; label: string; loss: string; extreme: boolean } {
+  const extreme = rand() < 1 / 3;
+  const { loss, units, output, logits } = lossAndOutput(rand);
+  const optimizer = extreme ? { type: 'SGD', learning_rate: 1 } : pick(rand, OPTIMIZERS)(rand);
+  // randomSplit zeroes the first 4 features: at least one more, or a BatchNormalization sees a
+  // batch of zero variance, where rounding noise picks a side of selu's kink at 0 for each engine.
+  const inputs = 5 + Math.floor(rand() * 8);
+  const spec = denseSpec(inputs, randomLayers(rand, units, output, extreme), loss, optimizer, { seed: index });
+  if (logits) spec.compile.loss = { ...spec.compile.loss, from_logits: true };
+  const split = randomSplit(4 * BATCH, inputs, units, loss, index);
+  const scale = extreme ? pick(rand, [1, 1e3]) : 1;
+  if (scale !== 1) split.x.forEach((v, i) => (split.x[i] = v * scale));
+  const label = `#${index}${extreme ? ' (extreme)' : ''} ${loss}${logits ? ' (logits)' : ''}, ${JSON.stringify(optimizer)}, inputs x${scale}, ${JSON.stringify(spec.layers.map((l) => [l.type, l.args.units, l.args.activation]))}`;
+  return { spec, split, label, loss, extreme };
+}
+
+/** Every disagreement of the two engines' runs that matters for this case. */
+function problems(got: Comparison, label: string, loss: string, extreme: boolean): string[] {
+  const out: string[] = [];
+  const [stopK, stopT] = [firstInvalid(got.kernel), firstInvalid(got.tfjs)];
+  if (loss.endsWith('crossentropy') && got.kernel.some(([l]) => l < 0)) out.push(`${label}: a negative cross-entropy ${got.kernel.map(([l]) => l)}`);
+  if (extreme) return out;
+  if (stopK !== stopT) out.push(`${label}: kernel losses ${got.kernel.map(([l]) => l)}, tfjs ${got.tfjs.map(([l]) => l)}`);
+  if (stopK < STEPS) return out;
+  got.tfjs.forEach(([t], s) => {
+    const k = got.kernel[s][0];
+    if (Math.abs(t - k) > TOLERANCE * Math.max(1, Math.abs(t))) out.push(`${label}: step ${s} loss ${k} vs tfjs ${t}`);
+  });
+  if (got.maxDiff > TOLERANCE * Math.max(1, got.maxScale)) out.push(`${label}: weights differ by ${got.maxDiff} (largest weight ${got.maxScale})`);
+  return out;
+}
+
+/** The first step whose loss is not finite, or the step count. */
+const firstInvalid = (losses: number[][]): number => {
+  const i = losses.findIndex(([l]) => !Number.isFinite(l));
+  return i < 0 ? losses.length : i;
+};
+
+describe('differential fuzz: the fused kernel and TensorFlow.js on random specs', function () {
+  this.timeout(600000);
+  before(async function () {
+    if (!kernelWasmPath()) throw new Error('dist/kernel.wasm is missing: run node esbuild.js (it compiles the kernel with clang)');
+    await initBackend('cpu');
+  });
+
+  it(`${COUNT} random specs, ${STEPS} steps each: the same numbers, or the same step stops on an invalid loss (seed ${SEED})`, async () => {
+    const rand = mulberry32(SEED);
+    const failures: string[] = [];
+    let compared = 0;
+    for (let i = 0; i < COUNT; i++) {
+      const { spec, split, label, loss, extreme } = randomCase(rand, i);
+      const got = await compare(spec, split, BATCH, STEPS);
+      failures.push(...problems(got, label, loss, extreme));
+      if (!extreme && firstInvalid(got.kernel) === STEPS) compared++;
+    }
+    assert.deepStrictEqual(failures, []);
+    assert.ok(compared > COUNT / 2, `only ${compared} of ${COUNT} specs were compared over all ${STEPS} steps`);
+  });
+});
