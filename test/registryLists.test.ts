@@ -121,7 +121,14 @@ describe('lists outside the registry agree with it', () => {
     assert.deepStrictEqual(kernelActivations.filter((n) => n !== 'LeakyReLU').sort(), ACTIVATIONS.map((a) => a.name).sort());
     assert.deepStrictEqual(listed(reason([{ type: 'Reshape', target_shape: [2, 2] }, { type: 'Flatten' }, out], compile)).sort(), LAYERS.filter((l) => l.fusedKernel).map((l) => l.name).sort());
     assert.deepStrictEqual(listed(reason([out], { ...compile, loss: 'hinge' })).sort(), LOSSES.filter((l) => l.fusedKernel).map((l) => l.name).sort());
-    assert.deepStrictEqual(listed(reason([out], { ...compile, metrics: ['mse'] })), METRICS.filter((m) => m.fusedKernel).map((m) => m.name));
+    const binary = [{ type: 'Dense', units: 1, activation: 'sigmoid' }];
+    assert.deepStrictEqual(listed(reason(binary, { ...compile, loss: 'binary_crossentropy', metrics: ['precision'] })), METRICS.filter((m) => m.fusedKernel).map((m) => m.name));
+    // Each metric the registry marks trains on the kernel with labels it can read.
+    for (const m of METRICS.filter((e) => e.fusedKernel)) {
+      const sparse = m.name === 'accuracy' || m.name.startsWith('sparse_');
+      const loss = sparse ? 'sparse_categorical_crossentropy' : 'categorical_crossentropy';
+      assert.strictEqual(reason([out], { ...compile, loss, metrics: [m.name] }), 'eligible', m.name);
+    }
     // Likewise every registry optimizer.
     assert.deepStrictEqual(OPTIMIZERS.filter((o) => o.fusedKernel).map((o) => o.name), OPTIMIZERS.map((o) => o.name));
     // Each entry the registry marks is really trained by the kernel.

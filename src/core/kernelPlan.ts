@@ -7,6 +7,7 @@
 import type { ResolvedRef, ResolvedSpec } from './resolve';
 import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from './registry';
 import type { Json } from './registry';
+import { METRIC_MATH } from './metricMath';
 
 /** Name -> dense.c code of the registry entries the kernel trains, in code order. */
 function kernelCodes(entries: readonly { name: string; fusedKernel?: { code: number } }[]): Record<string, number> {
@@ -114,6 +115,8 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
   if (outReason) return { reason: outReason };
   const other = spec.compile.metrics.find((m) => !KERNEL_METRICS.includes(m.type));
   if (other) return { reason: `metric ${other.name} (supported: ${KERNEL_METRICS.join(', ')})` };
+  const misfit = spec.compile.metrics.find((m) => METRIC_MATH[m.type] && (METRIC_MATH[m.type].labels === 'sparse') !== (loss === 0));
+  if (misfit) return { reason: `metric ${misfit.name} with the labels of ${lossType}` };
   const units = dims[dims.length - 1];
   // TensorFlow.js's choice of accuracy for "accuracy" (training.js): binary for one output or BCE.
   const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;

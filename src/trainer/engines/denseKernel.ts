@@ -319,9 +319,10 @@ export class DenseKernel {
 
   /**
    * The loss (the regularizers' penalty included, as Keras reports it) and the mean accuracy of
-   * the current weights on `split`, in inference mode, batch by batch of at most `batchSize` rows.
+   * the current weights on `split`, in inference mode, batch by batch of at most `batchSize` rows;
+   * `onBatch` sees each batch's outputs and the index of its first row.
    */
-  evaluate(split: Split, batchSize: number): [number, number] {
+  evaluate(split: Split, batchSize: number, onBatch?: (out: Block, first: number) => void): [number, number] {
     const { count, x, y } = split;
     const [xw, yw] = [x.length / count, y.length / count];
     let [loss, correct] = [0, 0];
@@ -331,8 +332,15 @@ export class DenseKernel {
       new Float32Array(this.memory.buffer, this.k.k_eval_labels(), m * yw).set(y.subarray(start * yw, (start + m) * yw));
       loss += this.k.k_eval_batch(m) * m;
       correct += this.k.k_batch_accuracy() * m;
+      onBatch?.(this.outputs(m), start);
     }
     return [loss / count + this.k.k_penalty(), correct / count];
+  }
+
+  /** The output layer's values for the last batch's m rows (probabilities, or logits with from_logits). */
+  outputs(m: number): Block {
+    const last = this.plan.dims.length - 2;
+    return this.block(last, this.k.k_activations(last), m);
   }
 
   /** One training step on the given rows of the training set: [mean loss, mean accuracy]. */

@@ -12,6 +12,8 @@ import { healthLayers, type HealthLayer } from '../../core/health/layers';
 import type { LayerHealth } from '../../core/health/types';
 import { logKeys, type Engine, type EngineSetup, type MeasuredBatch } from './engine';
 import { ThreadTuner } from './threadTuner';
+import { METRIC_MATH, type LabelAt, type MetricMath } from '../../core/metricMath';
+import type { Block } from '../../core/health/stats';
 import type { ResolvedSpec } from '../../core/resolve';
 
 export class FusedEngine implements Engine {
@@ -20,8 +22,12 @@ export class FusedEngine implements Engine {
   private readonly spec: ResolvedSpec;
   /** Rows per evaluated batch: the training batch size the kernel's buffers hold. */
   private readonly batchSize: number;
-  /** The batch's [loss, accuracy], reused: no allocation per step beyond the kernel's own. */
+  /** The batch's loss and metrics in logKeys order, reused: no allocation per step beyond the kernel's own. */
   private readonly values: number[];
+  /** Each metric of the spec: the kernel's accuracy, or its formula over the kernel's outputs. */
+  private readonly metrics: (MetricMath | 'accuracy')[];
+  private readonly train: Split;
+  private readonly labelWidth: number;
   /** The model's weights are newer than the kernel's (at start, and after a callback restored some). */
   private kernelStale = true;
   /** The kernel trained since the model last got its weights. */
@@ -40,8 +46,10 @@ export class FusedEngine implements Engine {
     this.model = setup.model;
     this.spec = setup.spec;
     this.batchSize = setup.spec.fit.batch_size;
-    // The kernel reports loss and accuracy; a spec without metrics logs only the loss.
-    this.values = new Array<number>(Math.min(2, logKeys(setup.spec).length)).fill(0);
+    this.values = new Array<number>(logKeys(setup.spec).length).fill(0);
+    this.metrics = setup.spec.compile.metrics.map((m) => (m.type === 'accuracy' ? 'accuracy' : METRIC_MATH[m.type]));
+    this.train = setup.data.train;
+    this.labelWidth = plan.labelWidth;
     this.health = healthLayers(setup.spec);
     this.active = kernel.threads;
     this.tuner = tune && kernel.threads > 1 ? new ThreadTuner(kernel.threads) : undefined;
@@ -49,13 +57,13 @@ export class FusedEngine implements Engine {
 
   trainBatch(rows: Int32Array, learningRate: number): readonly number[] {
     this.syncKernel();
-    return this.record(this.timed(rows.length, () => this.kernel.trainBatch(rows, learningRate)));
+    return this.record(this.timed(rows.length, () => this.kernel.trainBatch(rows, learningRate)), rows);
   }
 
   measureBatch(rows: Int32Array, learningRate: number): Promise<MeasuredBatch> {
     this.syncKernel();
     const measured = this.timed(rows.length, () => this.kernel.measureBatch(rows, learningRate, this.health));
-    return Promise.resolve({ values: this.record(measured.values).slice(), layers: measured.layers });
+    return Promise.resolve({ values: this.record(measured.values, rows).slice(), layers: measured.layers });
   }
 
   /** Runs a step on the tuner's thread count and tells it how long the step took. */
@@ -85,19 +93,29 @@ export class FusedEngine implements Engine {
     this.kernelStale = false;
   }
 
-  private record([loss, accuracy]: [number, number]): readonly number[] {
+  /** The step's loss and metrics: the kernel's accuracy, the others from its outputs for `rows`. */
+  private record([loss, accuracy]: [number, number], rows: Int32Array): readonly number[] {
     this.values[0] = loss;
-    if (this.values.length > 1) this.values[1] = accuracy;
+    const [y, w] = [this.train.y, this.labelWidth];
+    let out: Block | undefined;
+    const label: LabelAt = (r, j) => y[rows[r] * w + j];
+    this.metrics.forEach((m, i) => {
+      this.values[i + 1] = m === 'accuracy' ? accuracy : m.batchMean((out ??= this.kernel.outputs(rows.length)), label);
+    });
     this.modelStale = true;
     return this.values;
   }
 
-  /** The split's loss and accuracy from the kernel, keyed as the TensorFlow.js path keys them. */
+  /** The split's loss and metrics from the kernel, keyed as the TensorFlow.js path keys them. */
   evaluate(split: Split): Promise<Metrics> {
     this.syncKernel();
-    const [loss, accuracy] = this.kernel.evaluate(split, this.batchSize);
-    const keys = logKeys(this.spec);
-    return Promise.resolve(Object.fromEntries(keys.map((k, i) => [k, i ? accuracy : loss])));
+    const sums = new Array<number>(this.metrics.length).fill(0);
+    const w = this.labelWidth;
+    const [loss, accuracy] = this.kernel.evaluate(split, this.batchSize, (out, first) => {
+      this.metrics.forEach((m, i) => { if (m !== 'accuracy') sums[i] += m.batchMean(out, (r, j) => split.y[(first + r) * w + j]) * out.rows; });
+    });
+    const values = [loss, ...this.metrics.map((m, i) => (m === 'accuracy' ? accuracy : sums[i] / split.count))];
+    return Promise.resolve(Object.fromEntries(logKeys(this.spec).map((k, i) => [k, values[i]])));
   }
 
   loadWeights(): void {

@@ -1,0 +1,52 @@
+import * as assert from 'assert';
+import { initBackend } from '../src/trainer/backend';
+import { buildModel } from '../src/trainer/buildModel';
+import { compileModel } from '../src/trainer/compileModel';
+import { kernelWasmPath } from '../src/trainer/engines/denseKernel';
+import { selectEngine } from '../src/trainer/engines';
+import { denseSpec, randomSplit } from './kernelCompare';
+
+/** Losses with their output layer and the metrics that read their labels. */
+const CASES: { loss: string; out: object; metrics: string[]; logits?: boolean }[] = [
+  { loss: 'sparse_categorical_crossentropy', out: { type: 'Dense', units: 4, activation: 'softmax' }, metrics: ['accuracy', 'sparse_categorical_accuracy', 'sparse_categorical_crossentropy'] },
+  { loss: 'categorical_crossentropy', out: { type: 'Dense', units: 4, activation: 'softmax' }, metrics: ['categorical_accuracy', 'categorical_crossentropy', 'mse', 'mae', 'binary_accuracy'] },
+  { loss: 'binary_crossentropy', out: { type: 'Dense', units: 3, activation: 'sigmoid' }, metrics: ['binary_accuracy', 'binary_crossentropy', 'mae', 'accuracy'] },
+  { loss: 'mean_squared_error', out: { type: 'Dense', units: 2, activation: 'tanh' }, metrics: ['mae', 'mape', 'mse'] },
+  { loss: 'sparse_categorical_crossentropy', out: { type: 'Dense', units: 4 }, metrics: ['accuracy', 'sparse_categorical_accuracy'], logits: true },
+];
+
+describe('metrics on the fused engine', function () {
+  this.timeout(60000);
+  before(async function () {
+    if (!kernelWasmPath()) throw new Error('dist/kernel.wasm is missing: run node esbuild.js (it compiles the kernel with clang)');
+    await initBackend('cpu');
+  });
+
+  for (const c of CASES) {
+    it(`${c.loss}${c.logits ? ' (logits)' : ''}: ${c.metrics.join(', ')} per step and on a split, as TensorFlow.js computes them`, async () => {
+      const units = (c.out as { units: number }).units;
+      const resolved = denseSpec(10, [{ type: 'Dense', units: 8, activation: 'relu' }, c.out], c.loss, { type: 'SGD', learning_rate: 0.1 }, { compile: { loss: c.logits ? { type: c.loss, from_logits: true } : c.loss, optimizer: { type: 'SGD', learning_rate: 0.1 }, metrics: c.metrics } });
+      const [train, validation] = [randomSplit(40, 10, units, c.loss, 2), randomSplit(21, 10, units, c.loss, 3)];
+      const data = { train, validation, sources: [] } as never;
+      const engines = (['kernel', 'tfjs'] as const).map((engine) => {
+        const model = buildModel(resolved);
+        const e = selectEngine({ engine, backendChoice: 'auto', backendName: 'cpu', threads: 1 }, resolved, train).create({ spec: resolved, model, optimizer: compileModel(model, resolved), data });
+        return { model, e };
+      });
+      engines[1].model.setWeights(engines[0].model.getWeights());
+      for (let s = 0; s < 3; s++) {
+        const rows = Int32Array.from({ length: 8 }, (_, i) => (s * 8 + i * 3) % 40);
+        const [k, t] = [[...(await engines[0].e.trainBatch(rows, 0.1))], [...(await engines[1].e.trainBatch(rows, 0.1))]];
+        assert.strictEqual(k.length, 1 + c.metrics.length);
+        k.forEach((v, i) => assert.ok(Math.abs(v - t[i]) <= 1e-4 * Math.max(1, Math.abs(t[i])), `step ${s} ${i ? c.metrics[i - 1] : 'loss'}: kernel ${v}, tfjs ${t[i]}`));
+      }
+      const [kv, tv] = [await engines[0].e.evaluate(validation), await engines[1].e.evaluate(validation)];
+      assert.deepStrictEqual(Object.keys(kv), Object.keys(tv));
+      for (const key of Object.keys(tv)) assert.ok(Math.abs(kv[key] - tv[key]) <= 1e-4 * Math.max(1, Math.abs(tv[key])), `${key}: kernel ${kv[key]}, tfjs ${tv[key]}`);
+      for (const { model, e } of engines) {
+        e.dispose();
+        model.dispose();
+      }
+    });
+  }
+});
