@@ -40,7 +40,9 @@ typedef struct {
   float *a;        // this layer's output for the batch [batch][ld]
   float *z;        // its pre-activation, for activations whose gradient needs it (else 0)
   float *d;        // gradient w.r.t. this layer's pre-activation [batch][ld]
-  double grad_sq;  // squared L2 norm of the kernel's loss gradient in the last measured step
+  // The last measured step's squared L2 norms: of the kernel's loss gradient, of its update, and
+  // of the kernel before the update (training health's gradient norm and update ratio).
+  double grad_sq, delta_sq, weight_sq;
   // A BatchNormalization layer after this one (axis -1): BN_BEFORE normalizes the pre-activation
   // in place (Dense -> BatchNormalization -> Activation), BN_AFTER the activation's output into
   // `norm`, which the next layer reads (Dense with an activation -> BatchNormalization).
@@ -352,23 +354,32 @@ static inline v128_t reg_grad(v128_t g, v128_t w, float l1, float l2, const floa
   return wasm_f32x4_add(g, wasm_f32x4_mul(r, wasm_v128_load(cols)));
 }
 
-/** Updates the 4 parameters at wr + off from their gradient; `cm` (the column mask at wr's column) only when regularized. */
+/** A measured step's sums of squares: the loss gradient, the update, the weights before it. */
+typedef struct { double g, d, w; } Measure;
+
+/**
+ * Updates the 4 parameters at wr + off from their gradient; `cm` (the column mask at wr's column)
+ * only when regularized; `ms` (a measured step) sums the squares training health reports.
+ */
 #define UPD(off, acc) do { \
     v128_t w_ = wasm_v128_load(wr + (off)); \
-    if (gsq) { v128_t a_ = (acc); *gsq += hsum(wasm_f32x4_mul(a_, a_)); } \
+    if (ms) { v128_t a_ = (acc); ms->g += hsum(wasm_f32x4_mul(a_, a_)); } \
     v128_t g_ = cm ? reg_grad(acc, w_, l1, l2, cm + (off) % ld) : (acc); \
-    wasm_v128_store(wr + (off), update4(w_, g_, s1 ? s1r + (off) : 0, s2 ? s2r + (off) : 0, s3 ? s3r + (off) : 0)); \
+    v128_t n_ = update4(w_, g_, s1 ? s1r + (off) : 0, s2 ? s2r + (off) : 0, s3 ? s3r + (off) : 0); \
+    if (ms) { v128_t e_ = wasm_f32x4_sub(n_, w_); ms->d += hsum(wasm_f32x4_mul(e_, e_)); ms->w += hsum(wasm_f32x4_mul(w_, w_)); } \
+    wasm_v128_store(wr + (off), n_); \
   } while (0)
 
 /**
  * dW = X^T * dZ over the batch, applied to W at once: 4x8 tiles of dW live in registers for the
  * whole batch loop and go straight into the optimizer update, so no gradient buffer is written.
  */
-static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3, float l1, float l2, const float *cols, double *gsq) {
+static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3, float l1, float l2, const float *cols, Measure *ms) {
   int p = p0;
   for (; p + 4 <= k; p += 4) {
-    if (opt_kind == OPT_SGD && !cols) {
-      // A zero gradient leaves plain SGD's weights as they are: skip inputs zero in the whole batch.
+    if (opt_kind == OPT_SGD && !cols && !ms) {
+      // A zero gradient leaves plain SGD's weights as they are: skip inputs zero in the whole batch
+      // (not in a measured step, whose weight norm counts those rows too).
       int any = 0;
       for (int b = 0; b < m && !any; b++) any = x[b * ldx + p] != 0 || x[b * ldx + p + 1] != 0 || x[b * ldx + p + 2] != 0 || x[b * ldx + p + 3] != 0;
       if (!any) continue;
@@ -404,7 +415,7 @@ static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, cons
 
 /** Bias gradient (column sums of dZ) and its update. */
 static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3, float l1, float l2, const float *cols) {
-  double *gsq = 0;  // the health statistics measure the kernel's gradient only
+  Measure *ms = 0;  // the health statistics measure the kernel only
   for (int j = 0; j < ld; j += 4) {
     v128_t c0 = wasm_f32x4_splat(0);
     for (int b = 0; b < m; b++) c0 = wasm_f32x4_add(c0, wasm_v128_load(dz + b * ld + j));
@@ -962,8 +973,8 @@ static int active_threads = 1 << 30;  // k_set_active: how many of the threads s
 /** Per-thread lists of nonzero inputs for gemm_forward, one input row long. */
 #define MAX_THREADS 8
 static int *scratch[MAX_THREADS];
-/** Per-thread sums of squared kernel gradients while measuring (each thread updates its own rows). */
-static double grad_sq[MAX_THREADS];
+/** Per-thread sums of squares while measuring (each thread updates its own rows of a kernel). */
+static Measure measured[MAX_THREADS];
 /**
  * Polls before a thread sleeps: a few milliseconds, longer than any gap between the jobs of a
  * training run, since a sleeping worker takes tens of microseconds to wake (shorter polls cost
@@ -998,7 +1009,7 @@ static void run_job(int t) {
     share(l->in, 4, t, &lo, &hi);
     if (lo >= hi) return;
     if (job.layer) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, L[job.layer - 1].d, L[job.layer - 1].ld);
-    if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0, measuring ? &grad_sq[t] : 0);
+    if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0, measuring ? &measured[t] : 0);
   }
 }
 
@@ -1008,7 +1019,7 @@ static void run_everywhere(int kind, int layer, int m) {
   // A small layer (the 10-unit output) costs less than waking the workers.
   int threads = nworkers + 1 < active_threads ? nworkers + 1 : active_threads;
   job.threads = m * L[layer].in * L[layer].ld < 65536 ? 1 : threads;
-  if (measuring) for (int t = 0; t < MAX_THREADS; t++) grad_sq[t] = 0;
+  if (measuring) for (int t = 0; t < MAX_THREADS; t++) measured[t] = (Measure){ 0, 0, 0 };
   if (job.threads > 1) {
     __atomic_store_n(&job_done, 0, __ATOMIC_RELAXED);
     __atomic_fetch_add(&job_gen, 1, __ATOMIC_SEQ_CST);
@@ -1021,9 +1032,9 @@ static void run_everywhere(int kind, int layer, int m) {
     if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_done, done, 1000000);
   }
   if (measuring && kind == JOB_BACKWARD) {
-    double sum = 0;
-    for (int t = 0; t < job.threads; t++) sum += grad_sq[t];
-    L[layer].grad_sq = sum;
+    Layer *l = &L[layer];
+    l->grad_sq = l->delta_sq = l->weight_sq = 0;
+    for (int t = 0; t < job.threads; t++) { l->grad_sq += measured[t].g; l->delta_sq += measured[t].d; l->weight_sq += measured[t].w; }
   }
 }
 
@@ -1131,6 +1142,9 @@ EXPORT float k_batch_accuracy(void) { return batch_acc; }
 EXPORT void k_measure(int on) { measuring = on; }
 /** Layer i's squared kernel-gradient norm in the last measured step (0 for a frozen layer). */
 EXPORT double k_grad_sq(int i) { return L[i].grad_sq; }
+/** Layer i's squared norms in the last measured step: of its kernel's update, and of the kernel before it (0 for a frozen layer). */
+EXPORT double k_delta_sq(int i) { return L[i].delta_sq; }
+EXPORT double k_weight_sq(int i) { return L[i].weight_sq; }
 /** Layer i's output (after its activation) for the last batch, [batch][ld]. */
 EXPORT float *k_activations(int i) { return L[i].a; }
 /** The loss gradient w.r.t. layer i's pre-activation for the last batch, [batch][ld]. */

@@ -17,7 +17,7 @@ import { kernelPlan as planKernel, type KernelPlan } from '../../core/kernelPlan
 import type { ResolvedSpec } from '../../core/resolve';
 import { deriveSeed, randomSeed } from '../random';
 import type { HealthLayer } from '../../core/health/layers';
-import { countNonFinite, kernelChange, l2Norm, outputStats, type Block } from '../../core/health/stats';
+import { countNonFinite, l2Norm, outputStats, type Block } from '../../core/health/stats';
 import type { LayerHealth } from '../../core/health/types';
 
 /** The engine names runs report. */
@@ -79,6 +79,8 @@ interface KernelExports {
   k_set_active(n: number): void;
   k_measure(on: number): void;
   k_grad_sq(i: number): number;
+  k_delta_sq(i: number): number;
+  k_weight_sq(i: number): number;
   k_activations(i: number): number;
   k_deltas(i: number): number;
 }
@@ -145,8 +147,6 @@ export class DenseKernel {
   private readonly memory: { buffer: ArrayBuffer };
   private readonly idx: number;
   private readonly workers: Worker[] = [];
-  /** Each Dense kernel as it was before the last measured step. */
-  private readonly snapshots: Float32Array[] = [];
 
   private constructor(private readonly plan: KernelPlan, wasm: Buffer, train: Split, batchSize: number, threads: number) {
     const module = new Wasm.Module(wasm);
@@ -272,17 +272,10 @@ export class DenseKernel {
 
   /**
    * A training step that also measures each Dense layer (`layers` in the same order): the
-   * kernel's gradient norm (summed inside the fused update), the weight norm and update ratio
-   * (from a copy of the kernel before the step), and the statistics of the batch's outputs.
+   * kernel's gradient norm, its norm before the step and the update ratio (all summed inside the
+   * fused update), and the statistics of the batch's outputs.
    */
   measureBatch(rows: Int32Array, learningRate: number, layers: readonly HealthLayer[]): { values: [number, number]; layers: LayerHealth[] } {
-    // The copies are kept for the next sample: no allocation per measured step.
-    const before = layers.map((_, i) => {
-      const b = this.block(i);
-      const copy = (this.snapshots[i] ??= new Float32Array(b.data.length));
-      copy.set(b.data);
-      return { ...b, data: copy };
-    });
     this.k.k_measure(1);
     let values: [number, number];
     try {
@@ -291,7 +284,7 @@ export class DenseKernel {
       this.k.k_measure(0);
     }
     const m = rows.length;
-    return { values, layers: layers.map((l, i) => this.layerHealth(l, i, before[i], m)) };
+    return { values, layers: layers.map((l, i) => this.layerHealth(l, i, m)) };
   }
 
   /** The last step's outputs of each Dense layer (m rows) and the weights as they are now: no gradients, no update ratio. */
@@ -303,15 +296,15 @@ export class DenseKernel {
     });
   }
 
-  private layerHealth(layer: HealthLayer, i: number, before: Block, m: number): LayerHealth {
+  private layerHealth(layer: HealthLayer, i: number, m: number): LayerHealth {
     const frozen = this.plan.frozen[i];
     const out = outputStats(this.block(i, this.k.k_activations(i), m), layer.activation);
-    const change = kernelChange(before, this.block(i));
+    const [w, d] = [this.k.k_weight_sq(i), this.k.k_delta_sq(i)];
     return {
       name: layer.name, type: layer.type, activation: layer.activation,
       gradientNorm: frozen ? null : Math.sqrt(this.k.k_grad_sq(i)),
-      weightNorm: change.weightNorm,
-      updateRatio: frozen ? null : change.updateRatio,
+      weightNorm: frozen ? l2Norm(this.block(i)) : Math.sqrt(w),
+      updateRatio: frozen || !(w > 0) ? null : Math.sqrt(d / w),
       ...out,
       nonFinite: out.nonFinite + countNonFinite(this.block(i, this.k.k_deltas(i), m)),
     };
