@@ -10,11 +10,11 @@ import { DenseKernel, kernelPlan, type KernelPlan } from '../src/trainer/engines
 import { splitTensors } from '../src/trainer/splitTensors';
 import { mulberry32 } from './helpers';
 
-/** A resolved spec of Dense layers over a flat input of `inputs` features (`extra`: more top-level fields, e.g. a seed). */
-export function denseSpec(inputs: number, layers: object[], loss: string, optimizer: object, extra: object = {}): ResolvedSpec {
+/** A resolved spec of layers over a flat input of `inputs` features, or an input of that shape (`extra`: more top-level fields, e.g. a seed). */
+export function denseSpec(inputs: number | number[], layers: object[], loss: string, optimizer: object, extra: object = {}): ResolvedSpec {
   const text = JSON.stringify({
     name: 'k', seed: 3,
-    layers: [{ type: 'Input', shape: [inputs] }, ...layers],
+    layers: [{ type: 'Input', shape: typeof inputs === 'number' ? [inputs] : inputs }, ...layers],
     compile: { loss, optimizer, metrics: ['accuracy'] },
     fit: { batch_size: 8 },
     ...extra,

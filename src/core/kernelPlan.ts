@@ -7,6 +7,9 @@
 import type { ResolvedRef, ResolvedSpec } from './resolve';
 import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from './registry';
 import type { Json } from './registry';
+import { addFrontOp, type FrontContext, type FrontOp } from './kernelFront';
+
+export type { FrontOp } from './kernelFront';
 
 /** Name -> dense.c code of the registry entries the kernel trains, in code order. */
 function kernelCodes(entries: readonly { name: string; fusedKernel?: { code: number } }[]): Record<string, number> {
@@ -39,13 +42,17 @@ const OPT = {
   adamw: required(OPTIMIZERS.AdamW, 'AdamW'),
   nadam: required(OPTIMIZERS.Nadam, 'Nadam'),
 };
+/** Layer types that make front ops (kernelFront.ts) before the first Dense layer; after it only some fold into Dense layers. */
+const FRONT_TYPES = ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Dropout', 'Activation', 'LeakyReLU'];
 /** What the "supported: ..." reasons list. */
 const KERNEL_LAYERS = LAYERS.filter((l) => l.fusedKernel).map((l) => l.name);
 const KERNEL_ACTIVATIONS = [...Object.keys(ACTIVATIONS), ...LAYERS.filter((l) => l.fusedKernel?.activationCode !== undefined).map((l) => l.name)];
 const KERNEL_METRICS = REGISTRY_METRICS.filter((m) => m.fusedKernel).map((m) => m.name);
 
-/** What the kernel trains: a stack of Dense layers, the loss, metric and optimizer codes. */
+/** What the kernel trains: a convolutional front, a stack of Dense layers, the loss, metric and optimizer codes. */
 export interface KernelPlan {
+  /** The ops before the first Dense layer (front.c); empty for a Dense stack on flat inputs. */
+  front: FrontOp[];
   /** Layer widths, input first. */
   dims: number[];
   activations: number[];
@@ -79,13 +86,24 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
   const frozen: boolean[] = [];
   const regularizers: KernelPlan['regularizers'] = [];
   const dropout: KernelPlan['dropout'] = [];
+  const front: FrontOp[] = [];
+  const ctx: FrontContext = {
+    activation: (name) => ACTIVATIONS[String(name)], leakyRelu: LEAKY_RELU, dropoutSeed,
+    penalties: (l) => [...penaltyFactors(l.args.kernel_regularizer), ...penaltyFactors(l.args.bias_regularizer)],
+  };
   for (const [index, layer] of spec.layers.entries()) {
     const a = layer.args;
+    if (!dims.length && FRONT_TYPES.includes(layer.type)) {
+      const reason = addFrontOp(front, layer, index, ctx);
+      if (reason) return { reason };
+      continue;
+    }
     switch (layer.type) {
       case 'Input':
         break;
       case 'Flatten':
-        if (dims.length) return { reason: `Flatten after a Dense layer (${layer.name})` };
+      case 'Reshape':
+        if (dims.length) return { reason: `${layer.type} after a Dense layer (${layer.name})` };
         break;
       case 'Dense': {
         if (layer.inputShape.length !== 2) return { reason: `Dense layer ${layer.name} gets a ${layer.inputShape.length - 1}-D input; add Flatten first` };
@@ -106,7 +124,6 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
       }
       case 'Dropout': {
         const last = dropout.length - 1;
-        if (last < 0) return { reason: `Dropout before the first Dense layer (${layer.name})` };
         if (dropout[last].rate > 0) return { reason: `two Dropout layers in a row (${layer.name})` };
         dropout[last] = { rate: a.rate as number, seed: dropoutSeed(index) };
         break;
@@ -127,6 +144,8 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
         break;
       }
       default:
+        // The front's layers (Conv2D, pooling) come before the Dense stack, not inside it.
+        if (KERNEL_LAYERS.includes(layer.type)) return { reason: `${layer.type} after a Dense layer (${layer.name})` };
         return { reason: `layer type ${layer.type} (supported: ${KERNEL_LAYERS.join(', ')})` };
     }
   }
@@ -146,7 +165,7 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
   const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;
   const optimizer = kernelOptimizer(spec.compile.optimizer);
   if ('reason' in optimizer) return optimizer;
-  return { plan: { dims, activations, alphas, biases, frozen, regularizers, dropout, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
+  return { plan: { front, dims, activations, alphas, biases, frozen, regularizers, dropout, loss, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
 }
 
 /** A resolved l1 / l2 / l1_l2 regularizer's [l1, l2] factors ([0, 0] without one). */

@@ -9,10 +9,7 @@
 // Layout: a Dense kernel is [in, out] row-major like tfjs's, but each row is padded to a
 // multiple of 8 floats (`ld`) so the SIMD loops have no column tails. Padded columns hold
 // zeros and get zero gradients, so they stay zero. No libc: the module has no imports.
-#include <wasm_simd128.h>
-#include <stdint.h>
-
-#define EXPORT __attribute__((visibility("default")))
+#include "kernel.h"
 
 // ACT_, LOSS_ and OPT_ values are the registry's `fusedKernel` codes (src/core/registry), named after
 // its entries; test/registryLists.test.ts compares them. ACC_ are the variants of `accuracy`.
@@ -23,24 +20,7 @@ enum { ACC_NONE, ACC_SPARSE, ACC_CATEGORICAL, ACC_BINARY };
 // OPT_ADAMW and OPT_NADAM are Keras 3's (TensorFlow.js has neither): the kernel is their only engine.
 enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP, OPT_ADAMAX, OPT_ADAGRAD, OPT_ADADELTA, OPT_RMSPROP_CENTERED, OPT_ADAMW, OPT_NADAM };
 
-typedef struct {
-  int in, out, ld, act, bias;
-  int frozen;      // trainable: false: no update and no optimizer slots; gradients still flow
-  float alpha;
-  float kl1, kl2, bl1, bl2;  // kernel and bias regularizer factors (l1 |w| + l2 w^2)
-  float *cols;     // 1 per real column, 0 per padding column [ld]; only when regularized
-  float rate;      // a Dropout layer after this one: its rate and seed, this step's mask
-  uint32_t seed;   // (0 or 1 / (1 - rate)) and the dropped output the next layer reads
-  float *mask, *drop;
-  float *w, *b;    // weights [in][ld], bias [ld]
-  float *s1, *s2;  // optimizer slots shaped like w (momentum / Adam m / RMSprop mean square)
-  float *t1, *t2;  // ... and like b
-  float *s3, *t3;  // RMSprop's momentum accumulators
-  float *a;        // this layer's output for the batch [batch][ld]
-  float *z;        // its pre-activation, for activations whose gradient needs it (else 0)
-  float *d;        // gradient w.r.t. this layer's pre-activation [batch][ld]
-  double grad_sq;  // squared L2 norm of the kernel's loss gradient in the last measured step
-} Layer;
+// Layer (kernel.h): one Dense layer, or the weights of one convolution in front.c.
 
 static Layer *L;  // nlayers of them, allocated by k_init: no fixed depth limit
 static int nlayers, in_dim, in_ld, y_dim, max_batch, loss_kind, acc_kind, opt_kind, nesterov;
@@ -50,6 +30,7 @@ static float step_c1, step_c2, step_c3;  // per-step factors of Adamax, AdamW an
 static double decay_pow, u_product;      // Nadam's 0.96^t and product of its momentum schedule
 static uint32_t step_count;              // training steps so far: seeds each step's dropout masks
 static float *xs, *ys, *xb;  // resident data and the gathered batch
+static const float *dense_in;  // the first Dense layer's input this step: xb, or the front's output
 static int measuring;        // k_measure: steps record each kernel's squared gradient norm
 static float batch_acc;
 
@@ -69,7 +50,7 @@ EXPORT void *k_alloc(int bytes) {
   return (void *)p;
 }
 
-static float *zalloc(int floats) {
+float *zalloc(int floats) {
   float *p = (float *)k_alloc(floats * 4);
   if (p) __builtin_memset(p, 0, (unsigned long)floats * 4);
   return p;
@@ -145,7 +126,7 @@ static const float SELU_ALPHA = 1.6732632423543772f, SELU_SCALE = 1.050700987355
   } while (0)
 
 /** C[m][j0..j1) = A[m][0..k) * W[k][j0..j1) + bias: 4x8 register tiles, k unrolled by 2. */
-static void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *nz) {
+void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *nz) {
   int i = 0;
   for (; i + 4 <= m; i += 4) {
     const float *a0 = a + i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
@@ -375,7 +356,7 @@ static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, cons
 }
 
 /** Bias gradient (column sums of dZ) and its update. */
-static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3, float l1, float l2, const float *cols) {
+void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3, float l1, float l2, const float *cols) {
   double *gsq = 0;  // the health statistics measure the kernel's gradient only
   for (int j = 0; j < ld; j += 4) {
     v128_t c0 = wasm_f32x4_splat(0);
@@ -383,6 +364,19 @@ static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, 
     float *wr = bias + j, *s1r = s1 + j, *s2r = s2 + j, *s3r = s3 + j;
     const float *cm = cols ? cols + j : 0;
     UPD(0, c0);
+  }
+}
+
+/**
+ * The optimizer step on n parameters (n a multiple of 4, in rows `ld` wide) from their loss
+ * gradient g: the same update as the Dense layers', for weights whose gradient is computed apart
+ * (front.c's convolutions). `cols`: the column mask when regularized; `gsq`: sums g's squares.
+ */
+void update_rows(float *w, const float *g, int n, int ld, float *s1, float *s2, float *s3, float l1, float l2, const float *cols, double *gsq) {
+  for (int o = 0; o < n; o += 4) {
+    float *wr = w + o, *s1r = s1 + o, *s2r = s2 + o, *s3r = s3 + o;
+    const float *cm = cols ? cols + o % ld : 0;
+    UPD(0, wasm_v128_load(g + o));
   }
 }
 
@@ -451,7 +445,7 @@ static void backward_row(int act, const float *a, const float *z, float *d, int 
   }
 }
 
-static void activate(Layer *l, int m) {
+void activate(Layer *l, int m) {
   for (int b = 0; b < m; b++) {
     float *z = l->a + b * l->ld;
     int n = l->out;
@@ -492,7 +486,7 @@ static void activate(Layer *l, int m) {
 }
 
 /** d (in: gradient w.r.t. the output a) becomes the gradient w.r.t. the pre-activation, from a. */
-static void activation_backward(Layer *l, int m) {
+void activation_backward(Layer *l, int m) {
   for (int b = 0; b < m; b++) {
     const float *a = l->a + b * l->ld;
     float *d = l->d + b * l->ld;
@@ -519,6 +513,8 @@ static void activation_backward(Layer *l, int m) {
 
 // ---- set-up ----
 
+int keeps_preactivation(int act) { return act >= ACT_HARD_SIGMOID; }
+
 /**
  * Allocates the network: `dims` holds nl+1 layer widths (input first), `acts`/`alphas`/`biases`
  * one entry per Dense layer. Returns 0 when memory runs out.
@@ -536,7 +532,7 @@ EXPORT int k_init(int nl, const int *dims, const int *acts, const float *alphas,
     l->w = zalloc(l->in * l->ld); l->b = zalloc(l->ld);
     l->a = zalloc(batch * l->ld); l->d = zalloc(batch * l->ld);
     if (!l->w || !l->b || !l->a || !l->d) return 0;
-    if (l->act >= ACT_HARD_SIGMOID && !(l->z = zalloc(batch * l->ld))) return 0;
+    if (keeps_preactivation(l->act) && !(l->z = zalloc(batch * l->ld))) return 0;
   }
   return xb ? 1 : 0;
 }
@@ -548,21 +544,24 @@ EXPORT int k_init(int nl, const int *dims, const int *acts, const float *alphas,
 EXPORT int k_set_optimizer(int kind, float momentum, int nest, float p1, float p2, float p3) {
   opt_kind = kind; p_momentum = momentum; nesterov = nest; p_beta1 = p1; p_beta2 = p2; p_eps = p3;
   beta1_pow = 1; beta2_pow = 1; decay_pow = 1; u_product = 1;
+  for (int i = 0; i < nlayers; i++) if (!alloc_slots(&L[i])) return 0;
+  return 1;
+}
+
+int alloc_slots(Layer *l) {
+  int kind = opt_kind;
   int slots = kind == OPT_SGD ? 0 : kind == OPT_MOMENTUM ? 1 : kind == OPT_ADAGRAD ? 1 : 3;
-  for (int i = 0; i < nlayers; i++) {
-    Layer *l = &L[i];
-    int nw = l->in * l->ld;
-    l->s1 = l->s2 = l->s3 = l->t1 = l->t2 = l->t3 = 0;
-    if (l->frozen) continue;
-    if (slots >= 1) { l->s1 = zalloc(nw); l->t1 = zalloc(l->ld); if (!l->s1 || !l->t1) return 0; }
-    if (kind == OPT_ADAGRAD) {
-      for (int j = 0; j < nw; j++) l->s1[j] = p1;
-      for (int j = 0; j < l->ld; j++) l->t1[j] = p1;
-    }
-    if (slots >= 3) {
-      l->s2 = zalloc(nw); l->t2 = zalloc(l->ld); l->s3 = zalloc(nw); l->t3 = zalloc(l->ld);
-      if (!l->s2 || !l->t2 || !l->s3 || !l->t3) return 0;
-    }
+  int nw = l->in * l->ld;
+  l->s1 = l->s2 = l->s3 = l->t1 = l->t2 = l->t3 = 0;
+  if (l->frozen) return 1;
+  if (slots >= 1) { l->s1 = zalloc(nw); l->t1 = zalloc(l->ld); if (!l->s1 || !l->t1) return 0; }
+  if (kind == OPT_ADAGRAD) {
+    for (int j = 0; j < nw; j++) l->s1[j] = p_beta1;
+    for (int j = 0; j < l->ld; j++) l->t1[j] = p_beta1;
+  }
+  if (slots >= 3) {
+    l->s2 = zalloc(nw); l->t2 = zalloc(l->ld); l->s3 = zalloc(nw); l->t3 = zalloc(l->ld);
+    if (!l->s2 || !l->t2 || !l->s3 || !l->t3) return 0;
   }
   return 1;
 }
@@ -580,7 +579,7 @@ EXPORT int k_set_regularizers(int i, float kl1, float kl2, float bl1, float bl2)
 }
 
 /** The regularizers' penalty on the current weights, as tfjs adds it to the loss. */
-static double penalty(const Layer *l) {
+double penalty(const Layer *l) {
   double s = 0;
   for (int r = 0; r < l->in && (l->kl1 || l->kl2); r++) {
     const float *w = l->w + r * l->ld;
@@ -611,7 +610,8 @@ EXPORT int k_ld(int i) { return L[i].ld; }
 
 /** Space for the resident training set: x [n][in], y [n][ydim]; the caller fills both. */
 EXPORT float *k_alloc_data(int n) {
-  xs = (float *)k_alloc(n * in_dim * 4);
+  int width = front_input_dim() ? front_input_dim() : in_dim;
+  xs = (float *)k_alloc(n * width * 4);
   ys = (float *)k_alloc(n * y_dim * 4);
   return xs && ys ? xs : 0;
 }
@@ -621,7 +621,7 @@ EXPORT int *k_alloc_indices(int n) { return (int *)k_alloc(n * 4); }
 // ---- the step ----
 
 /** murmur3's 32-bit finalizer: a well-mixed hash of a counter. */
-static uint32_t mix32(uint32_t h) {
+uint32_t mix32(uint32_t h) {
   h ^= h >> 16; h *= 0x85ebca6bu; h ^= h >> 13; h *= 0xc2b2ae35u; h ^= h >> 16;
   return h;
 }
@@ -768,11 +768,10 @@ static float loss_and_grad(Layer *o, const int *idx, int m) {
 // (each thread computes dX's columns for its rows before it updates those rows, so no thread
 // reads a row another one has changed). Elementwise work stays on thread 0.
 
-enum { JOB_FORWARD, JOB_BACKWARD };
+enum { JOB_FORWARD, JOB_BACKWARD, JOB_FRONT };
 static struct { int kind, layer, m, threads; } job;
 static int job_gen, job_done, nworkers;
 /** Per-thread lists of nonzero inputs for gemm_forward, one input row long. */
-#define MAX_THREADS 8
 static int *scratch[MAX_THREADS];
 /** Per-thread sums of squared kernel gradients while measuring (each thread updates its own rows). */
 static double grad_sq[MAX_THREADS];
@@ -792,9 +791,10 @@ static void share(int n, int unit, int t, int *lo, int *hi) {
 }
 
 static void run_job(int t) {
+  if (job.kind == JOB_FRONT) { front_job(t, job.threads); return; }
   Layer *l = &L[job.layer];
   int m = job.m, lo, hi;
-  const float *in = job.layer ? (L[job.layer - 1].drop ? L[job.layer - 1].drop : L[job.layer - 1].a) : xb;
+  const float *in = job.layer ? (L[job.layer - 1].drop ? L[job.layer - 1].drop : L[job.layer - 1].a) : dense_in;
   int ldin = job.layer ? L[job.layer - 1].ld : in_ld;
   if (job.kind == JOB_FORWARD) {
     share(l->ld, 8, t, &lo, &hi);
@@ -803,16 +803,37 @@ static void run_job(int t) {
     share(l->in, 4, t, &lo, &hi);
     if (lo >= hi) return;
     if (job.layer) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, L[job.layer - 1].d, L[job.layer - 1].ld);
+    else if (front_grad()) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, front_grad(), in_ld);
     if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0, measuring ? &grad_sq[t] : 0);
   }
 }
 
 /** Runs the job on every thread and returns when all are done. */
+static void dispatch(void);
+
 static void run_everywhere(int kind, int layer, int m) {
   job.kind = kind; job.layer = layer; job.m = m;
   // A small layer (the 10-unit output) costs less than waking the workers.
   job.threads = m * L[layer].in * L[layer].ld < 65536 ? 1 : nworkers + 1;
   if (measuring) for (int t = 0; t < MAX_THREADS; t++) grad_sq[t] = 0;
+  dispatch();
+  if (measuring && kind == JOB_BACKWARD) {
+    double sum = 0;
+    for (int t = 0; t < job.threads; t++) sum += grad_sq[t];
+    L[layer].grad_sq = sum;
+  }
+}
+
+void run_front_job(int threads) {
+  job.kind = JOB_FRONT;
+  job.threads = threads < nworkers + 1 ? threads : nworkers + 1;
+  dispatch();
+}
+
+int kernel_threads(void) { return nworkers + 1; }
+
+/** Runs `job` on job.threads threads and returns when all are done. */
+static void dispatch(void) {
   if (job.threads > 1) {
     __atomic_store_n(&job_done, 0, __ATOMIC_RELAXED);
     __atomic_fetch_add(&job_gen, 1, __ATOMIC_SEQ_CST);
@@ -824,11 +845,6 @@ static void run_everywhere(int kind, int layer, int m) {
     // On a busy machine a worker may be descheduled: sleep rather than spin on its core.
     if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_done, done, 1000000);
   }
-  if (measuring && kind == JOB_BACKWARD) {
-    double sum = 0;
-    for (int t = 0; t < job.threads; t++) sum += grad_sq[t];
-    L[layer].grad_sq = sum;
-  }
 }
 
 /** How many workers will run k_worker() (at most MAX_THREADS - 1; returns that number, or -1 without memory). Call once, before they start. */
@@ -837,6 +853,7 @@ EXPORT int k_set_workers(int n) {
   int widest = in_dim;
   for (int i = 0; i < nlayers; i++) widest = L[i].in > widest ? L[i].in : widest;
   for (int t = 0; t <= n; t++) if (!scratch[t] && !(scratch[t] = (int *)k_alloc(widest * 4))) return -1;
+  if (!front_set_threads(n + 1)) return -1;
   nworkers = n;
   return n;
 }
@@ -861,7 +878,11 @@ EXPORT void k_worker(int t) {
  * k_batch_accuracy() then gives its mean accuracy.
  */
 EXPORT float k_train_batch(const int *idx, int m) {
-  for (int b = 0; b < m; b++) __builtin_memcpy(xb + b * in_ld, xs + idx[b] * in_dim, (unsigned long)in_dim * 4);
+  // With a convolutional front (front.c) the examples go to its input, and its output to the Dense stack.
+  int width = front_input_dim() ? front_input_dim() : in_dim;
+  float *gathered = front_input_dim() ? front_input() : xb;
+  for (int b = 0; b < m; b++) __builtin_memcpy(gathered + b * width, xs + idx[b] * width, (unsigned long)width * 4);
+  dense_in = front_input_dim() ? front_forward(m, step_count) : xb;
   for (int i = 0; i < nlayers; i++) {
     run_everywhere(JOB_FORWARD, i, m);
     activate(&L[i], m);
@@ -872,15 +893,17 @@ EXPORT float k_train_batch(const int *idx, int m) {
   Layer *o = &L[nlayers - 1];
   float loss = loss_and_grad(o, idx, m);
   for (int i = 0; i < nlayers; i++) if (L[i].cols) loss += (float)penalty(&L[i]);
+  loss += (float)front_penalty();
   // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; MSE gave dL/da.
   if (loss_kind == LOSS_MEAN_SQUARED_ERROR) activation_backward(o, m);
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
-    if (i || !l->frozen) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do
+    if (i || !l->frozen || front_grad()) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do, unless for the front
     if (i && L[i - 1].drop) dropout_backward(&L[i - 1], m);
     if (i) activation_backward(&L[i - 1], m);
     if (l->bias && !l->frozen) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3, l->bl1, l->bl2, l->bl1 || l->bl2 ? l->cols : 0);
   }
+  if (front_grad()) front_backward(m, measuring);
   return loss;
 }
 

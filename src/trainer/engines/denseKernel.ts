@@ -18,6 +18,7 @@ import { deriveSeed, randomSeed } from '../random';
 import type { HealthLayer } from '../../core/health/layers';
 import { countNonFinite, kernelChange, l2Norm, outputStats, type Block } from '../../core/health/stats';
 import type { LayerHealth } from '../../core/health/types';
+import { ConvFront, type FrontExports, type KernelLayerView } from './convFront';
 
 /** The engine names runs report. */
 export const KERNEL_ENGINE = 'wasm-simd fused kernel';
@@ -47,8 +48,7 @@ interface WasmApi {
 }
 const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-interface KernelExports {
-  k_alloc(bytes: number): number;
+interface KernelExports extends FrontExports {
   k_init(nl: number, dims: number, acts: number, alphas: number, biases: number, batch: number, loss: number, acc: number, ydim: number): number;
   k_set_optimizer(kind: number, momentum: number, nesterov: number, p1: number, p2: number, epsilon: number): number;
   k_freeze(i: number): void;
@@ -103,8 +103,11 @@ export class DenseKernel {
   private readonly memory: { buffer: ArrayBuffer };
   private readonly idx: number;
   private readonly workers: Worker[] = [];
-  /** Each Dense kernel as it was before the last measured step. */
+  /** Each weighted layer's kernel as it was before the last measured step. */
   private readonly snapshots: Float32Array[] = [];
+  private readonly front: ConvFront;
+  /** The weighted layers in model order (the front's Conv2D layers, then the Dense layers), as training health reads them. */
+  private readonly views: KernelLayerView[];
 
   private constructor(private readonly plan: KernelPlan, wasm: Buffer, train: Split, batchSize: number, threads: number) {
     const module = new Wasm.Module(wasm);
@@ -118,8 +121,11 @@ export class DenseKernel {
     const floats = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Float32Array(memory.buffer, p, v.length).set(v); return p; };
     const ok = k.k_init(nl, ints(plan.dims), ints(plan.activations), floats(plan.alphas), ints(plan.biases.map(Number)), batchSize, plan.loss, plan.accuracy, plan.labelWidth);
     if (ok) plan.frozen.forEach((f, i) => f && k.k_freeze(i));
+    this.front = new ConvFront(k, memory, plan.front);
+    if (ok) this.front.init(batchSize);
     const o = plan.optimizer;
     if (!ok || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
+    this.front.slots();
     k.k_set_weight_decay(o.weightDecay ?? 0);
     plan.regularizers.forEach((r, i) => {
       if (r.some((f) => f > 0) && !k.k_set_regularizers(i, ...r)) throw new Error('The training kernel ran out of memory for the model.');
@@ -131,6 +137,7 @@ export class DenseKernel {
     if (!xs) throw new Error('The training kernel ran out of memory for the training set.');
     new Float32Array(memory.buffer, xs, train.x.length).set(train.x);
     new Float32Array(memory.buffer, k.k_labels(), train.y.length).set(train.y);
+    this.views = [...this.front.views(), ...plan.dims.slice(1).map((_, i) => this.denseView(i))];
     this.idx = k.k_alloc_indices(batchSize);
     const workers = k.k_set_workers(threads - 1);
     if (workers < 0) throw new Error('The training kernel ran out of memory for its threads.');
@@ -161,6 +168,7 @@ export class DenseKernel {
 
   /** Copies the tfjs model's Dense weights into the kernel (at start, and after a callback restored weights). */
   loadWeights(model: tfl.LayersModel): void {
+    this.front.loadWeights(model);
     denseLayers(model).forEach((layer, i) => {
       const [kernel, bias] = layer.getWeights();
       const [rows, cols] = kernel.shape as [number, number];
@@ -174,6 +182,7 @@ export class DenseKernel {
 
   /** Copies the kernel's weights into the tfjs model, before anything reads them there. */
   storeWeights(model: tfl.LayersModel): void {
+    this.front.storeWeights(model);
     denseLayers(model).forEach((layer, i) => {
       const [rows, cols] = [this.plan.dims[i], this.plan.dims[i + 1]];
       const ld = this.k.k_ld(i);
@@ -194,21 +203,37 @@ export class DenseKernel {
     return Float32Array.from({ length: rows * units }, (_, e) => all[Math.floor(e / units) * ld + (e % units)]);
   }
 
+  /** The last step's masks of the Dropout layers before the first Dense layer, by index in `spec.layers`: [rows][size]. */
+  frontDropoutMasks(rows: number): Map<number, Float32Array> {
+    return this.front.dropoutMasks(rows);
+  }
+
   /** Layer i's kernel [in][units] (stride ld) in the kernel's memory, or a [rows][units] buffer at `ptr`. */
   private block(i: number, ptr = this.k.k_weights(i), rows = this.plan.dims[i]): Block {
     const ld = this.k.k_ld(i);
     return { data: new Float32Array(this.memory.buffer, ptr, rows * ld), rows, cols: this.plan.dims[i + 1], stride: ld };
   }
 
+  /** Dense layer i's buffers for training health. */
+  private denseView(i: number): KernelLayerView {
+    return {
+      frozen: this.plan.frozen[i],
+      weights: () => this.block(i),
+      outputs: (m) => this.block(i, this.k.k_activations(i), m),
+      deltas: (m) => this.block(i, this.k.k_deltas(i), m),
+      gradSq: () => this.k.k_grad_sq(i),
+    };
+  }
+
   /**
-   * A training step that also measures each Dense layer (`layers` in the same order): the
+   * A training step that also measures each weighted layer (`layers` in the same order): the
    * kernel's gradient norm (summed inside the fused update), the weight norm and update ratio
    * (from a copy of the kernel before the step), and the statistics of the batch's outputs.
    */
   measureBatch(rows: Int32Array, learningRate: number, layers: readonly HealthLayer[]): { values: [number, number]; layers: LayerHealth[] } {
     // The copies are kept for the next sample: no allocation per measured step.
     const before = layers.map((_, i) => {
-      const b = this.block(i);
+      const b = this.views[i].weights();
       const copy = (this.snapshots[i] ??= new Float32Array(b.data.length));
       copy.set(b.data);
       return { ...b, data: copy };
@@ -224,26 +249,27 @@ export class DenseKernel {
     return { values, layers: layers.map((l, i) => this.layerHealth(l, i, before[i], m)) };
   }
 
-  /** The last step's outputs of each Dense layer (m rows) and the weights as they are now: no gradients, no update ratio. */
+  /** The last step's outputs of each weighted layer (m examples) and the weights as they are now: no gradients, no update ratio. */
   inspectLastBatch(m: number, layers: readonly HealthLayer[]): LayerHealth[] {
     // Outputs only: a NaN flows back into every layer's gradient, so gradients cannot say which layer went first.
     return layers.map((l, i) => {
-      const out = outputStats(this.block(i, this.k.k_activations(i), m), l.activation);
-      return { name: l.name, type: l.type, activation: l.activation, gradientNorm: null, weightNorm: l2Norm(this.block(i)), updateRatio: null, ...out };
+      const out = outputStats(this.views[i].outputs(m), l.activation);
+      return { name: l.name, type: l.type, activation: l.activation, gradientNorm: null, weightNorm: l2Norm(this.views[i].weights()), updateRatio: null, ...out };
     });
   }
 
   private layerHealth(layer: HealthLayer, i: number, before: Block, m: number): LayerHealth {
-    const frozen = this.plan.frozen[i];
-    const out = outputStats(this.block(i, this.k.k_activations(i), m), layer.activation);
-    const change = kernelChange(before, this.block(i));
+    const view = this.views[i];
+    const frozen = view.frozen;
+    const out = outputStats(view.outputs(m), layer.activation);
+    const change = kernelChange(before, view.weights());
     return {
       name: layer.name, type: layer.type, activation: layer.activation,
-      gradientNorm: frozen ? null : Math.sqrt(this.k.k_grad_sq(i)),
+      gradientNorm: frozen ? null : Math.sqrt(view.gradSq()),
       weightNorm: change.weightNorm,
       updateRatio: frozen ? null : change.updateRatio,
       ...out,
-      nonFinite: out.nonFinite + countNonFinite(this.block(i, this.k.k_deltas(i), m)),
+      nonFinite: out.nonFinite + countNonFinite(view.deltas(m)),
     };
   }
 

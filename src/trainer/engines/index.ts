@@ -40,7 +40,7 @@ export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: 
   const threads = request.threads ?? defaultKernelThreads();
   return {
     name: KERNEL_ENGINE,
-    reason: `a Sequential Dense stack: one WebAssembly SIMD call per batch on ${threads} thread${threads === 1 ? '' : 's'}, weights synced to TensorFlow.js each epoch`,
+    reason: `${chosen.plan.front.some((op) => op.kind === 'conv') ? 'a Sequential convnet (Conv2D and pooling, then Dense layers)' : 'a Sequential Dense stack'}: one WebAssembly SIMD call per batch on ${threads} thread${threads === 1 ? '' : 's'}, weights synced to TensorFlow.js each epoch`,
     create: (setup) => new FusedEngine(setup, chosen.plan, threads),
     measuredBy: 'measured in the fused kernel during the step',
     healthSamplesPerEpoch: DEFAULT_SAMPLES_PER_EPOCH.kernel,

@@ -1,0 +1,69 @@
+// What the two halves of the training kernel share: dense.c (the Dense stack, the loss, the
+// optimizers, the worker threads) and front.c (the convolutional front before the Dense stack).
+// Both compile into one module (scripts/buildKernel.js), so these are plain C calls.
+#ifndef KERNEL_H
+#define KERNEL_H
+#include <wasm_simd128.h>
+#include <stdint.h>
+
+#define EXPORT __attribute__((visibility("default")))
+/** Threads that may compute one step: the caller's and up to 7 workers. */
+#define MAX_THREADS 8
+
+typedef struct {
+  int in, out, ld, act, bias;
+  int frozen;      // trainable: false: no update and no optimizer slots; gradients still flow
+  float alpha;
+  float kl1, kl2, bl1, bl2;  // kernel and bias regularizer factors (l1 |w| + l2 w^2)
+  float *cols;     // 1 per real column, 0 per padding column [ld]; only when regularized
+  float rate;      // a Dropout layer after this one: its rate and seed, this step's mask
+  uint32_t seed;   // (0 or 1 / (1 - rate)) and the dropped output the next layer reads
+  float *mask, *drop;
+  float *w, *b;    // weights [in][ld], bias [ld]
+  float *s1, *s2;  // optimizer slots shaped like w (momentum / Adam m / RMSprop mean square)
+  float *t1, *t2;  // ... and like b
+  float *s3, *t3;  // RMSprop's momentum accumulators
+  float *a;        // this layer's output for the batch [batch][ld]
+  float *z;        // its pre-activation, for activations whose gradient needs it (else 0)
+  float *d;        // gradient w.r.t. this layer's pre-activation [batch][ld]
+  double grad_sq;  // squared L2 norm of the kernel's loss gradient in the last measured step
+} Layer;
+
+// ---- dense.c, for the front ----
+void *k_alloc(int bytes);
+float *zalloc(int floats);
+uint32_t mix32(uint32_t h);
+void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *nz);
+/** Activation of rows [0, m) of l->a (l->z keeps the pre-activation where needed), and its gradient into l->d. */
+void activate(Layer *l, int m);
+void activation_backward(Layer *l, int m);
+/** Whether activation `act`'s gradient reads the pre-activation, which Layer.z then keeps. */
+int keeps_preactivation(int act);
+void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3, float l1, float l2, const float *cols);
+void update_rows(float *w, const float *g, int n, int ld, float *s1, float *s2, float *s3, float l1, float l2, const float *cols, double *gsq);
+/** l's optimizer slots for the optimizer set by k_set_optimizer (none when frozen); 0 without memory. */
+int alloc_slots(Layer *l);
+double penalty(const Layer *l);
+/** Runs front_job on up to `threads` threads (fewer when fewer workers run); returns when all are done. */
+void run_front_job(int threads);
+/** The threads a job may use (the caller's and the workers). */
+int kernel_threads(void);
+
+// ---- front.c, for dense.c ----
+/** Floats per example of the front's input (the resident data's width), or 0 without a front. */
+int front_input_dim(void);
+/** The front's input batch [batch][front_input_dim()], where the step gathers the examples. */
+float *front_input(void);
+/** The front's forward pass on m examples; returns its output [m][first Dense layer's inputs]. */
+const float *front_forward(int m, uint32_t step);
+/** Where the first Dense layer puts the gradient w.r.t. its input, or 0 when the front has nothing to train. */
+float *front_grad(void);
+/** The front's backward pass and optimizer update, after the Dense stack's. */
+void front_backward(int m, int measuring);
+/** Thread t's share of the front's current job. */
+void front_job(int t, int threads);
+/** The front's regularization penalty, as tfjs adds it to the loss. */
+double front_penalty(void);
+/** Per-thread scratch for `threads` threads; 0 without memory. */
+int front_set_threads(int threads);
+#endif
