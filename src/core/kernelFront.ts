@@ -54,6 +54,13 @@ export function frontInputSize(front: readonly FrontOp[]): number {
   return first.shape[0] * first.shape[1] * first.shape[2];
 }
 
+/** Floats per example the front writes: its last op's output, the first Dense layer's input. */
+export function frontOutputSize(front: readonly FrontOp[]): number {
+  const last = front[front.length - 1];
+  if (last.kind === 'dropout') return last.size;
+  return last.shape[3] * last.shape[4] * last.shape[5];
+}
+
 /** `3` or `[3, 3]` -> `[3, 3]` (validation has checked the form). */
 function pair(v: Json | undefined, fallback: number): [number, number] {
   if (typeof v === 'number') return [v, v];

@@ -38,7 +38,8 @@ static float *dcol[MAX_THREADS];   // per-thread dZ * W^T of one image [oh * ow]
 static double gsq[MAX_THREADS];    // per-thread squared gradient norms while measuring
 static int widest_k, widest_col;   // sizes of that scratch
 static struct { int kind, op, m, measuring; } fjob;
-enum { FJ_FORWARD, FJ_DX, FJ_DW };
+// Per image: a conv's forward pass, its dZ, its dX, pooling forward and backward; FJ_DW: by kernel rows.
+enum { FJ_FORWARD, FJ_DZ, FJ_DX, FJ_POOL, FJ_UNPOOL, FJ_DW };
 
 static int size_in(const Op *o) { return o->h * o->w * o->c; }
 static int size_out(const Op *o) { return o->oh * o->ow * o->oc; }
@@ -63,9 +64,21 @@ EXPORT int k_front_init(int n, int size, int batch) {
   return 1;
 }
 
-static void set_shape(Op *o, int kind, const int *shape) {
+/** Op i, or 0 when there is no such op (a setter then returns 0). */
+static Op *op_at(int i) { return i >= 0 && i < nops ? &ops[i] : 0; }
+
+/** Sets op o's kind and shapes; 0 when a dimension is not positive. */
+static int set_shape(Op *o, int kind, const int *shape) {
+  for (int j = 0; j < 6; j++) if (shape[j] < 1) return 0;
   o->kind = kind;
   o->h = shape[0]; o->w = shape[1]; o->c = shape[2]; o->oh = shape[3]; o->ow = shape[4]; o->oc = shape[5];
+  return 1;
+}
+
+/** Windows, strides and dilations of at least 1, padding of at least 0. */
+static int positive(const int *v, int n, int pads) {
+  for (int j = 0; j < n; j++) if (v[j] < (j >= n - pads ? 0 : 1)) return 0;
+  return 1;
 }
 
 /** The op's output and gradient buffers, unless it shares a conv's; 0 without memory. */
@@ -80,8 +93,8 @@ static int alloc_io(Op *o) {
  * Returns 0 without memory.
  */
 EXPORT int k_front_conv(int i, const int *shape, const int *win, int act, float alpha, int bias) {
-  Op *o = &ops[i];
-  set_shape(o, OP_CONV, shape);
+  Op *o = op_at(i);
+  if (!o || !positive(win, 8, 2) || !set_shape(o, OP_CONV, shape)) return 0;
   o->kh = win[0]; o->kw = win[1]; o->sh = win[2]; o->sw = win[3]; o->dh = win[4]; o->dw = win[5]; o->pt = win[6]; o->pl = win[7];
   o->K = o->kh * o->kw * o->c; o->K8 = (o->K + 7) & ~7;
   Layer *l = &o->l;
@@ -102,8 +115,8 @@ EXPORT int k_front_conv(int i, const int *shape, const int *win, int act, float 
 
 /** Op i is max pooling (max 1) or average pooling (max 0): shape as k_front_conv's, win: kh, kw, sh, sw, pad top, pad left. */
 EXPORT int k_front_pool(int i, int max, const int *shape, const int *win) {
-  Op *o = &ops[i];
-  set_shape(o, max ? OP_MAXPOOL : OP_AVGPOOL, shape);
+  Op *o = op_at(i);
+  if (!o || !positive(win, 6, 2) || !set_shape(o, max ? OP_MAXPOOL : OP_AVGPOOL, shape) || o->c != o->oc) return 0;
   o->kh = win[0]; o->kw = win[1]; o->sh = win[2]; o->sw = win[3]; o->pt = win[4]; o->pl = win[5];
   if (max && !(o->arg = (int *)k_alloc(max_m * size_out(o) * 4))) return 0;
   return alloc_io(o);
@@ -112,25 +125,26 @@ EXPORT int k_front_pool(int i, int max, const int *shape, const int *win) {
 /** Op i is global average pooling over an h x w x c image. */
 EXPORT int k_front_gap(int i, int h, int w, int c) {
   int shape[6] = { h, w, c, 1, 1, c };
-  set_shape(&ops[i], OP_GAP, shape);
-  return alloc_io(&ops[i]);
+  Op *o = op_at(i);
+  return o && set_shape(o, OP_GAP, shape) && alloc_io(o);
 }
 
 /** Op i is Dropout over `size` floats per example, masks seeded like dense.c's. */
 EXPORT int k_front_dropout(int i, int size, float rate, int seed) {
-  Op *o = &ops[i];
+  Op *o = op_at(i);
   int shape[6] = { 1, 1, size, 1, 1, size };
-  set_shape(o, OP_DROPOUT, shape);
+  if (!o || !set_shape(o, OP_DROPOUT, shape) || !(rate >= 0 && rate < 1)) return 0;
   o->rate = rate; o->seed = (uint32_t)seed;
   if (!(o->mask = zalloc(max_m * size))) return 0;
   return alloc_io(o);
 }
 
 /** Conv op i has trainable: false. Call before k_front_slots. */
-EXPORT void k_front_freeze(int i) { ops[i].l.frozen = 1; }
+EXPORT void k_front_freeze(int i) { if (op_at(i)) ops[i].l.frozen = 1; }
 
 /** Conv op i's kernel and bias regularizer factors (l1 |w| + l2 w^2). Returns 0 without memory. */
 EXPORT int k_front_regularizers(int i, float kl1, float kl2, float bl1, float bl2) {
+  if (!op_at(i) || ops[i].kind != OP_CONV) return 0;
   Layer *l = &ops[i].l;
   l->kl1 = kl1; l->kl2 = kl2; l->bl1 = bl1; l->bl2 = bl2;
   if (!(l->cols = zalloc(l->ld))) return 0;
@@ -138,11 +152,16 @@ EXPORT int k_front_regularizers(int i, float kl1, float kl2, float bl1, float bl
   return 1;
 }
 
-/** The optimizer slots of every trainable conv (after k_set_optimizer), and which ops pass gradients back. */
+/**
+ * The optimizer slots of every trainable conv (after k_set_optimizer), and which ops pass
+ * gradients back. Returns 0 without memory, or when an op was never set or does not read
+ * exactly what the op before it writes.
+ */
 EXPORT int k_front_slots(void) {
   int below = 0;  // a trainable conv at or before this op
   for (int i = 0; i < nops; i++) {
     Op *o = &ops[i];
+    if (!o->out || size_in(o) != (i ? size_out(&ops[i - 1]) : in_size)) return 0;
     o->grad_in = below;
     if (o->kind != OP_CONV) continue;
     if (!alloc_slots(&o->l)) return 0;
@@ -160,15 +179,15 @@ int front_set_threads(int threads) {
   return 1;
 }
 
-EXPORT float *k_front_weights(int i) { return ops[i].l.w; }
-EXPORT float *k_front_bias(int i) { return ops[i].l.b; }
-EXPORT int k_front_ld(int i) { return ops[i].l.ld; }
+EXPORT float *k_front_weights(int i) { return op_at(i) ? ops[i].l.w : 0; }
+EXPORT float *k_front_bias(int i) { return op_at(i) ? ops[i].l.b : 0; }
+EXPORT int k_front_ld(int i) { return op_at(i) ? ops[i].l.ld : 0; }
 /** Conv op i's output after its activation for the last batch, [batch * oh * ow][ld]. */
-EXPORT float *k_front_activations(int i) { return ops[i].l.a; }
+EXPORT float *k_front_activations(int i) { return op_at(i) ? ops[i].l.a : 0; }
 /** Conv op i's loss gradient w.r.t. its pre-activation for the last batch, [batch * oh * ow][ld]. */
-EXPORT float *k_front_deltas(int i) { return ops[i].l.d; }
-EXPORT double k_front_grad_sq(int i) { return ops[i].l.grad_sq; }
-EXPORT float *k_front_dropout_mask(int i) { return ops[i].mask; }
+EXPORT float *k_front_deltas(int i) { return op_at(i) ? ops[i].l.d : 0; }
+EXPORT double k_front_grad_sq(int i) { return op_at(i) ? ops[i].l.grad_sq : 0; }
+EXPORT float *k_front_dropout_mask(int i) { return op_at(i) ? ops[i].mask : 0; }
 
 int front_input_dim(void) { return nops ? in_size : 0; }
 float *front_input(void) { return fx; }
@@ -252,6 +271,20 @@ static void conv_dx(Op *o, int b0, int b1, int t) {
     gemm_forward(pixels, l->ld, l->d + b * pixels * l->ld, l->ld, o->wt, o->K8, 0, dcol[t], 0, o->K8, nz[t]);
     col2im(o, dcol[t], ops[o - ops - 1].dout + b * size_in(o));
   }
+}
+
+/** dZ of images [b0, b1): the output's gradient through the activation (spread over padded rows first when the output was compacted). */
+static void conv_dz(Op *o, int b0, int b1) {
+  Layer *l = &o->l;
+  int pixels = o->oh * o->ow, ld = l->ld;
+  if (o->dout != l->d) {
+    for (int r = b0 * pixels; r < b1 * pixels; r++) {
+      __builtin_memcpy(l->d + r * ld, o->dout + r * o->oc, (unsigned long)o->oc * 4);
+      __builtin_memset(l->d + r * ld + o->oc, 0, (unsigned long)(ld - o->oc) * 4);
+    }
+  }
+  Layer v = rows_from(l, b0 * pixels);
+  activation_backward(&v, (b1 - b0) * pixels);
 }
 
 /** Rows of col and dZ summed per block, small enough to stay in cache across the kernel's rows. */
@@ -411,8 +444,13 @@ void front_job(int t, int threads) {
   if (fjob.kind == FJ_DW) { conv_grad_update(o, fjob.m, t, threads); return; }
   range(fjob.m, 1, t, threads, &lo, &hi);
   if (lo >= hi) return;
-  if (fjob.kind == FJ_FORWARD) conv_forward(o, lo, hi, t);
-  else conv_dx(o, lo, hi, t);
+  switch (fjob.kind) {
+    case FJ_FORWARD: conv_forward(o, lo, hi, t); break;
+    case FJ_DZ: conv_dz(o, lo, hi); break;
+    case FJ_DX: conv_dx(o, lo, hi, t); break;
+    case FJ_POOL: for (int b = lo; b < hi; b++) pool_forward(o, op_input(fjob.op) + b * size_in(o), o->out + b * size_out(o), o->arg ? o->arg + b * size_out(o) : 0); break;
+    default: for (int b = lo; b < hi; b++) pool_backward(o, o->dout + b * size_out(o), ops[fjob.op - 1].dout + b * size_in(o), o->arg ? o->arg + b * size_out(o) : 0); break;
+  }
 }
 
 const float *front_forward(int m, uint32_t step) {
@@ -421,9 +459,7 @@ const float *front_forward(int m, uint32_t step) {
     const float *x = op_input(i);
     switch (o->kind) {
       case OP_CONV: run_images(FJ_FORWARD, i, m); break;
-      case OP_MAXPOOL: case OP_AVGPOOL:
-        for (int b = 0; b < m; b++) pool_forward(o, x + b * size_in(o), o->out + b * size_out(o), o->arg ? o->arg + b * size_out(o) : 0);
-        break;
+      case OP_MAXPOOL: case OP_AVGPOOL: run_images(FJ_POOL, i, m); break;
       case OP_GAP: gap_forward(o, x, m); break;
       default: front_dropout(o, x, m, step); break;
     }
@@ -435,13 +471,7 @@ const float *front_forward(int m, uint32_t step) {
 static void conv_backward(Op *o, int m, int measuring) {
   Layer *l = &o->l;
   int rows = m * o->oh * o->ow, ld = l->ld;
-  if (o->dout != l->d) {  // the op's output was compacted: spread its gradient back over the padded rows
-    for (int r = 0; r < rows; r++) {
-      __builtin_memcpy(l->d + r * ld, o->dout + r * o->oc, (unsigned long)o->oc * 4);
-      __builtin_memset(l->d + r * ld + o->oc, 0, (unsigned long)(ld - o->oc) * 4);
-    }
-  }
-  activation_backward(l, rows);
+  run_images(FJ_DZ, (int)(o - ops), m);
   if (o->grad_in) {
     for (int j = 0; j < ld; j++) for (int p = 0; p < o->K; p++) o->wt[j * o->K8 + p] = l->w[p * ld + j];
     run_images(FJ_DX, (int)(o - ops), m);
@@ -468,9 +498,7 @@ void front_backward(int m, int measuring) {
     }
     if (!o->grad_in) continue;
     switch (o->kind) {
-      case OP_MAXPOOL: case OP_AVGPOOL:
-        for (int b = 0; b < m; b++) pool_backward(o, o->dout + b * size_out(o), dx + b * size_in(o), o->arg ? o->arg + b * size_out(o) : 0);
-        break;
+      case OP_MAXPOOL: case OP_AVGPOOL: run_images(FJ_UNPOOL, i, m); break;
       case OP_GAP: gap_backward(o, dx, m); break;
       default: for (int e = 0; e < m * o->c; e++) dx[e] = o->dout[e] * o->mask[e]; break;
     }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { frontInputSize, type ConvOp, type FrontOp } from '../../core/kernelFront';
+import { frontInputSize, frontOutputSize, type ConvOp, type FrontOp } from '../../core/kernelFront';
 import type { Block } from '../../core/health/stats';
 
 /** front.c's exports. */
@@ -56,10 +56,11 @@ function convOps(front: readonly FrontOp[]): { op: ConvOp; i: number }[] {
 export class ConvFront {
   constructor(private readonly k: FrontExports, private readonly memory: { buffer: ArrayBuffer }, private readonly front: readonly FrontOp[]) {}
 
-  /** Allocates the front in the kernel (after k_init, before k_set_optimizer); throws without memory. */
-  init(batch: number): void {
+  /** Allocates the front in the kernel (after k_init, before k_set_optimizer) for a Dense stack of `denseInputs` inputs; throws without memory. */
+  init(batch: number, denseInputs: number): void {
     const { k, front } = this;
     if (!front.length) return;
+    if (frontOutputSize(front) !== denseInputs) throw new Error(`The convolutional layers give ${frontOutputSize(front)} values per example; the first Dense layer takes ${denseInputs}.`);
     const ints = (v: number[]): number => { const p = k.k_alloc(v.length * 4); new Int32Array(this.memory.buffer, p, v.length).set(v); return p; };
     let ok = k.k_front_init(front.length, frontInputSize(front), batch);
     front.forEach((op, i) => {
@@ -78,9 +79,9 @@ export class ConvFront {
     if (!ok) throw new Error(OUT_OF_MEMORY);
   }
 
-  /** The optimizer slots of the convs (after k_set_optimizer). */
+  /** The optimizer slots of the convs (after k_set_optimizer); throws without memory, or when the ops' shapes do not chain. */
   slots(): void {
-    if (this.front.length && !this.k.k_front_slots()) throw new Error(OUT_OF_MEMORY);
+    if (this.front.length && !this.k.k_front_slots()) throw new Error('The training kernel could not set up the convolutional layers: out of memory, or shapes that do not chain.');
   }
 
   /** Conv op i's kernel [kh * kw * cin][filters] (stride ld), or a buffer of `rows` rows at `ptr`. */

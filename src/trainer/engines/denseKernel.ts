@@ -122,7 +122,7 @@ export class DenseKernel {
     const ok = k.k_init(nl, ints(plan.dims), ints(plan.activations), floats(plan.alphas), ints(plan.biases.map(Number)), batchSize, plan.loss, plan.accuracy, plan.labelWidth);
     if (ok) plan.frozen.forEach((f, i) => f && k.k_freeze(i));
     this.front = new ConvFront(k, memory, plan.front);
-    if (ok) this.front.init(batchSize);
+    if (ok) this.front.init(batchSize, plan.dims[0]);
     const o = plan.optimizer;
     if (!ok || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
     this.front.slots();
