@@ -34,9 +34,17 @@ const PLACEMENTS: Record<string, { input: number[]; layers: object[] }> = {
       { type: 'Conv2D', filters: 8, kernel_size: 2 }, { type: 'LeakyReLU', negative_slope: 0.1 }, { type: 'Flatten' }, { type: 'Dropout', rate: 0.3 }, OUT,
     ],
   },
-  AveragePooling2D: { input: [6, 6, 1], layers: [{ type: 'Conv2D', filters: 3, kernel_size: 2, activation: 'tanh' }, { type: 'AveragePooling2D', pool_size: 2, strides: 1 }, { type: 'Flatten' }, OUT] },
+  // Dropout between a conv and its pooling: the conv's gradient goes through the mask.
+  AveragePooling2D: {
+    input: [6, 6, 1],
+    layers: [{ type: 'Conv2D', filters: 3, kernel_size: 2, activation: 'tanh' }, { type: 'Dropout', rate: 0.25 }, { type: 'AveragePooling2D', pool_size: 2, strides: 1 }, { type: 'Flatten' }, OUT],
+  },
   GlobalAveragePooling2D: { input: [5, 5, 2], layers: [{ type: 'Conv2D', filters: 4, kernel_size: 3, padding: 'same', dilation_rate: 2, activation: 'relu' }, { type: 'GlobalAveragePooling2D' }, OUT] },
-  Reshape: { input: [18], layers: [{ type: 'Reshape', target_shape: [3, 3, 2] }, { type: 'Conv2D', filters: 3, kernel_size: 2, activation: 'relu' }, { type: 'Flatten' }, OUT] },
+  // A frozen conv first: it keeps its weights, the conv after it trains (and computes no dX: nothing before it trains).
+  Reshape: {
+    input: [18],
+    layers: [{ type: 'Reshape', target_shape: [3, 3, 2] }, { type: 'Conv2D', filters: 3, kernel_size: 2, activation: 'relu', trainable: false }, { type: 'Conv2D', filters: 2, kernel_size: 1 }, { type: 'Flatten' }, OUT],
+  },
 };
 
 function placedSpec(type: string): ResolvedSpec {
@@ -128,7 +136,7 @@ describe('every registry layer type the fused kernel trains: its first step agre
       assert.ok(Math.abs(loss - want.loss) <= 1e-5 * Math.max(1, want.loss), `loss ${loss}, tfjs ${want.loss}`);
       assert.strictEqual(got.length, want.weights.length);
       got.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - want.weights[i][j]) <= 1e-5 * Math.max(1, Math.abs(want.weights[i][j])), `weight ${i}[${j}]: ${v}, tfjs ${want.weights[i][j]}`)));
-      if (type === 'Dropout' || type === 'MaxPooling2D') assert.ok([...masks.values()][0]?.some((v) => v === 0), 'the kernel dropped some units');
+      if (['Dropout', 'MaxPooling2D', 'AveragePooling2D'].includes(type)) assert.ok([...masks.values()][0]?.some((v) => v === 0), 'the kernel dropped some units');
     });
   }
 });
