@@ -95,6 +95,13 @@ describe('the fused kernel\'s convolutional front', function () {
         { type: 'GlobalAveragePooling2D' }, { type: 'Dense', units: 3, activation: 'softmax' },
       ],
     },
+    {
+      label: 'a frozen Conv2D between trained layers, so its input gradient still flows (Adamax)', shape: [6, 6, 2], optimizer: { type: 'Adamax', learning_rate: 0.01 },
+      layers: [
+        { type: 'Conv2D', filters: 5, kernel_size: 2, activation: 'relu' }, { type: 'Conv2D', filters: 4, kernel_size: 2, strides: 2, activation: 'selu', trainable: false },
+        { type: 'Flatten' }, { type: 'Dense', units: 3, activation: 'softmax' },
+      ],
+    },
   ];
   for (const c of cases) {
     for (const threads of [1, 2]) {
