@@ -356,7 +356,7 @@ static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, cons
 }
 
 /** Bias gradient (column sums of dZ) and its update. */
-void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3, float l1, float l2, const float *cols) {
+static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3, float l1, float l2, const float *cols) {
   double *gsq = 0;  // the health statistics measure the kernel's gradient only
   for (int j = 0; j < ld; j += 4) {
     v128_t c0 = wasm_f32x4_splat(0);
@@ -514,6 +514,7 @@ void activation_backward(Layer *l, int m) {
 // ---- set-up ----
 
 int keeps_preactivation(int act) { return act >= ACT_HARD_SIGMOID; }
+int elementwise_activation(int act) { return act != ACT_SOFTMAX; }
 
 /**
  * Allocates the network: `dims` holds nl+1 layer widths (input first), `acts`/`alphas`/`biases`

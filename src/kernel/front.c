@@ -21,7 +21,7 @@ typedef struct {
   int K, K8;                        // conv: im2col row width kh * kw * c, and rounded up to 8
   Layer l;                          // conv: weights, slots, regularizers; l.a, l.d, l.z are [rows][ld]
   float *col;                       // conv: the batch's im2col rows [batch * oh * ow][K]
-  float *g;                         // conv: the kernel's loss gradient [K][ld]
+  float *g, *gb;                    // conv: the loss gradient of the kernel [K][ld] and of the bias [ld]
   float *wt;                        // conv: W^T [ld][K8], for dX
   float *out, *dout;                // output and the loss gradient w.r.t. it [batch][oh * ow * oc]
   int *arg;                         // max pooling: index of each output's maximum in the input
@@ -102,8 +102,8 @@ EXPORT int k_front_conv(int i, const int *shape, const int *win, int act, float 
   l->in = o->K; l->out = o->oc; l->ld = (o->oc + 7) & ~7; l->act = act; l->alpha = alpha; l->bias = bias;
   l->w = zalloc(o->K * l->ld); l->b = zalloc(l->ld);
   l->a = zalloc(rows * l->ld); l->d = zalloc(rows * l->ld);
-  o->col = zalloc(rows * o->K); o->g = zalloc(o->K * l->ld); o->wt = zalloc(l->ld * o->K8);
-  if (!l->w || !l->b || !l->a || !l->d || !o->col || !o->g || !o->wt) return 0;
+  o->col = zalloc(rows * o->K); o->g = zalloc(o->K * l->ld); o->gb = zalloc(l->ld); o->wt = zalloc(l->ld * o->K8);
+  if (!l->w || !l->b || !l->a || !l->d || !o->col || !o->g || !o->gb || !o->wt) return 0;
   if (keeps_preactivation(act) && !(l->z = zalloc(rows * l->ld))) return 0;
   // Whole rows of the GEMM's output are the op's output when there is no column padding.
   if (l->ld == o->oc) { o->out = l->a; o->dout = l->d; }
@@ -201,18 +201,42 @@ double front_penalty(void) {
 
 // ---- convolution ----
 
+/**
+ * n floats from s to d (or zeros when s is 0). Inline loops, not memory.copy: the runs are a
+ * pixel's channels, often 1 to 32 floats, where a bulk-memory call costs more than the copy.
+ */
+static inline void copy_floats(float *d, const float *s, int n) {
+  int j = 0;
+  // The tails stay scalar: vectorized, clang makes them masked stores that cost more than the copy.
+  if (s) {
+    for (; j + 4 <= n; j += 4) wasm_v128_store(d + j, wasm_v128_load(s + j));
+#pragma clang loop vectorize(disable) unroll(disable)
+    for (; j < n; j++) d[j] = s[j];
+  } else {
+    for (; j + 4 <= n; j += 4) wasm_v128_store(d + j, wasm_f32x4_splat(0));
+#pragma clang loop vectorize(disable) unroll(disable)
+    for (; j < n; j++) d[j] = 0;
+  }
+}
+
 /** One image's im2col rows: for each output pixel, its (ky, kx, ci) receptive field, zeros outside. */
 static void im2col(const Op *o, const float *x, float *col) {
   int c = o->c;
   for (int oy = 0; oy < o->oh; oy++) {
     for (int ox = 0; ox < o->ow; ox++) {
       float *row = col + (oy * o->ow + ox) * o->K;
+      int ix0 = ox * o->sw - o->pl, inside = ix0 >= 0 && ix0 + (o->kw - 1) * o->dw < o->w;
       for (int ky = 0; ky < o->kh; ky++) {
         int iy = oy * o->sh - o->pt + ky * o->dh;
+        if (iy >= 0 && iy < o->h && inside && o->dw == 1) {
+          // The kernel row's cells are adjacent in the image as in the col row: one copy.
+          copy_floats(row, x + (iy * o->w + ix0) * c, o->kw * c);
+          row += o->kw * c;
+          continue;
+        }
         for (int kx = 0; kx < o->kw; kx++, row += c) {
-          int ix = ox * o->sw - o->pl + kx * o->dw;
-          if (iy < 0 || iy >= o->h || ix < 0 || ix >= o->w) __builtin_memset(row, 0, (unsigned long)c * 4);
-          else __builtin_memcpy(row, x + (iy * o->w + ix) * c, (unsigned long)c * 4);
+          int ix = ix0 + kx * o->dw;
+          copy_floats(row, iy < 0 || iy >= o->h || ix < 0 || ix >= o->w ? 0 : x + (iy * o->w + ix) * c, c);
         }
       }
     }
@@ -239,11 +263,16 @@ static void col2im(const Op *o, const float *dc, float *dx) {
   }
 }
 
-/** Layer l viewed from row r0 on: activate and activation_backward then work on a share of the rows. */
-static Layer rows_from(const Layer *l, int r0) {
+/**
+ * Rows [r0, r0 + *rows) of layer l as a layer for activate and activation_backward. An
+ * elementwise activation sees them as one long row (*rows becomes 1): a conv has many short rows,
+ * and dense.c's per-row work would cost more than the activation.
+ */
+static Layer rows_view(const Layer *l, int r0, int *rows) {
   Layer v = *l;
   v.a += r0 * l->ld; v.d += r0 * l->ld;
   if (v.z) v.z += r0 * l->ld;
+  if (elementwise_activation(l->act)) { v.out = v.ld = *rows * l->ld; *rows = 1; }
   return v;
 }
 
@@ -255,10 +284,11 @@ static void conv_forward(Op *o, int b0, int b1, int t) {
     float *col = o->col + b * pixels * o->K;
     im2col(o, op_input(o - ops) + b * size_in(o), col);
     gemm_forward(pixels, o->K, col, o->K, l->w, ld, l->bias ? l->b : 0, l->a + b * pixels * ld, 0, ld, nz[t]);
-    Layer v = rows_from(l, b * pixels);
-    activate(&v, pixels);
+    int rows = pixels;
+    Layer v = rows_view(l, b * pixels, &rows);
+    activate(&v, rows);
     if (o->out != l->a) {
-      for (int r = b * pixels; r < (b + 1) * pixels; r++) __builtin_memcpy(o->out + r * o->oc, l->a + r * ld, (unsigned long)o->oc * 4);
+      for (int r = b * pixels; r < (b + 1) * pixels; r++) copy_floats(o->out + r * o->oc, l->a + r * ld, o->oc);
     }
   }
 }
@@ -279,12 +309,21 @@ static void conv_dz(Op *o, int b0, int b1) {
   int pixels = o->oh * o->ow, ld = l->ld;
   if (o->dout != l->d) {
     for (int r = b0 * pixels; r < b1 * pixels; r++) {
-      __builtin_memcpy(l->d + r * ld, o->dout + r * o->oc, (unsigned long)o->oc * 4);
-      __builtin_memset(l->d + r * ld + o->oc, 0, (unsigned long)(ld - o->oc) * 4);
+      copy_floats(l->d + r * ld, o->dout + r * o->oc, o->oc);
+      copy_floats(l->d + r * ld + o->oc, 0, ld - o->oc);
     }
   }
-  Layer v = rows_from(l, b0 * pixels);
-  activation_backward(&v, (b1 - b0) * pixels);
+  int rows = (b1 - b0) * pixels;
+  Layer v = rows_view(l, b0 * pixels, &rows);
+  activation_backward(&v, rows);
+}
+
+/** The bias gradient g[ld]: dZ's column sums over `rows` rows, in one pass (bias_update's order, which walks the columns). */
+static void bias_grad(const float *dz, int rows, int ld, float *g) {
+  copy_floats(g, 0, ld);
+  for (int r = 0; r < rows; r++, dz += ld) {
+    for (int j = 0; j < ld; j += 4) wasm_v128_store(g + j, wasm_f32x4_add(wasm_v128_load(g + j), wasm_v128_load(dz + j)));
+  }
 }
 
 /** Rows of col and dZ summed per block, small enough to stay in cache across the kernel's rows. */
@@ -341,6 +380,21 @@ static void conv_grad_update(Op *o, int m, int t, int nt) {
 
 // ---- pooling and dropout ----
 
+/**
+ * One window cell of max pooling: out = max(out, p) per channel, am = base + channel where p is
+ * strictly greater. Scanning rows then columns, the first maximum wins a tie, as in tfjs.
+ */
+static void max_cell(float *out, int *am, const float *p, int base, int c) {
+  int ci = 0;
+  v128_t idx = wasm_i32x4_make(base, base + 1, base + 2, base + 3), four = wasm_i32x4_splat(4);
+  for (; ci + 4 <= c; ci += 4, idx = wasm_i32x4_add(idx, four)) {
+    v128_t v = wasm_v128_load(p + ci), best = wasm_v128_load(out + ci), gt = wasm_f32x4_gt(v, best);
+    wasm_v128_store(out + ci, wasm_v128_bitselect(v, best, gt));
+    wasm_v128_store(am + ci, wasm_v128_bitselect(idx, wasm_v128_load(am + ci), gt));
+  }
+  for (; ci < c; ci++) if (p[ci] > out[ci]) { out[ci] = p[ci]; am[ci] = base + ci; }
+}
+
 /** Max or average pooling of one image; max pooling keeps each maximum's input index for the backward pass. */
 static void pool_forward(const Op *o, const float *x, float *y, int *arg) {
   int c = o->c;
@@ -358,8 +412,7 @@ static void pool_forward(const Op *o, const float *x, float *y, int *arg) {
           const float *p = x + (iy * o->w + ix) * c;
           if (!count++ && am) for (int ci = 0; ci < c; ci++) am[ci] = (iy * o->w + ix) * c + ci;
           if (am) {
-            // Strictly greater, scanning rows then columns: the first maximum wins a tie, as in tfjs.
-            for (int ci = 0; ci < c; ci++) if (p[ci] > out[ci]) { out[ci] = p[ci]; am[ci] = (iy * o->w + ix) * c + ci; }
+            max_cell(out, am, p, (iy * o->w + ix) * c, c);
           } else {
             for (int ci = 0; ci < c; ci++) out[ci] += p[ci];
           }
@@ -485,7 +538,9 @@ static void conv_backward(Op *o, int m, int measuring) {
     for (int t = 0; t < MAX_THREADS; t++) s += gsq[t];
     l->grad_sq = s;
   }
-  if (l->bias) bias_update(rows, l->d, ld, l->b, l->t1, l->t2, l->t3, l->bl1, l->bl2, l->bl1 || l->bl2 ? l->cols : 0);
+  if (!l->bias) return;
+  bias_grad(l->d, rows, ld, o->gb);
+  update_rows(l->b, o->gb, ld, ld, l->t1, l->t2, l->t3, l->bl1, l->bl2, l->bl1 || l->bl2 ? l->cols : 0, 0);
 }
 
 void front_backward(int m, int measuring) {

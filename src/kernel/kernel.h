@@ -39,7 +39,8 @@ void activate(Layer *l, int m);
 void activation_backward(Layer *l, int m);
 /** Whether activation `act`'s gradient reads the pre-activation, which Layer.z then keeps. */
 int keeps_preactivation(int act);
-void bias_update(int m, const float *dz, int ld, float *bias, float *s1, float *s2, float *s3, float l1, float l2, const float *cols);
+/** Whether activation `act` works on each value alone (all but softmax). */
+int elementwise_activation(int act);
 void update_rows(float *w, const float *g, int n, int ld, float *s1, float *s2, float *s3, float l1, float l2, const float *cols, double *gsq);
 /** l's optimizer slots for the optimizer set by k_set_optimizer (none when frozen); 0 without memory. */
 int alloc_slots(Layer *l);
