@@ -6,8 +6,8 @@ import { kernelPlan } from '../src/core/kernelPlan';
 import { initBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/buildModel';
 import type { KernelLayerView } from '../src/trainer/engines/convFront';
-import { DenseKernel } from '../src/trainer/engines/denseKernel';
-import { assertClose, compare, denseSpec, planOf, randomSplit } from './kernelCompare';
+import { DenseKernel, KERNEL_ENGINE } from '../src/trainer/engines/denseKernel';
+import { assertClose, compare, denseSpec, planOf, randomSplit, trainBoth } from './kernelCompare';
 
 const MSE = 'mean_squared_error';
 
@@ -115,6 +115,26 @@ describe('the fused kernel\'s convolutional front', function () {
       });
     }
   }
+
+  it('trains a small convnet on a real-MNIST slice as the tfjs engine does, epoch by epoch', async () => {
+    const text = JSON.stringify({
+      name: 'cnn', seed: 7,
+      data: { dataset: 'mnist', scale: 255, validation: { first: 200 } },
+      layers: [
+        { type: 'Input', shape: [28, 28, 1] }, { type: 'Conv2D', filters: 8, kernel_size: 3, activation: 'relu' }, { type: 'MaxPooling2D' },
+        { type: 'Conv2D', filters: 12, kernel_size: 3, strides: 2, padding: 'same', activation: 'relu' }, { type: 'GlobalAveragePooling2D' },
+        { type: 'Dense', units: 10, activation: 'softmax' },
+      ],
+      compile: { loss: 'sparse_categorical_crossentropy', optimizer: { type: 'Adam', learning_rate: 0.01 }, metrics: ['accuracy'] },
+      fit: { epochs: 2, batch_size: 50 },
+    });
+    const [kernel, stock] = await trainBoth(text, { limit: 400, threads: 2 });
+    assert.strictEqual(kernel.engine, KERNEL_ENGINE);
+    for (const key of ['loss', 'val_loss', 'accuracy', 'val_accuracy']) {
+      kernel.history[key].forEach((v, i) => assert.ok(Math.abs(v - stock.history[key][i]) < 2e-3, `${key}[${i}]: ${v} vs tfjs ${stock.history[key][i]}`));
+    }
+    assert.ok(kernel.history.loss[1] < kernel.history.loss[0], 'it learns');
+  });
 
   it('says why it cannot train what stays on TensorFlow.js', () => {
     const reason = (shape: number[], layers: object[]): string => {

@@ -1,6 +1,7 @@
-// The fused training step for Sequential stacks of Dense layers, compiled to WebAssembly SIMD
-// (scripts/buildKernel.js). One call per batch: gather the batch from the resident training set,
-// forward, loss and accuracy, backward, optimizer update. Weights and optimizer state stay in
+// The fused training step for Sequential stacks of Dense layers (after front.c's convolutional
+// front, when the model has one), compiled to WebAssembly SIMD (scripts/buildKernel.js). One call
+// per batch: gather the batch from the resident training set, forward, loss and accuracy,
+// backward, optimizer update. Weights and optimizer state stay in
 // this module's memory; the trainer copies them to and from TensorFlow.js (fastPath.ts).
 //
 // The maths follows TensorFlow.js's layers and optimizers (not Keras's formulas where they
@@ -809,9 +810,9 @@ static void run_job(int t) {
   }
 }
 
-/** Runs the job on every thread and returns when all are done. */
 static void dispatch(void);
 
+/** Runs the job on every thread and returns when all are done. */
 static void run_everywhere(int kind, int layer, int m) {
   job.kind = kind; job.layer = layer; job.m = m;
   // A small layer (the 10-unit output) costs less than waking the workers.
@@ -830,8 +831,6 @@ void run_front_job(int threads) {
   job.threads = threads < nworkers + 1 ? threads : nworkers + 1;
   dispatch();
 }
-
-int kernel_threads(void) { return nworkers + 1; }
 
 /** Runs `job` on job.threads threads and returns when all are done. */
 static void dispatch(void) {

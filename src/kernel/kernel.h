@@ -47,8 +47,6 @@ int alloc_slots(Layer *l);
 double penalty(const Layer *l);
 /** Runs front_job on up to `threads` threads (fewer when fewer workers run); returns when all are done. */
 void run_front_job(int threads);
-/** The threads a job may use (the caller's and the workers). */
-int kernel_threads(void);
 
 // ---- front.c, for dense.c ----
 /** Floats per example of the front's input (the resident data's width), or 0 without a front. */
