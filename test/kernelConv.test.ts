@@ -136,6 +136,17 @@ describe('the fused kernel\'s convolutional front', function () {
     assert.ok(kernel.history.loss[1] < kernel.history.loss[0], 'it learns');
   });
 
+  it('refuses a front whose ops do not chain, or that gives the Dense layers the wrong width', () => {
+    const spec = denseSpec([6, 6, 1], [{ type: 'Conv2D', filters: 2, kernel_size: 3 }, { type: 'MaxPooling2D' }, { type: 'Flatten' }, { type: 'Dense', units: 3, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD' });
+    const data = randomSplit(8, 36, 3, 'sparse_categorical_crossentropy', 1);
+    const plan = planOf(spec);
+    const pool = plan.front[1] as { shape: number[] };
+    pool.shape = [5, 5, 2, 2, 2, 2];  // reads 50 values where the conv writes 32, and writes the 8 Dense expects
+    assert.throws(() => DenseKernel.create(plan, data, 8), /do not chain/);
+    pool.shape = [4, 4, 2, 1, 1, 2];  // chains, but writes 2 values where the Dense layer takes 8
+    assert.throws(() => DenseKernel.create(plan, data, 8), /give 2 values per example; the first Dense layer takes 8/);
+  });
+
   it('says why it cannot train what stays on TensorFlow.js', () => {
     const reason = (shape: number[], layers: object[]): string => {
       const p = kernelPlan(denseSpec(shape, [...layers, { type: 'Flatten' }, { type: 'Dense', units: 3, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD' }));
