@@ -166,7 +166,7 @@ export class DenseKernel {
     return file ? new DenseKernel(plan, fs.readFileSync(file), train, batchSize, threads) : undefined;
   }
 
-  /** Copies the tfjs model's Dense weights into the kernel (at start, and after a callback restored weights). */
+  /** Copies the tfjs model's Conv2D and Dense weights into the kernel (at start, and after a callback restored weights). */
   loadWeights(model: tfl.LayersModel): void {
     this.front.loadWeights(model);
     denseLayers(model).forEach((layer, i) => {
