@@ -882,7 +882,7 @@ EXPORT float k_train_batch(const int *idx, int m) {
   int width = front_input_dim() ? front_input_dim() : in_dim;
   float *gathered = front_input_dim() ? front_input() : xb;
   for (int b = 0; b < m; b++) __builtin_memcpy(gathered + b * width, xs + idx[b] * width, (unsigned long)width * 4);
-  dense_in = front_input_dim() ? front_forward(m, step_count) : xb;
+  dense_in = front_input_dim() ? front_forward(m, step_count, 1) : xb;
   for (int i = 0; i < nlayers; i++) {
     run_everywhere(JOB_FORWARD, i, m);
     activate(&L[i], m);

@@ -506,7 +506,7 @@ void front_job(int t, int threads) {
   }
 }
 
-const float *front_forward(int m, uint32_t step) {
+const float *front_forward(int m, uint32_t step, int training) {
   for (int i = 0; i < nops; i++) {
     Op *o = &ops[i];
     const float *x = op_input(i);
@@ -514,7 +514,10 @@ const float *front_forward(int m, uint32_t step) {
       case OP_CONV: run_images(FJ_FORWARD, i, m); break;
       case OP_MAXPOOL: case OP_AVGPOOL: run_images(FJ_POOL, i, m); break;
       case OP_GAP: gap_forward(o, x, m); break;
-      default: front_dropout(o, x, m, step); break;
+      default:
+        if (training) front_dropout(o, x, m, step);
+        else copy_floats(o->out, x, m * o->c);
+        break;
     }
   }
   return ops[nops - 1].out;

@@ -53,8 +53,11 @@ void run_front_job(int threads);
 int front_input_dim(void);
 /** The front's input batch [batch][front_input_dim()], where the step gathers the examples. */
 float *front_input(void);
-/** The front's forward pass on m examples; returns its output [m][first Dense layer's inputs]. */
-const float *front_forward(int m, uint32_t step);
+/**
+ * The front's forward pass on m examples; returns its output [m][first Dense layer's inputs].
+ * Dropout draws its masks from `step` in training, and passes values through otherwise.
+ */
+const float *front_forward(int m, uint32_t step, int training);
 /** Where the first Dense layer puts the gradient w.r.t. its input, or 0 when the front has nothing to train. */
 float *front_grad(void);
 /** The front's backward pass and optimizer update, after the Dense stack's. */
