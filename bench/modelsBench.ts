@@ -79,7 +79,7 @@ function convnet(): string {
 const PEERS: Peer[] = [
   {
     model: 'cnn', title: 'Keras MNIST convnet (Adam)', batch: 128, spec: convnet,
-    systems: [{ label: 'modelspec, engine auto', over: {} }],
+    systems: [{ label: 'modelspec, engine auto', over: {} }, { label: 'modelspec, engine tfjs', over: { engine: 'tfjs' } }],
   },
   {
     model: 'mlp-dropout', title: 'notebook MLP + Dropout(0.2)', batch: 32,

@@ -1,4 +1,5 @@
-// Compiles the fused training kernel (src/kernel/*.c) to WebAssembly with clang's wasm32 target.
+// Compiles the fused training kernel (src/kernel/*.c: the Dense stack and the convolutional front,
+// one module) to WebAssembly with clang's wasm32 target.
 // Runs from esbuild.js on every build. Self-contained: no libc, no imports.
 //   dist/kernel.wasm          SIMD128, for every runtime; Debian's clang and lld.
 //   dist/kernel-relaxed.wasm  relaxed SIMD (fused multiply-add), when a clang that emits the

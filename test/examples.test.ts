@@ -16,6 +16,7 @@ import { GALLERY } from '../src/core/gallery';
 import { kernelPlan } from '../src/core/kernelPlan';
 import { resolveSpec, variantNames } from '../src/core/resolve';
 import { train } from '../src/trainer/train';
+import { KERNEL_ENGINE } from '../src/trainer/engines/denseKernel';
 import type { FromTrainer } from '../src/shared/trainerProtocol';
 import { ROOT } from './helpers';
 
@@ -46,9 +47,11 @@ function idxHead(file: string, count: number): Buffer {
 
 /**
  * Runs one short epoch of `file`'s first variant (or the base spec) and checks it completed, on
- * the fused engine wherever the kernel trains the model (the convnet runs on TensorFlow.js until
- * the kernel has its layers).
+ * the fused engine wherever the kernel trains the model, and always for the examples in ON_KERNEL.
  */
+/** Examples that must train on the fused kernel: a spec change that sends one to TensorFlow.js fails here. */
+const ON_KERNEL = ['mnist-convnet.model.json', 'regularized-mlp.model.json'];
+
 async function trainOneEpoch(file: string, limit: number | undefined): Promise<void> {
   const text = fs.readFileSync(file, 'utf8');
   const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-examples-'));
@@ -67,6 +70,7 @@ async function trainOneEpoch(file: string, limit: number | undefined): Promise<v
   const resolved = resolveSpec(text, variant);
   assert.ok(resolved.ok);
   if (!('reason' in kernelPlan(resolved.spec))) assert.match(started?.engine ?? '', /kernel/i, started?.engineReason);
+  if (ON_KERNEL.includes(path.basename(file))) assert.strictEqual(started?.engine, KERNEL_ENGINE, started?.engineReason);
   assert.strictEqual(msgs.find((m) => m.type === 'done')?.status, 'completed');
   assert.strictEqual(msgs.filter((m) => m.type === 'epoch').length, 1);
 }

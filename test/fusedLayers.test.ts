@@ -26,6 +26,27 @@ const PLACEMENTS: Record<string, { input: number[]; layers: object[] }> = {
   LeakyReLU: { input: [6], layers: [{ type: 'Dense', units: 5 }, { type: 'LeakyReLU', negative_slope: 0.2 }, OUT] },
   AlphaDropout: { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'selu', kernel_initializer: 'lecun_normal' }, { type: 'AlphaDropout', rate: 0.3 }, OUT] },
   BatchNormalization: { input: [6], layers: [{ type: 'Dense', units: 5 }, { type: 'BatchNormalization', momentum: 0.9 }, { type: 'Activation', activation: 'relu' }, OUT] },
+  // Strides with same padding, 3 filters (rows padded to 8 in the kernel), then a Dense layer on the flattened image.
+  Conv2D: { input: [5, 5, 2], layers: [{ type: 'Conv2D', filters: 3, kernel_size: 2, strides: 2, padding: 'same', activation: 'relu' }, { type: 'Flatten' }, OUT] },
+  // Two convs (the second computes dX), max pooling with same padding, Dropout after Flatten.
+  MaxPooling2D: {
+    input: [7, 7, 2],
+    layers: [
+      { type: 'Conv2D', filters: 4, kernel_size: 2, activation: 'elu' }, { type: 'MaxPooling2D', pool_size: 2, padding: 'same' },
+      { type: 'Conv2D', filters: 8, kernel_size: 2 }, { type: 'LeakyReLU', negative_slope: 0.1 }, { type: 'Flatten' }, { type: 'Dropout', rate: 0.3 }, OUT,
+    ],
+  },
+  // Dropout between a conv and its pooling: the conv's gradient goes through the mask.
+  AveragePooling2D: {
+    input: [6, 6, 1],
+    layers: [{ type: 'Conv2D', filters: 3, kernel_size: 2, activation: 'tanh' }, { type: 'Dropout', rate: 0.25 }, { type: 'AveragePooling2D', pool_size: 2, strides: 1 }, { type: 'Flatten' }, OUT],
+  },
+  GlobalAveragePooling2D: { input: [5, 5, 2], layers: [{ type: 'Conv2D', filters: 4, kernel_size: 3, padding: 'same', dilation_rate: 2, activation: 'relu' }, { type: 'GlobalAveragePooling2D' }, OUT] },
+  // A frozen conv first: it keeps its weights, the conv after it trains (and computes no dX: nothing before it trains).
+  Reshape: {
+    input: [18],
+    layers: [{ type: 'Reshape', target_shape: [3, 3, 2] }, { type: 'Conv2D', filters: 3, kernel_size: 2, activation: 'relu', trainable: false }, { type: 'Conv2D', filters: 2, kernel_size: 1 }, { type: 'Flatten' }, OUT],
+  },
 };
 
 /** More placements worth a step of their own: Dropout reading a normalized output. */
@@ -68,7 +89,7 @@ function split(exampleShape: number[]): Split {
 /**
  * One SGD step with TensorFlow.js on the spec's model, layer by layer in training mode, except
  * that each Dropout multiplies by the mask the kernel drew in its own step (`masks[i]`: the mask
- * after Dense layer i): the loss before the step and every weight after it.
+ * of the Dropout layer at spec.layers[i]): the loss before the step and every weight after it.
  */
 function tfjsStep(spec: ResolvedSpec, data: Split, masks: Map<number, Float32Array>): { loss: number; weights: Float32Array[] } {
   const model = buildModel(spec);
@@ -77,11 +98,9 @@ function tfjsStep(spec: ResolvedSpec, data: Split, masks: Map<number, Float32Arr
   const labels = tf.oneHot(tf.tensor1d(data.y as Int32Array, 'int32'), 3);
   const forward = (): tf.Scalar => {
     let h: tf.Tensor = x;
-    let dense = -1;
     for (const layer of model.layers.filter((l) => l.getClassName() !== 'InputLayer')) {
-      if (layer.getClassName() === 'Dense') dense++;
       const kind = layer.getClassName();
-      const mask = kind === 'Dropout' || kind === 'AlphaDropout' ? masks.get(dense) : undefined;
+      const mask = kind === 'Dropout' || kind === 'AlphaDropout' ? masks.get(spec.layers.findIndex((l) => l.name === layer.name)) : undefined;
       if (!mask) h = layer.apply(h, { training: true }) as tf.Tensor;
       else h = kind === 'Dropout' ? tf.mul(h, tf.tensor(mask, h.shape)) : alphaDropped(h, mask, (layer as unknown as { rate: number }).rate);
     }
@@ -95,6 +114,17 @@ function tfjsStep(spec: ResolvedSpec, data: Split, masks: Map<number, Float32Arr
   tf.dispose([x, labels, value, ...Object.values(grads)]);
   model.dispose();
   return { loss, weights };
+}
+
+/** The kernel's masks of the last step by the index of their Dropout layer in `spec.layers`. */
+function dropoutMasks(spec: ResolvedSpec, kernel: DenseKernel): Map<number, Float32Array> {
+  const masks = kernel.frontDropoutMasks(BATCH);
+  let dense = -1;
+  spec.layers.forEach((l, index) => {
+    if (l.type === 'Dense') dense++;
+    if ((l.type === 'Dropout' || l.type === 'AlphaDropout') && dense >= 0) masks.set(index, kernel.dropoutMask(dense, BATCH));
+  });
+  return masks;
 }
 
 describe('every registry layer type the fused kernel trains: its first step agrees with TensorFlow.js', function () {
@@ -119,7 +149,7 @@ describe('every registry layer type the fused kernel trains: its first step agre
       assert.ok(kernel);
       kernel.loadWeights(model);
       const [loss] = kernel.trainBatch(Int32Array.from({ length: BATCH }, (_, i) => i), LR);
-      const masks = new Map(plan.dropout.flatMap((d, i) => (d.rate > 0 ? [[i, kernel.dropoutMask(i, BATCH)] as [number, Float32Array]] : [])));
+      const masks = dropoutMasks(spec, kernel);
       kernel.storeWeights(model);
       const got = model.layers.flatMap((l) => l.getWeights()).map((w) => w.dataSync().slice() as Float32Array);
       kernel.dispose();
@@ -129,7 +159,7 @@ describe('every registry layer type the fused kernel trains: its first step agre
       assert.ok(Math.abs(loss - want.loss) <= 1e-5 * Math.max(1, want.loss), `loss ${loss}, tfjs ${want.loss}`);
       assert.strictEqual(got.length, want.weights.length);
       got.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - want.weights[i][j]) <= 1e-5 * Math.max(1, Math.abs(want.weights[i][j])), `weight ${i}[${j}]: ${v}, tfjs ${want.weights[i][j]}`)));
-      if (/Dropout/.test(type)) assert.ok(masks.get(0)?.some((v) => v === 0), 'the kernel dropped some units');
+      if (['Dropout', 'AlphaDropout', 'MaxPooling2D', 'AveragePooling2D', ...Object.keys(MORE)].includes(type)) assert.ok([...masks.values()][0]?.some((v) => v === 0), 'the kernel dropped some units');
     });
   }
 });

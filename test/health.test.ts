@@ -124,6 +124,17 @@ describe('training health measured by the engines', function () {
     assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(a)), `${what}: tf.grads ${a} vs kernel ${b}`);
   };
 
+  /** One layer's measurements by both engines: the same to float32 rounding, one histogram entry per output value. */
+  const assertAgree = (t: LayerHealth, k: LayerHealth): void => {
+    close(t.gradientNorm, k.gradientNorm, 1e-4, `${t.name} gradient norm`);
+    close(t.weightNorm, k.weightNorm, 1e-6, `${t.name} weight norm`);
+    close(t.updateRatio, k.updateRatio, 1e-3, `${t.name} update ratio`);
+    close(t.activationMean, k.activationMean, 1e-4, `${t.name} activation mean`);
+    close(t.activationStd, k.activationStd, 1e-4, `${t.name} activation std`);
+    assert.strictEqual(k.nonFinite, 0);
+    assert.strictEqual(t.histogram.reduce((a, b) => a + b, 0), k.histogram.reduce((a, b) => a + b, 0), `${t.name}: output values`);
+  };
+
   for (const optimizer of [{ type: 'SGD', learning_rate: 0.1 }, { type: 'Adam', learning_rate: 0.01 }]) {
     it(`agrees with tf.grads on gradient norms, update ratios and outputs (${optimizer.type})`, async () => {
       const layers = [
@@ -135,21 +146,24 @@ describe('training health measured by the engines', function () {
       const [tfjs, kernel] = await measureBoth(layers, optimizer, Array.from({ length: 16 }, (_, i) => i * 3 % 64));
       assert.deepStrictEqual(kernel.map((l) => `${l.name}:${l.activation}`), tfjs.map((l) => `${l.name}:${l.activation}`));
       assert.deepStrictEqual(kernel.map((l) => l.activation), ['sigmoid', 'relu', 'tanh', 'softmax']);
-      tfjs.forEach((t, i) => {
-        const k = kernel[i];
-        close(t.gradientNorm, k.gradientNorm, 1e-4, `${t.name} gradient norm`);
-        close(t.weightNorm, k.weightNorm, 1e-6, `${t.name} weight norm`);
-        close(t.updateRatio, k.updateRatio, 1e-3, `${t.name} update ratio`);
-        close(t.activationMean, k.activationMean, 1e-4, `${t.name} activation mean`);
-        close(t.activationStd, k.activationStd, 1e-4, `${t.name} activation std`);
-        assert.strictEqual(k.nonFinite, 0);
-        assert.strictEqual(t.histogram.reduce((a, b) => a + b, 0), k.histogram.reduce((a, b) => a + b, 0));
-      });
+      tfjs.forEach((t, i) => assertAgree(t, kernel[i]));
       assert.ok((kernel[0].saturation as number) > 0.3, `random_normal(5) sigmoids saturate: ${kernel[0].saturation}`);
       close(tfjs[0].saturation, kernel[0].saturation, 0.05, 'sigmoid saturation');
       close(tfjs[1].deadFraction, kernel[1].deadFraction, 0.1, 'dead fraction');
     });
   }
+
+  it('agrees with tf.grads on a small convnet: each Conv2D\'s gradient, update ratio and outputs over every pixel', async () => {
+    const layers = [
+      { type: 'Reshape', target_shape: [5, 4, 1] }, { type: 'Conv2D', filters: 6, kernel_size: 2, activation: 'tanh' },
+      { type: 'Conv2D', filters: 4, kernel_size: 2, padding: 'same' }, { type: 'Activation', activation: 'relu' },
+      { type: 'Flatten' }, { type: 'Dense', units: 4, activation: 'softmax' },
+    ];
+    const [tfjs, kernel] = await measureBoth(layers, { type: 'Adam', learning_rate: 0.01 }, Array.from({ length: 8 }, (_, i) => i * 5 % 64));
+    assert.deepStrictEqual(kernel.map((l) => `${l.type}:${l.activation}`), ['Conv2D:tanh', 'Conv2D:relu', 'Dense:softmax']);
+    tfjs.forEach((t, i) => assertAgree(t, kernel[i]));
+    close(tfjs[1].deadFraction, kernel[1].deadFraction, 1e-6, 'dead fraction');
+  });
 
   it('reports no gradient or update for a frozen layer, and measures the layers after it', async () => {
     const layers = [{ type: 'Dense', units: 8, activation: 'relu', trainable: false }, { type: 'Dense', units: 4, activation: 'softmax' }];

@@ -1,5 +1,8 @@
 /** Test helpers for the fused kernel: small Dense specs, random data, and a step-by-step comparison with tfjs. */
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../src/core/data/load';
@@ -8,13 +11,15 @@ import { buildModel } from '../src/trainer/buildModel';
 import { compileModel } from '../src/trainer/compileModel';
 import { DenseKernel, kernelPlan, type KernelPlan } from '../src/trainer/engines/denseKernel';
 import { splitTensors } from '../src/trainer/splitTensors';
+import type { FromTrainer, RunResult, StartMessage } from '../src/shared/trainerProtocol';
+import { train } from '../src/trainer/train';
 import { mulberry32 } from './helpers';
 
-/** A resolved spec of Dense layers over a flat input of `inputs` features (`extra`: more top-level fields, e.g. a seed). */
-export function denseSpec(inputs: number, layers: object[], loss: string, optimizer: object, extra: object = {}): ResolvedSpec {
+/** A resolved spec of layers over a flat input of `inputs` features, or an input of that shape (`extra`: more top-level fields, e.g. a seed). */
+export function denseSpec(inputs: number | number[], layers: object[], loss: string, optimizer: object, extra: object = {}): ResolvedSpec {
   const text = JSON.stringify({
     name: 'k', seed: 3,
-    layers: [{ type: 'Input', shape: [inputs] }, ...layers],
+    layers: [{ type: 'Input', shape: typeof inputs === 'number' ? [inputs] : inputs }, ...layers],
     compile: { loss, optimizer, metrics: ['accuracy'] },
     fit: { batch_size: 8 },
     ...extra,
@@ -122,4 +127,21 @@ export function assertClose(got: Comparison, label: string): void {
     assert.ok(Math.abs(t[0] - got.kernel[s][0]) <= 1e-4 * Math.max(1, Math.abs(t[0])), `${label}: step ${s} loss ${got.kernel[s][0]} vs tfjs ${t[0]}`);
     assert.ok(Math.abs(t[1] - got.kernel[s][1]) <= 1e-6, `${label}: step ${s} accuracy ${got.kernel[s][1]} vs tfjs ${t[1]}`);
   });
+}
+
+/** Trains `text` once with the kernel and once with tfjs, in a fresh folder: [kernel result, tfjs result]. */
+export async function trainBoth(text: string, over: Partial<StartMessage>): Promise<[RunResult, RunResult]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-kernel-'));
+  const specPath = path.join(dir, 'spec.model.json');
+  fs.writeFileSync(specPath, text);
+  const results: RunResult[] = [];
+  for (const engine of ['kernel', 'tfjs'] as const) {
+    const msgs: FromTrainer[] = [];
+    await train({ type: 'start', specPath, specText: text, runsDir: path.join(dir, 'runs'), backend: 'wasm', engine, ...over }, { emit: (m) => msgs.push(m), cancelled: () => false });
+    const done = msgs.find((m): m is Extract<FromTrainer, { type: 'done' }> => m.type === 'done');
+    assert.ok(done, JSON.stringify(msgs.filter((m) => m.type === 'error')));
+    results.push(done.result);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return [results[0], results[1]];
 }

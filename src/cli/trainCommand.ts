@@ -333,7 +333,7 @@ export const train: Command = {
     'process, printing Keras-style progress, the test evaluation, and a comparison of the variants.',
     '--epochs N overrides fit.epochs; --limit N overrides data.limit (train on fewer samples).',
     '--backend picks TensorFlow.js\'s backend; auto tries tfjs-node, then wasm, then cpu.',
-    '--engine auto (default) trains Dense stacks with the fused WebAssembly kernel unless --backend names a backend;',
+    '--engine auto (default) trains Dense stacks and convnets with the fused WebAssembly kernel unless --backend names a backend;',
     'kernel insists on it (an error when the spec does not fit it); tfjs always uses TensorFlow.js.',
     '--runs-dir DIR holds the run folders (<spec>/<timestamp>-<variant>/); default ./runs in the current folder.',
     '--json prints every trainer message as one JSON line, then {"type":"done","runs":[{variant, runDir, status, result}]}.',

@@ -8,6 +8,9 @@ import type { ResolvedRef, ResolvedSpec } from './resolve';
 import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from './registry';
 import type { Json } from './registry';
 import { METRIC_MATH } from './metricMath';
+import { addFrontOp, type FrontContext, type FrontOp } from './kernelFront';
+
+export type { FrontOp } from './kernelFront';
 
 /** Name -> dense.c code of the registry entries the kernel trains, in code order. */
 function kernelCodes(entries: readonly { name: string; fusedKernel?: { code: number } }[]): Record<string, number> {
@@ -61,8 +64,13 @@ export interface KernelNorm {
   frozen: boolean;
 }
 
-/** What the kernel trains: a stack of Dense layers, the loss, metric and optimizer codes. */
+/** Layer types that make front ops (kernelFront.ts) before the first Dense layer; after it only some fold into Dense layers. */
+const FRONT_TYPES = ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Dropout', 'Activation', 'LeakyReLU'];
+
+/** What the kernel trains: a convolutional front, a stack of Dense layers, the loss, metric and optimizer codes. */
 export interface KernelPlan {
+  /** The ops before the first Dense layer (front.c); empty for a Dense stack on flat inputs. */
+  front: FrontOp[];
   /** Layer widths, input first. */
   dims: number[];
   activations: number[];
@@ -87,8 +95,8 @@ export interface KernelPlan {
   optimizer: { kind: number; momentum: number; nesterov: boolean; p1: number; p2: number; epsilon: number; weightDecay?: number };
 }
 
-/** The Dense-stack part of a plan, built layer by layer. */
-type StackPlan = Pick<KernelPlan, 'dims' | 'activations' | 'alphas' | 'biases' | 'frozen' | 'regularizers' | 'dropout' | 'norms'>;
+/** The layers' part of a plan (the front, then the Dense stack), built layer by layer. */
+type StackPlan = Pick<KernelPlan, 'front' | 'dims' | 'activations' | 'alphas' | 'biases' | 'frozen' | 'regularizers' | 'dropout' | 'norms'>;
 type SpecLayer = ResolvedSpec['layers'][number];
 
 /**
@@ -97,9 +105,14 @@ type SpecLayer = ResolvedSpec['layers'][number];
  * derives it from the spec seed; validation needs no seed).
  */
 export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => number = () => 0): { plan: KernelPlan } | { reason: string } {
-  const stack: StackPlan = { dims: [], activations: [], alphas: [], biases: [], frozen: [], regularizers: [], dropout: [], norms: [] };
+  const stack: StackPlan = { front: [], dims: [], activations: [], alphas: [], biases: [], frozen: [], regularizers: [], dropout: [], norms: [] };
+  const ctx: FrontContext = {
+    activation: (name) => ACTIVATIONS[String(name)], leakyRelu: LEAKY_RELU, dropoutSeed,
+    penalties: (l) => [...penaltyFactors(l.args.kernel_regularizer), ...penaltyFactors(l.args.bias_regularizer)],
+  };
   for (const [index, layer] of spec.layers.entries()) {
-    const reason = planLayer(stack, layer, () => dropoutSeed(index));
+    const front = !stack.dims.length && FRONT_TYPES.includes(layer.type);
+    const reason = front ? addFrontOp(stack.front, layer, index, ctx) : planLayer(stack, layer, () => dropoutSeed(index));
     if (reason) return { reason };
   }
   const { dims, activations, dropout, norms } = stack;
@@ -140,12 +153,13 @@ function planLayer(stack: StackPlan, layer: SpecLayer, seed: () => number): stri
     case 'Input':
       return undefined;
     case 'Flatten':
-      return stack.dims.length ? `Flatten after a Dense layer (${layer.name})` : undefined;
+    case 'Reshape':
+      return stack.dims.length ? `${layer.type} after a Dense layer (${layer.name})` : undefined;
     case 'Dense':
       return planDense(stack, layer);
     case 'Dropout':
     case 'AlphaDropout':
-      if (last < 0) return `${layer.type} before the first Dense layer (${layer.name})`;
+      if (last < 0) return `${layer.type} before the first Dense layer (${layer.name})`;  // AlphaDropout only: the front has Dropout
       if (stack.dropout[last].rate > 0) return `two Dropout layers in a row (${layer.name})`;
       // A rate of 0 drops nothing (Keras and TensorFlow.js pass the input through).
       if (layer.args.rate as number > 0) stack.dropout[last] = { rate: layer.args.rate as number, seed: seed(), ...(layer.type === 'AlphaDropout' ? { alpha: true } : {}) };
@@ -156,6 +170,8 @@ function planLayer(stack: StackPlan, layer: SpecLayer, seed: () => number): stri
     case 'LeakyReLU':
       return planActivation(stack, layer, last);
     default:
+      // The front's layers (Conv2D, pooling) come before the Dense stack, not inside it.
+      if (KERNEL_LAYERS.includes(layer.type)) return `${layer.type} after a Dense layer (${layer.name})`;
       return `layer type ${layer.type} (supported: ${KERNEL_LAYERS.join(', ')})`;
   }
 }
@@ -186,6 +202,7 @@ function planDense(stack: StackPlan, layer: SpecLayer): string | undefined {
  */
 function planNorm(stack: StackPlan, layer: SpecLayer, last: number): string | undefined {
   const a = layer.args;
+  if (last < 0 && stack.front.length) return `BatchNormalization layer ${layer.name} after a convolution (the kernel normalizes only after Dense layers)`;
   if (last < 0 || stack.dropout[last].rate > 0 || stack.norms[last]) return `BatchNormalization layer ${layer.name} does not follow a Dense layer`;
   const axis = a.axis as number;
   if (layer.inputShape.length !== 2 || (axis !== -1 && axis !== 1)) return `BatchNormalization layer ${layer.name} normalizes axis ${axis} of a ${layer.inputShape.length - 1}-D input`;

@@ -1,6 +1,7 @@
-// The fused training step for Sequential stacks of Dense layers, compiled to WebAssembly SIMD
-// (scripts/buildKernel.js). One call per batch: gather the batch from the resident training set,
-// forward, loss and accuracy, backward, optimizer update. Weights and optimizer state stay in
+// The fused training step for Sequential stacks of Dense layers (after front.c's convolutional
+// front, when the model has one), compiled to WebAssembly SIMD (scripts/buildKernel.js). One call
+// per batch: gather the batch from the resident training set, forward, loss and accuracy,
+// backward, optimizer update. Weights and optimizer state stay in
 // this module's memory; the trainer copies them to and from TensorFlow.js (fastPath.ts).
 //
 // The maths follows TensorFlow.js's layers and optimizers (not Keras's formulas where they
@@ -9,10 +10,7 @@
 // Layout: a Dense kernel is [in, out] row-major like tfjs's, but each row is padded to a
 // multiple of 8 floats (`ld`) so the SIMD loops have no column tails. Padded columns hold
 // zeros and get zero gradients, so they stay zero. No libc: the module has no imports.
-#include <wasm_simd128.h>
-#include <stdint.h>
-
-#define EXPORT __attribute__((visibility("default")))
+#include "kernel.h"
 
 // ACT_, LOSS_ and OPT_ values are the registry's `fusedKernel` codes (src/core/registry), named after
 // its entries; test/registryLists.test.ts compares them. ACC_ are the variants of `accuracy`.
@@ -23,40 +21,7 @@ enum { ACC_NONE, ACC_SPARSE, ACC_CATEGORICAL, ACC_BINARY };
 // OPT_ADAMW and OPT_NADAM are Keras 3's (TensorFlow.js has neither): the kernel is their only engine.
 enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP, OPT_ADAMAX, OPT_ADAGRAD, OPT_ADADELTA, OPT_RMSPROP_CENTERED, OPT_ADAMW, OPT_NADAM };
 
-typedef struct {
-  int in, out, ld, act, bias;
-  int frozen;      // trainable: false: no update and no optimizer slots; gradients still flow
-  float alpha;
-  float kl1, kl2, bl1, bl2;  // kernel and bias regularizer factors (l1 |w| + l2 w^2)
-  float *cols;     // 1 per real column, 0 per padding column [ld]; only when regularized
-  float rate;      // a Dropout layer after this one: its rate and seed, this step's mask
-  uint32_t seed;   // (0 or 1 / (1 - rate)) and the dropped output the next layer reads
-  float *mask, *drop;
-  int alpha_drop;  // the Dropout is an AlphaDropout: dropped values become alpha', all then a x + b
-  float *w, *b;    // weights [in][ld], bias [ld]
-  float *s1, *s2;  // optimizer slots shaped like w (momentum / Adam m / RMSprop mean square)
-  float *t1, *t2;  // ... and like b
-  float *s3, *t3;  // RMSprop's momentum accumulators
-  float *a;        // this layer's output for the batch [batch][ld]
-  float *z;        // its pre-activation, for activations whose gradient needs it (else 0)
-  float *d;        // gradient w.r.t. this layer's pre-activation [batch][ld]
-  // The last measured step's squared L2 norms: of the kernel's loss gradient, of its update, and
-  // of the kernel before the update (training health's gradient norm and update ratio).
-  double grad_sq, delta_sq, weight_sq;
-  // A BatchNormalization layer after this one (axis -1): BN_BEFORE normalizes the pre-activation
-  // in place (Dense -> BatchNormalization -> Activation), BN_AFTER the activation's output into
-  // `norm`, which the next layer reads (Dense with an activation -> BatchNormalization).
-  int bn;
-  int bn_frozen;             // its trainable: false: gamma and beta stay, batch statistics still used
-  float bn_eps, bn_momentum;
-  float *gamma, *beta;       // [ld], 0 with scale / center off
-  float *mmean, *mvar;       // moving statistics [ld]
-  float *g1, *g2, *g3;       // optimizer slots of gamma
-  float *e1, *e2, *e3;       // ... and of beta
-  float *xhat;               // the batch normalized by its own statistics [batch][ld]
-  float *rstd;               // 1 / sqrt(variance + epsilon) of the last batch [ld]
-  float *norm;               // BN_AFTER: the normalized output [batch][ld]
-} Layer;
+// Layer (kernel.h): one Dense layer, or the weights of one convolution in front.c.
 
 enum { BN_NONE, BN_BEFORE, BN_AFTER };
 
@@ -70,6 +35,7 @@ static uint32_t step_count;              // training steps so far: seeds each st
 static float *xs, *ys, *xb;  // resident data and the gathered batch
 static float *eval_ys;       // the labels of an evaluated batch (k_eval_batch)
 static int training = 1;     // 0 while evaluating: no dropout (inference mode)
+static const float *dense_in;  // the first Dense layer's input this step: xb, or the front's output
 static int measuring;        // k_measure: steps record each kernel's squared gradient norm
 static float batch_acc;
 static int from_logits;      // k_set_from_logits: the loss applies softmax / sigmoid itself to a linear output
@@ -90,7 +56,7 @@ EXPORT void *k_alloc(int bytes) {
   return (void *)p;
 }
 
-static float *zalloc(int floats) {
+float *zalloc(int floats) {
   float *p = (float *)k_alloc(floats * 4);
   if (p) __builtin_memset(p, 0, (unsigned long)floats * 4);
   return p;
@@ -175,7 +141,7 @@ static const float SELU_ALPHA = 1.6732632423543772f, SELU_SCALE = 1.050700987355
   } while (0)
 
 /** C[m][j0..j1) = A[m][0..k) * W[k][j0..j1) + bias: 4x8 register tiles, k unrolled by 2. */
-static void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *nz) {
+void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *nz) {
   int i = 0;
   for (; i + 4 <= m; i += 4) {
     const float *a0 = a + i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
@@ -354,9 +320,6 @@ static inline v128_t reg_grad(v128_t g, v128_t w, float l1, float l2, const floa
   return wasm_f32x4_add(g, wasm_f32x4_mul(r, wasm_v128_load(cols)));
 }
 
-/** A measured step's sums of squares: the loss gradient, the update, the weights before it. */
-typedef struct { double g, d, w; } Measure;
-
 /**
  * Updates the 4 parameters at wr + off from their gradient; `cm` (the column mask at wr's column)
  * only when regularized; `ms` (a measured step) sums the squares training health reports.
@@ -425,6 +388,19 @@ static void bias_update(int m, const float *dz, int ld, float *bias, float *s1, 
   }
 }
 
+/**
+ * The optimizer step on n parameters (n a multiple of 4, in rows `ld` wide) from their loss
+ * gradient g: the same update as the Dense layers', for weights whose gradient is computed apart
+ * (front.c's convolutions). `cols`: the column mask when regularized; `ms`: a measured step's sums of squares.
+ */
+void update_rows(float *w, const float *g, int n, int ld, float *s1, float *s2, float *s3, float l1, float l2, const float *cols, Measure *ms) {
+  for (int o = 0; o < n; o += 4) {
+    float *wr = w + o, *s1r = s1 + o, *s2r = s2 + o, *s3r = s3 + o;
+    const float *cm = cols ? cols + o % ld : 0;
+    UPD(0, wasm_v128_load(g + o));
+  }
+}
+
 // ---- activations ----
 
 static double sigmoid_d(double x) { return 1.0 / (1.0 + exp_d(-x)); }
@@ -490,7 +466,7 @@ static void backward_row(int act, const float *a, const float *z, float *d, int 
   }
 }
 
-static void activate(Layer *l, int m) {
+void activate(Layer *l, int m) {
   for (int b = 0; b < m; b++) {
     float *z = l->a + b * l->ld;
     int n = l->out;
@@ -531,7 +507,7 @@ static void activate(Layer *l, int m) {
 }
 
 /** d (in: gradient w.r.t. the output a) becomes the gradient w.r.t. the pre-activation, from a. */
-static void activation_backward(Layer *l, int m) {
+void activation_backward(Layer *l, int m) {
   for (int b = 0; b < m; b++) {
     const float *a = l->a + b * l->ld;
     float *d = l->d + b * l->ld;
@@ -558,6 +534,9 @@ static void activation_backward(Layer *l, int m) {
 
 // ---- set-up ----
 
+int keeps_preactivation(int act) { return act >= ACT_HARD_SIGMOID; }
+int elementwise_activation(int act) { return act != ACT_SOFTMAX; }
+
 /**
  * Allocates the network: `dims` holds nl+1 layer widths (input first), `acts`/`alphas`/`biases`
  * one entry per Dense layer. Returns 0 when memory runs out.
@@ -576,7 +555,7 @@ EXPORT int k_init(int nl, const int *dims, const int *acts, const float *alphas,
     l->w = zalloc(l->in * l->ld); l->b = zalloc(l->ld);
     l->a = zalloc(batch * l->ld); l->d = zalloc(batch * l->ld);
     if (!l->w || !l->b || !l->a || !l->d) return 0;
-    if (l->act >= ACT_HARD_SIGMOID && !(l->z = zalloc(batch * l->ld))) return 0;
+    if (keeps_preactivation(l->act) && !(l->z = zalloc(batch * l->ld))) return 0;
   }
   return xb && eval_ys ? 1 : 0;
 }
@@ -590,22 +569,25 @@ static int norm_slots(Layer *l, int slots, float init);
 EXPORT int k_set_optimizer(int kind, float momentum, int nest, float p1, float p2, float p3) {
   opt_kind = kind; p_momentum = momentum; nesterov = nest; p_beta1 = p1; p_beta2 = p2; p_eps = p3;
   beta1_pow = 1; beta2_pow = 1; decay_pow = 1; u_product = 1;
+  for (int i = 0; i < nlayers; i++) if (!alloc_slots(&L[i])) return 0;
+  return 1;
+}
+
+int alloc_slots(Layer *l) {
+  int kind = opt_kind;
   int slots = kind == OPT_SGD ? 0 : kind == OPT_MOMENTUM ? 1 : kind == OPT_ADAGRAD ? 1 : 3;
-  for (int i = 0; i < nlayers; i++) {
-    Layer *l = &L[i];
-    int nw = l->in * l->ld;
-    l->s1 = l->s2 = l->s3 = l->t1 = l->t2 = l->t3 = 0;
-    if (!norm_slots(l, slots, kind == OPT_ADAGRAD ? p1 : 0)) return 0;
-    if (l->frozen) continue;
-    if (slots >= 1) { l->s1 = zalloc(nw); l->t1 = zalloc(l->ld); if (!l->s1 || !l->t1) return 0; }
-    if (kind == OPT_ADAGRAD) {
-      for (int j = 0; j < nw; j++) l->s1[j] = p1;
-      for (int j = 0; j < l->ld; j++) l->t1[j] = p1;
-    }
-    if (slots >= 3) {
-      l->s2 = zalloc(nw); l->t2 = zalloc(l->ld); l->s3 = zalloc(nw); l->t3 = zalloc(l->ld);
-      if (!l->s2 || !l->t2 || !l->s3 || !l->t3) return 0;
-    }
+  int nw = l->in * l->ld;
+  l->s1 = l->s2 = l->s3 = l->t1 = l->t2 = l->t3 = 0;
+  if (!norm_slots(l, slots, kind == OPT_ADAGRAD ? p_beta1 : 0)) return 0;
+  if (l->frozen) return 1;
+  if (slots >= 1) { l->s1 = zalloc(nw); l->t1 = zalloc(l->ld); if (!l->s1 || !l->t1) return 0; }
+  if (kind == OPT_ADAGRAD) {
+    for (int j = 0; j < nw; j++) l->s1[j] = p_beta1;
+    for (int j = 0; j < l->ld; j++) l->t1[j] = p_beta1;
+  }
+  if (slots >= 3) {
+    l->s2 = zalloc(nw); l->t2 = zalloc(l->ld); l->s3 = zalloc(nw); l->t3 = zalloc(l->ld);
+    if (!l->s2 || !l->t2 || !l->s3 || !l->t3) return 0;
   }
   return 1;
 }
@@ -623,7 +605,7 @@ EXPORT int k_set_regularizers(int i, float kl1, float kl2, float bl1, float bl2)
 }
 
 /** The regularizers' penalty on the current weights, as tfjs adds it to the loss. */
-static double penalty(const Layer *l) {
+double penalty(const Layer *l) {
   double s = 0;
   for (int r = 0; r < l->in && (l->kl1 || l->kl2); r++) {
     const float *w = l->w + r * l->ld;
@@ -658,7 +640,8 @@ EXPORT int k_ld(int i) { return L[i].ld; }
 
 /** Space for the resident training set: x [n][in], y [n][ydim]; the caller fills both. */
 EXPORT float *k_alloc_data(int n) {
-  xs = (float *)k_alloc(n * in_dim * 4);
+  int width = front_input_dim() ? front_input_dim() : in_dim;
+  xs = (float *)k_alloc(n * width * 4);
   ys = (float *)k_alloc(n * y_dim * 4);
   return xs && ys ? xs : 0;
 }
@@ -668,7 +651,7 @@ EXPORT int *k_alloc_indices(int n) { return (int *)k_alloc(n * 4); }
 // ---- the step ----
 
 /** murmur3's 32-bit finalizer: a well-mixed hash of a counter. */
-static uint32_t mix32(uint32_t h) {
+uint32_t mix32(uint32_t h) {
   h ^= h >> 16; h *= 0x85ebca6bu; h ^= h >> 13; h *= 0xc2b2ae35u; h ^= h >> 16;
   return h;
 }
@@ -966,12 +949,11 @@ static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m)
 // (each thread computes dX's columns for its rows before it updates those rows, so no thread
 // reads a row another one has changed). Elementwise work stays on thread 0.
 
-enum { JOB_FORWARD, JOB_BACKWARD };
+enum { JOB_FORWARD, JOB_BACKWARD, JOB_FRONT };
 static struct { int kind, layer, m, threads; } job;
 static int job_gen, job_done, nworkers;
 static int active_threads = 1 << 30;  // k_set_active: how many of the threads share a job (all by default)
 /** Per-thread lists of nonzero inputs for gemm_forward, one input row long. */
-#define MAX_THREADS 8
 static int *scratch[MAX_THREADS];
 /** Per-thread sums of squares while measuring (each thread updates its own rows of a kernel). */
 static Measure measured[MAX_THREADS];
@@ -992,12 +974,13 @@ static void share(int n, int unit, int t, int *lo, int *hi) {
 
 /** What layer i reads: the batch, or the layer before's output (dropped, in training). */
 static const float *layer_input(int i) {
-  if (!i) return xb;
+  if (!i) return dense_in;
   const Layer *p = &L[i - 1];
   return training && p->drop ? p->drop : p->norm ? p->norm : p->a;
 }
 
 static void run_job(int t) {
+  if (job.kind == JOB_FRONT) { front_job(t, job.threads); return; }
   Layer *l = &L[job.layer];
   int m = job.m, lo, hi;
   const float *in = layer_input(job.layer);
@@ -1009,9 +992,12 @@ static void run_job(int t) {
     share(l->in, 4, t, &lo, &hi);
     if (lo >= hi) return;
     if (job.layer) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, L[job.layer - 1].d, L[job.layer - 1].ld);
+    else if (front_grad()) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, front_grad(), in_ld);
     if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0, measuring ? &measured[t] : 0);
   }
 }
+
+static void dispatch(void);
 
 /** Runs the job on every thread and returns when all are done. */
 static void run_everywhere(int kind, int layer, int m) {
@@ -1020,6 +1006,23 @@ static void run_everywhere(int kind, int layer, int m) {
   int threads = nworkers + 1 < active_threads ? nworkers + 1 : active_threads;
   job.threads = m * L[layer].in * L[layer].ld < 65536 ? 1 : threads;
   if (measuring) for (int t = 0; t < MAX_THREADS; t++) measured[t] = (Measure){ 0, 0, 0 };
+  dispatch();
+  if (measuring && kind == JOB_BACKWARD) {
+    Layer *l = &L[layer];
+    l->grad_sq = l->delta_sq = l->weight_sq = 0;
+    for (int t = 0; t < job.threads; t++) { l->grad_sq += measured[t].g; l->delta_sq += measured[t].d; l->weight_sq += measured[t].w; }
+  }
+}
+
+void run_front_job(int threads) {
+  job.kind = JOB_FRONT;
+  int most = nworkers + 1 < active_threads ? nworkers + 1 : active_threads;
+  job.threads = threads < most ? threads : most;
+  dispatch();
+}
+
+/** Runs `job` on job.threads threads and returns when all are done. */
+static void dispatch(void) {
   if (job.threads > 1) {
     __atomic_store_n(&job_done, 0, __ATOMIC_RELAXED);
     __atomic_fetch_add(&job_gen, 1, __ATOMIC_SEQ_CST);
@@ -1031,11 +1034,6 @@ static void run_everywhere(int kind, int layer, int m) {
     // On a busy machine a worker may be descheduled: sleep rather than spin on its core.
     if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_done, done, 1000000);
   }
-  if (measuring && kind == JOB_BACKWARD) {
-    Layer *l = &L[layer];
-    l->grad_sq = l->delta_sq = l->weight_sq = 0;
-    for (int t = 0; t < job.threads; t++) { l->grad_sq += measured[t].g; l->delta_sq += measured[t].d; l->weight_sq += measured[t].w; }
-  }
 }
 
 /** How many workers will run k_worker() (at most MAX_THREADS - 1; returns that number, or -1 without memory). Call once, before they start. */
@@ -1044,6 +1042,7 @@ EXPORT int k_set_workers(int n) {
   int widest = in_dim;
   for (int i = 0; i < nlayers; i++) widest = L[i].in > widest ? L[i].in : widest;
   for (int t = 0; t <= n; t++) if (!scratch[t] && !(scratch[t] = (int *)k_alloc(widest * 4))) return -1;
+  if (!front_set_threads(n + 1)) return -1;
   nworkers = n;
   return n;
 }
@@ -1077,8 +1076,14 @@ static void below_backward(Layer *p, int m) {
   if (p->bn == BN_BEFORE) bn_backward(p, m);
 }
 
-/** The forward pass of the batch in xb through every layer (with dropout while training). */
+/** Where a batch's examples go: the convolutional front's input (front.c), or the Dense stack's. */
+static float *batch_input(void) { return front_input_dim() ? front_input() : xb; }
+/** Floats per example there. */
+static int batch_width(void) { return front_input_dim() ? front_input_dim() : in_dim; }
+
+/** The forward pass of the batch in batch_input() through the front and every layer (with dropout while training). */
 static void forward(int m) {
+  dense_in = front_input_dim() ? front_forward(m, step_count, training) : xb;
   for (int i = 0; i < nlayers; i++) {
     Layer *l = &L[i];
     run_everywhere(JOB_FORWARD, i, m);
@@ -1093,11 +1098,11 @@ static void forward(int m) {
 EXPORT float k_penalty(void) {
   double sum = 0;
   for (int i = 0; i < nlayers; i++) if (L[i].cols) sum += penalty(&L[i]);
-  return (float)sum;
+  return (float)(sum + front_penalty());
 }
 
-/** Where k_eval_batch reads its examples ([m][in_dim], m up to the training batch size) and their labels. */
-EXPORT float *k_eval_input(void) { return xb; }
+/** Where k_eval_batch reads its examples ([m][batch width], m up to the training batch size) and their labels. */
+EXPORT float *k_eval_input(void) { return batch_input(); }
 EXPORT float *k_eval_labels(void) { return eval_ys; }
 
 /**
@@ -1117,7 +1122,9 @@ EXPORT float k_eval_batch(int m) {
  * k_batch_accuracy() then gives its mean accuracy.
  */
 EXPORT float k_train_batch(const int *idx, int m) {
-  for (int b = 0; b < m; b++) __builtin_memcpy(xb + b * in_ld, xs + idx[b] * in_dim, (unsigned long)in_dim * 4);
+  int width = batch_width();
+  float *gathered = batch_input();
+  for (int b = 0; b < m; b++) __builtin_memcpy(gathered + b * width, xs + idx[b] * width, (unsigned long)width * 4);
   forward(m);
   step_count++;
   begin_step();
@@ -1127,10 +1134,11 @@ EXPORT float k_train_batch(const int *idx, int m) {
   if (loss_kind == LOSS_MEAN_SQUARED_ERROR) activation_backward(o, m);
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
-    if (i || !l->frozen) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do
+    if (i || !l->frozen || front_grad()) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do, unless for the front
     if (i) below_backward(&L[i - 1], m);
     if (l->bias && !l->frozen) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3, l->bl1, l->bl2, l->bl1 || l->bl2 ? l->cols : 0);
   }
+  if (front_grad()) front_backward(m, measuring);
   return loss;
 }
 

@@ -72,7 +72,7 @@ const seed: Field = { name: 'seed', type: { kind: 'int', min: 0 }, doc: 'Seed of
 
 function pooling(name: string, doc: string): LayerEntry {
   return {
-    name, doc, defaultName: toSnakeCase(name), inSummary: true,
+    name, doc, defaultName: toSnakeCase(name), inSummary: true, fusedKernel: {},
     args: [
       { name: 'pool_size', type: { kind: 'intOrTuple', length: 2, min: 1 }, default: 2, doc: 'Window size: an integer or [height, width].' },
       { name: 'strides', type: { kind: 'intOrTuple', length: 2, min: 1 }, default: null, doc: 'Step of the window (default: pool_size).' },
@@ -184,7 +184,7 @@ export const LAYERS: readonly LayerEntry[] = [
   },
   {
     name: 'Reshape', doc: 'Reshapes each example to `target_shape` (one dimension may be -1 to infer it).',
-    defaultName: 'reshape', inSummary: true, passThrough: true,
+    defaultName: 'reshape', inSummary: true, passThrough: true, fusedKernel: {},
     args: [{ name: 'target_shape', type: { kind: 'shape', inferOne: true }, required: true, doc: 'Shape of one example after reshaping, e.g. `[28, 28, 1]`; one entry may be -1.' }],
     infer(input, args) {
       const target = Array.isArray(args.target_shape) ? (args.target_shape as number[]) : [];
@@ -209,7 +209,7 @@ export const LAYERS: readonly LayerEntry[] = [
   },
   {
     name: 'Conv2D', doc: '2-D convolution over images (channels last): `filters` kernels of size `kernel_size`.',
-    defaultName: 'conv2d', inSummary: true, activationArg: 'activation', kernelInitializerArg: 'kernel_initializer', unitsArg: 'filters',
+    defaultName: 'conv2d', inSummary: true, fusedKernel: {}, activationArg: 'activation', kernelInitializerArg: 'kernel_initializer', unitsArg: 'filters',
     args: [
       { name: 'filters', type: { kind: 'int', min: 1 }, required: true, doc: 'Number of output channels (kernels).' },
       { name: 'kernel_size', type: { kind: 'intOrTuple', length: 2, min: 1 }, required: true, doc: 'Kernel height and width: an integer or [height, width].' },
@@ -246,7 +246,7 @@ export const LAYERS: readonly LayerEntry[] = [
   pooling('AveragePooling2D', 'Average pooling over 2-D windows (channels last).'),
   {
     name: 'GlobalAveragePooling2D', doc: 'Averages each channel over height and width: (None, h, w, c) -> (None, c).',
-    defaultName: 'global_average_pooling2d', inSummary: true, args: [],
+    defaultName: 'global_average_pooling2d', inSummary: true, fusedKernel: {}, args: [],
     infer(input) {
       const bad = needImage('GlobalAveragePooling2D', input);
       return bad ? fail(bad) : ok([null, input[3]]);

@@ -46,7 +46,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   {
     name: 'AdamW', aliases: ['adamw'], slots: 2, slotArgs: [], fusedKernel: { code: 8 },
     doc: 'AdamW: Adam with decoupled weight decay (Keras 3). Trains on the fused WebAssembly engine only.',
-    detail: 'Each step first decays every trainable weight, `w -= learning_rate * weight_decay * w`, then takes the Adam step. TensorFlow.js has no AdamW: specs using it train on the fused engine (Dense stacks).',
+    detail: 'Each step first decays every trainable weight, `w -= learning_rate * weight_decay * w`, then takes the Adam step. TensorFlow.js has no AdamW: specs using it train on the fused engine (Dense stacks and convnets).',
     args: [
       lr(0.001),
       { name: 'weight_decay', type: { kind: 'number', min: 0 }, default: 0.004, doc: 'Decoupled weight decay: each step subtracts learning_rate * weight_decay * w from every weight.' },
@@ -56,7 +56,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   {
     name: 'Nadam', aliases: ['nadam'], slots: 2, slotArgs: [], fusedKernel: { code: 9 },
     doc: 'Nadam: Adam with Nesterov momentum (Keras 3). Trains on the fused WebAssembly engine only.',
-    detail: "Adam whose first moment looks one step ahead, with Keras's momentum schedule `beta_1 * (1 - 0.5 * 0.96^t)`. TensorFlow.js has no Nadam: specs using it train on the fused engine (Dense stacks).",
+    detail: "Adam whose first moment looks one step ahead, with Keras's momentum schedule `beta_1 * (1 - 0.5 * 0.96^t)`. TensorFlow.js has no Nadam: specs using it train on the fused engine (Dense stacks and convnets).",
     args: [lr(0.001), beta1, beta2, eps],
   },
 ];

@@ -19,6 +19,7 @@ import { deriveSeed, randomSeed } from '../random';
 import type { HealthLayer } from '../../core/health/layers';
 import { countNonFinite, l2Norm, outputStats, type Block } from '../../core/health/stats';
 import type { LayerHealth } from '../../core/health/types';
+import { ConvFront, type FrontExports, type KernelLayerView } from './convFront';
 
 /** The engine names runs report. */
 export const KERNEL_ENGINE = 'wasm-simd fused kernel';
@@ -49,8 +50,7 @@ interface WasmApi {
 }
 const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-interface KernelExports {
-  k_alloc(bytes: number): number;
+interface KernelExports extends FrontExports {
   k_init(nl: number, dims: number, acts: number, alphas: number, biases: number, batch: number, loss: number, acc: number, ydim: number): number;
   k_set_optimizer(kind: number, momentum: number, nesterov: number, p1: number, p2: number, epsilon: number): number;
   k_freeze(i: number): void;
@@ -147,6 +147,9 @@ export class DenseKernel {
   private readonly memory: { buffer: ArrayBuffer };
   private readonly idx: number;
   private readonly workers: Worker[] = [];
+  private readonly front: ConvFront;
+  /** The weighted layers in model order (the front's Conv2D layers, then the Dense layers), as training health reads them. */
+  private readonly views: KernelLayerView[];
 
   private constructor(private readonly plan: KernelPlan, wasm: Buffer, train: Split, batchSize: number, threads: number) {
     const module = new Wasm.Module(wasm);
@@ -161,8 +164,11 @@ export class DenseKernel {
     const ok = k.k_init(nl, ints(plan.dims), ints(plan.activations), floats(plan.alphas), ints(plan.biases.map(Number)), batchSize, plan.loss, plan.accuracy, plan.labelWidth);
     if (ok) plan.frozen.forEach((f, i) => f && k.k_freeze(i));
     const normed = plan.norms.every((n, i) => !n || k.k_set_norm(i, n.position, n.momentum, n.epsilon, +n.center, +n.scale, +n.frozen));
+    this.front = new ConvFront(k, memory, plan.front);
+    if (ok) this.front.init(batchSize, plan.dims[0]);
     const o = plan.optimizer;
     if (!ok || !normed || !k.k_set_optimizer(o.kind, o.momentum, o.nesterov ? 1 : 0, o.p1, o.p2, o.epsilon)) throw new Error('The training kernel ran out of memory for the model.');
+    this.front.slots();
     k.k_set_weight_decay(o.weightDecay ?? 0);
     k.k_set_from_logits(plan.fromLogits ? 1 : 0);
     plan.regularizers.forEach((r, i) => {
@@ -176,6 +182,7 @@ export class DenseKernel {
     if (!xs) throw new Error('The training kernel ran out of memory for the training set.');
     new Float32Array(memory.buffer, xs, train.x.length).set(train.x);
     new Float32Array(memory.buffer, k.k_labels(), train.y.length).set(train.y);
+    this.views = [...this.front.views(), ...plan.dims.slice(1).map((_, i) => this.denseView(i))];
     this.idx = k.k_alloc_indices(batchSize);
     const workers = k.k_set_workers(threads - 1);
     if (workers < 0) throw new Error('The training kernel ran out of memory for its threads.');
@@ -208,8 +215,9 @@ export class DenseKernel {
     return bytes ? new DenseKernel(plan, bytes, train, batchSize, threads) : undefined;
   }
 
-  /** Copies the tfjs model's Dense weights into the kernel (at start, and after a callback restored weights). */
+  /** Copies the tfjs model's Conv2D and Dense weights into the kernel (at start, and after a callback restored weights). */
   loadWeights(model: tfl.LayersModel): void {
+    this.front.loadWeights(model);
     denseLayers(model).forEach((layer, i) => {
       const [kernel, bias] = layer.getWeights();
       const [rows, cols] = kernel.shape as [number, number];
@@ -238,6 +246,7 @@ export class DenseKernel {
 
   /** Copies the kernel's weights into the tfjs model, before anything reads them there. */
   storeWeights(model: tfl.LayersModel): void {
+    this.front.storeWeights(model);
     denseLayers(model).forEach((layer, i) => {
       const [rows, cols] = [this.plan.dims[i], this.plan.dims[i + 1]];
       const ld = this.k.k_ld(i);
@@ -264,14 +273,32 @@ export class DenseKernel {
     return Float32Array.from({ length: rows * units }, (_, e) => all[Math.floor(e / units) * ld + (e % units)]);
   }
 
+  /** The last step's masks of the Dropout layers before the first Dense layer, by index in `spec.layers`: [rows][size]. */
+  frontDropoutMasks(rows: number): Map<number, Float32Array> {
+    return this.front.dropoutMasks(rows);
+  }
+
   /** Layer i's kernel [in][units] (stride ld) in the kernel's memory, or a [rows][units] buffer at `ptr`. */
   private block(i: number, ptr = this.k.k_weights(i), rows = this.plan.dims[i]): Block {
     const ld = this.k.k_ld(i);
     return { data: new Float32Array(this.memory.buffer, ptr, rows * ld), rows, cols: this.plan.dims[i + 1], stride: ld };
   }
 
+  /** Dense layer i's buffers for training health. */
+  private denseView(i: number): KernelLayerView {
+    return {
+      frozen: this.plan.frozen[i],
+      weights: () => this.block(i),
+      outputs: (m) => this.block(i, this.k.k_activations(i), m),
+      deltas: (m) => this.block(i, this.k.k_deltas(i), m),
+      gradSq: () => this.k.k_grad_sq(i),
+      deltaSq: () => this.k.k_delta_sq(i),
+      weightSq: () => this.k.k_weight_sq(i),
+    };
+  }
+
   /**
-   * A training step that also measures each Dense layer (`layers` in the same order): the
+   * A training step that also measures each weighted layer (`layers` in the same order): the
    * kernel's gradient norm, its norm before the step and the update ratio (all summed inside the
    * fused update), and the statistics of the batch's outputs.
    */
@@ -287,26 +314,27 @@ export class DenseKernel {
     return { values, layers: layers.map((l, i) => this.layerHealth(l, i, m)) };
   }
 
-  /** The last step's outputs of each Dense layer (m rows) and the weights as they are now: no gradients, no update ratio. */
+  /** The last step's outputs of each weighted layer (m examples) and the weights as they are now: no gradients, no update ratio. */
   inspectLastBatch(m: number, layers: readonly HealthLayer[]): LayerHealth[] {
     // Outputs only: a NaN flows back into every layer's gradient, so gradients cannot say which layer went first.
     return layers.map((l, i) => {
-      const out = outputStats(this.block(i, this.k.k_activations(i), m), l.activation);
-      return { name: l.name, type: l.type, activation: l.activation, gradientNorm: null, weightNorm: l2Norm(this.block(i)), updateRatio: null, ...out };
+      const out = outputStats(this.views[i].outputs(m), l.activation);
+      return { name: l.name, type: l.type, activation: l.activation, gradientNorm: null, weightNorm: l2Norm(this.views[i].weights()), updateRatio: null, ...out };
     });
   }
 
   private layerHealth(layer: HealthLayer, i: number, m: number): LayerHealth {
-    const frozen = this.plan.frozen[i];
-    const out = outputStats(this.block(i, this.k.k_activations(i), m), layer.activation);
-    const [w, d] = [this.k.k_weight_sq(i), this.k.k_delta_sq(i)];
+    const view = this.views[i];
+    const frozen = view.frozen;
+    const out = outputStats(view.outputs(m), layer.activation);
+    const [w, d] = [view.weightSq(), view.deltaSq()];
     return {
       name: layer.name, type: layer.type, activation: layer.activation,
-      gradientNorm: frozen ? null : Math.sqrt(this.k.k_grad_sq(i)),
-      weightNorm: frozen ? l2Norm(this.block(i)) : Math.sqrt(w),
+      gradientNorm: frozen ? null : Math.sqrt(view.gradSq()),
+      weightNorm: frozen ? l2Norm(view.weights()) : Math.sqrt(w),
       updateRatio: frozen || !(w > 0) ? null : Math.sqrt(d / w),
       ...out,
-      nonFinite: out.nonFinite + countNonFinite(this.block(i, this.k.k_deltas(i), m)),
+      nonFinite: out.nonFinite + countNonFinite(view.deltas(m)),
     };
   }
 

@@ -32,7 +32,7 @@ export class FusedEngine implements Engine {
   private kernelStale = true;
   /** The kernel trained since the model last got its weights. */
   private modelStale = false;
-  /** The weighted layers training health reports: the kernel's Dense layers, in order. */
+  /** The weighted layers training health reports: the kernel's Conv2D, then Dense layers, in order. */
   private readonly health: HealthLayer[];
   /** Chooses the thread count step by step, when the host left it to the engine. */
   private readonly tuner: ThreadTuner | undefined;

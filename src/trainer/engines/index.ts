@@ -43,7 +43,7 @@ export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: 
   const on = tune ? `on 1 to ${threads} threads, chosen by measured speed as the machine's load changes` : `on ${threads} thread${threads === 1 ? '' : 's'}`;
   return {
     name: KERNEL_ENGINE,
-    reason: `a Sequential stack the kernel trains: one WebAssembly call per batch ${on}, ${kernelBuild()?.simd}, evaluation in the kernel, weights synced to TensorFlow.js only when read`,
+    reason: `${chosen.plan.front.some((op) => op.kind === 'conv') ? 'a Sequential convnet (Conv2D and pooling, then Dense layers)' : 'a Sequential Dense stack'}: one WebAssembly call per batch ${on}, ${kernelBuild()?.simd}, evaluation in the kernel, weights synced to TensorFlow.js only when read`,
     create: (setup) => new FusedEngine(setup, chosen.plan, threads, tune),
     measuredBy: 'measured in the fused kernel during the step',
     healthSamplesPerEpoch: DEFAULT_SAMPLES_PER_EPOCH.kernel,

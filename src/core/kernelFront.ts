@@ -1,0 +1,181 @@
+/**
+ * The convolutional front of a kernel plan (src/kernel/front.c): the ops before the first Dense
+ * layer, with the shapes the resolver gave each layer and TensorFlow.js's padding. Flatten and
+ * Reshape add no op (an NHWC example is one row-major block either way).
+ */
+import type { ResolvedLayer } from './resolve';
+import type { Json } from './registry';
+
+/** One example's input and output image: h, w, c, oh, ow, oc. */
+export type FrontShape = [number, number, number, number, number, number];
+
+/** A convolution: window is kh, kw, sh, sw, dh, dw, pad top, pad left (front.c's k_front_conv). */
+export interface ConvOp {
+  kind: 'conv';
+  /** Index in `spec.layers` of the Conv2D layer. */
+  layer: number;
+  shape: FrontShape;
+  window: number[];
+  activation: number;
+  alpha: number;
+  bias: boolean;
+  frozen: boolean;
+  /** The kernel regularizer's [l1, l2] factors, then the bias regularizer's. */
+  regularizers: [number, number, number, number];
+}
+
+/** Max or average pooling: window is kh, kw, sh, sw, pad top, pad left. */
+export interface PoolOp {
+  kind: 'maxpool' | 'avgpool';
+  shape: FrontShape;
+  window: number[];
+}
+
+export interface GapOp {
+  kind: 'gap';
+  shape: FrontShape;
+}
+
+export interface DropoutOp {
+  kind: 'dropout';
+  /** Index in `spec.layers` of the Dropout layer. */
+  layer: number;
+  size: number;
+  rate: number;
+  seed: number;
+}
+
+export type FrontOp = ConvOp | PoolOp | GapOp | DropoutOp;
+
+/** Floats per example the front reads: its first op's input. */
+export function frontInputSize(front: readonly FrontOp[]): number {
+  const first = front[0];
+  if (first.kind === 'dropout') return first.size;
+  return first.shape[0] * first.shape[1] * first.shape[2];
+}
+
+/** Floats per example the front writes: its last op's output, the first Dense layer's input. */
+export function frontOutputSize(front: readonly FrontOp[]): number {
+  const last = front[front.length - 1];
+  if (last.kind === 'dropout') return last.size;
+  return last.shape[3] * last.shape[4] * last.shape[5];
+}
+
+/** `3` or `[3, 3]` -> `[3, 3]` (validation has checked the form). */
+function pair(v: Json | undefined, fallback: number): [number, number] {
+  if (typeof v === 'number') return [v, v];
+  if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number') return [v[0], v[1]];
+  return [fallback, fallback];
+}
+
+/**
+ * Padding before the first window along one axis: TensorFlow's same padding puts the smaller
+ * half first, pad_total = max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0).
+ */
+function padBefore(size: number, out: number, k: number, stride: number, dilation: number, padding: Json | undefined): number {
+  if (padding !== 'same') return 0;
+  return Math.floor(Math.max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0) / 2);
+}
+
+/** The layer's image shapes, or undefined when either is not a fully known 3-D image. */
+function imageShape(layer: ResolvedLayer): FrontShape | undefined {
+  const [, h, w, c] = layer.inputShape;
+  const [, oh, ow, oc] = layer.outputShape;
+  const dims = [h, w, c, oh, ow, oc];
+  if (layer.inputShape.length !== 4 || layer.outputShape.length !== 4 || dims.some((d) => typeof d !== 'number')) return undefined;
+  return dims as FrontShape;
+}
+
+/** Kernel and window geometry with TF's padding: kh, kw, sh, sw, dh, dw, pad top, pad left. */
+function windowOf(shape: FrontShape, a: Record<string, Json>, size: [number, number], strides: [number, number], dilation: [number, number]): number[] {
+  const top = padBefore(shape[0], shape[3], size[0], strides[0], dilation[0], a.padding);
+  const left = padBefore(shape[1], shape[4], size[1], strides[1], dilation[1], a.padding);
+  return [...size, ...strides, ...dilation, top, left];
+}
+
+/** What the front needs of the kernel plan builder: activation codes and regularizer factors. */
+export interface FrontContext {
+  activation(name: Json | undefined): number | undefined;
+  /** The code of a folded LeakyReLU layer. */
+  leakyRelu: number;
+  penalties(layer: ResolvedLayer): [number, number, number, number];
+  dropoutSeed(index: number): number;
+}
+
+/** A Conv2D layer as a front op, or why the kernel cannot train it. */
+function convOp(layer: ResolvedLayer, index: number, ctx: FrontContext): ConvOp | string {
+  const a = layer.args;
+  const shape = imageShape(layer);
+  if (!shape) return `Conv2D layer ${layer.name} without a known image shape`;
+  for (const k of ['activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
+    if (a[k]) return `Conv2D layer ${layer.name} has a ${k.replace(/_/g, ' ')}`;
+  }
+  if (a.data_format === 'channels_first') return `Conv2D layer ${layer.name} with channels_first data`;
+  const activation = ctx.activation(a.activation ?? 'linear');
+  if (activation === undefined) return `activation ${String(a.activation)} on Conv2D layer ${layer.name}`;
+  const window = windowOf(shape, a, pair(a.kernel_size, 1), pair(a.strides, 1), pair(a.dilation_rate, 1));
+  return { kind: 'conv', layer: index, shape, window, activation, alpha: 0, bias: a.use_bias !== false, frozen: a.trainable === false, regularizers: ctx.penalties(layer) };
+}
+
+/** A pooling layer as a front op, or why the kernel cannot train it. */
+function poolOp(layer: ResolvedLayer): PoolOp | string {
+  const a = layer.args;
+  const shape = imageShape(layer);
+  if (!shape) return `${layer.type} layer ${layer.name} without a known image shape`;
+  const size = pair(a.pool_size, 2);
+  const strides = a.strides === null || a.strides === undefined ? size : pair(a.strides, 1);
+  const win = windowOf(shape, a, size, strides, [1, 1]);
+  const kind = layer.type === 'MaxPooling2D' ? 'maxpool' : 'avgpool';
+  const padded = (shape[3] - 1) * strides[0] + size[0] > shape[0] || (shape[4] - 1) * strides[1] + size[1] > shape[1];
+  // TensorFlow.js's average-pooling gradient divides by the whole window even where its forward
+  // pass averaged fewer cells (same padding at the border): the kernel would disagree with it.
+  if (kind === 'avgpool' && padded) return `AveragePooling2D layer ${layer.name} with same padding that pads (TensorFlow.js's gradient there is not its forward pass's)`;
+  return { kind, shape, window: [win[0], win[1], win[2], win[3], win[6], win[7]] };
+}
+
+/**
+ * Adds `layer` (at `index` in the spec, before any Dense layer) to the front, or says why the
+ * kernel cannot train it. Activation and LeakyReLU fold into a linear Conv2D right before them.
+ */
+export function addFrontOp(front: FrontOp[], layer: ResolvedLayer, index: number, ctx: FrontContext): string | undefined {
+  const last = front[front.length - 1];
+  switch (layer.type) {
+    case 'Conv2D': {
+      const op = convOp(layer, index, ctx);
+      if (typeof op === 'string') return op;
+      front.push(op);
+      return undefined;
+    }
+    case 'MaxPooling2D':
+    case 'AveragePooling2D': {
+      const op = poolOp(layer);
+      if (typeof op === 'string') return op;
+      front.push(op);
+      return undefined;
+    }
+    case 'GlobalAveragePooling2D': {
+      const shape = imageShape({ ...layer, outputShape: [null, 1, 1, layer.outputShape[1]] });
+      if (!shape) return `GlobalAveragePooling2D layer ${layer.name} without a known image shape`;
+      front.push({ kind: 'gap', shape });
+      return undefined;
+    }
+    case 'Dropout': {
+      const size = layer.inputShape.slice(1).reduce<number>((p, d) => p * (d ?? NaN), 1);
+      front.push({ kind: 'dropout', layer: index, size, rate: layer.args.rate as number, seed: ctx.dropoutSeed(index) });
+      return undefined;
+    }
+    default:
+      return foldActivation(last, layer, ctx);
+  }
+}
+
+/** An Activation or LeakyReLU layer folded into the linear Conv2D before it. */
+function foldActivation(last: FrontOp | undefined, layer: ResolvedLayer, ctx: FrontContext): string | undefined {
+  const linear = ctx.activation('linear');
+  if (last?.kind !== 'conv' || last.activation !== linear) return `${layer.type} layer ${layer.name} does not follow a linear Dense or Conv2D layer`;
+  const code = layer.type === 'LeakyReLU' ? ctx.leakyRelu : ctx.activation(layer.args.activation);
+  if (code === undefined) return `activation ${String(layer.args.activation)} on layer ${layer.name}`;
+  last.activation = code;
+  if (layer.type === 'LeakyReLU') last.alpha = layer.args.negative_slope as number;
+  return undefined;
+}
