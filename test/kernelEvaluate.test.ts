@@ -52,6 +52,32 @@ describe('evaluation in the fused kernel', function () {
     });
   }
 
+  it('evaluates a convnet (the convolutional front in inference mode) as TensorFlow.js does, penalty and metrics included', async () => {
+    const layers = [
+      { type: 'Conv2D', filters: 4, kernel_size: 3, activation: 'relu', kernel_regularizer: { type: 'l2', l2: 0.01 } }, { type: 'MaxPooling2D' },
+      { type: 'Dropout', rate: 0.3 }, { type: 'Flatten' }, { type: 'Dense', units: 6 }, { type: 'BatchNormalization' }, { type: 'Activation', activation: 'relu' },
+      { type: 'Dense', units: 3, activation: 'softmax' },
+    ];
+    const spec = denseSpec([8, 8, 1], layers, 'sparse_categorical_crossentropy', { type: 'Adam', learning_rate: 0.01 }, {
+      compile: { loss: 'sparse_categorical_crossentropy', optimizer: { type: 'Adam', learning_rate: 0.01 }, metrics: ['accuracy', 'sparse_categorical_crossentropy'] },
+    });
+    const [train, validation] = [randomSplit(32, 64, 3, 'sparse_categorical_crossentropy', 5), randomSplit(19, 64, 3, 'sparse_categorical_crossentropy', 6)];
+    for (const s of [train, validation]) (s as { exampleShape: number[] }).exampleShape = [8, 8, 1];
+    const model = buildModel(spec);
+    const engine = selectEngine({ engine: 'kernel', backendChoice: 'auto', backendName: 'cpu', threads: 1 }, spec, train)
+      .create({ spec, model, optimizer: compileModel(model, spec), data: { train, validation, sources: [] } as never });
+    for (let s = 0; s < 4; s++) engine.trainBatch(Int32Array.from({ length: 8 }, (_, i) => (s * 8 + i) % 32), 0.01);
+    const got = await engine.evaluate(validation);
+    assert.deepStrictEqual(await engine.evaluate(validation), got, 'inference mode: no dropout draws, no statistics moved');
+    engine.storeWeights();
+    const reference = new SplitEvaluator(model, spec);
+    const want = await reference.evaluate(validation);
+    reference.dispose();
+    for (const k of Object.keys(want)) assert.ok(Math.abs(got[k] - want[k]) <= 1e-4 * Math.max(1, Math.abs(want[k])), `${k}: kernel ${got[k]}, tfjs ${want[k]}`);
+    engine.dispose();
+    model.dispose();
+  });
+
   it('reports the regularizers\' penalty in the evaluated loss, as Keras does', async () => {
     const plain = denseSpec(12, [{ ...HIDDEN, kernel_regularizer: null }, OUTPUTS.sparse_categorical_crossentropy], 'sparse_categorical_crossentropy', { type: 'SGD', learning_rate: 0.2 });
     const heavy = denseSpec(12, [{ ...HIDDEN, kernel_regularizer: { type: 'l2', l2: 1 } }, OUTPUTS.sparse_categorical_crossentropy], 'sparse_categorical_crossentropy', { type: 'SGD', learning_rate: 0.2 });

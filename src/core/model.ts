@@ -104,7 +104,7 @@ function checkKernelOnlyOptimizer(root: Node, model: ModelInfo, compile: Props, 
   const instead = entry.name === 'AdamW' ? '"Adam" (with "kernel_regularizer": { "type": "l2", "l2": 0.0001 } on the Dense layers for a weight penalty)' : '"Adam"';
   r.error(Code.NeedsFusedEngine, node, ['compile', 'optimizer'],
     `${entry.name} trains only on the fused WebAssembly engine (TensorFlow.js has no ${entry.name}), and that engine cannot train this model: it does not support ${planned.reason}. ` +
-    `Use ${instead}, or make the model a stack of Dense layers (with Flatten, Dropout, Activation or LeakyReLU between them).`);
+    `Use ${instead}, or change that part of the model: the fused engine trains Conv2D, pooling and Dropout before the Dense layers, and Dropout, AlphaDropout, BatchNormalization, Activation or LeakyReLU between them.`);
 }
 
 /** What the schema cannot say about a PiecewiseConstantDecay: increasing boundaries, one more value. */
