@@ -52,9 +52,9 @@ describe('evaluation in the fused kernel', function () {
     });
   }
 
-  it('evaluates a convnet (the convolutional front in inference mode) as TensorFlow.js does, penalty and metrics included', async () => {
+  it('evaluates a convnet (the convolutional front in inference mode, BatchNormalization on its moving statistics) as TensorFlow.js does, penalty and metrics included', async () => {
     const layers = [
-      { type: 'Conv2D', filters: 4, kernel_size: 3, activation: 'relu', kernel_regularizer: { type: 'l2', l2: 0.01 } }, { type: 'MaxPooling2D' },
+      { type: 'Conv2D', filters: 4, kernel_size: 3, activation: 'relu', kernel_regularizer: { type: 'l2', l2: 0.01 } }, { type: 'BatchNormalization' }, { type: 'MaxPooling2D' },
       { type: 'Dropout', rate: 0.3 }, { type: 'Flatten' }, { type: 'Dense', units: 6 }, { type: 'BatchNormalization' }, { type: 'Activation', activation: 'relu' },
       { type: 'Dense', units: 3, activation: 'softmax' },
     ];

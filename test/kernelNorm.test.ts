@@ -45,6 +45,18 @@ describe('BatchNormalization in the fused kernel', function () {
     }
   }
 
+  for (const optimizer of [{ type: 'SGD', learning_rate: 0.1 }, { type: 'Adam', learning_rate: 0.01 }]) {
+    it(`after Conv2D (per filter, over the pixels; before a relu and after a tanh), ${optimizer.type}: 5 steps as TensorFlow.js takes them, on 2 threads`, async () => {
+      const layers = [
+        { type: 'Conv2D', filters: 4, kernel_size: 3, use_bias: false }, BN(), { type: 'Activation', activation: 'relu' }, { type: 'MaxPooling2D' },
+        { type: 'Conv2D', filters: 9, kernel_size: 2, activation: 'tanh' }, BN({ scale: false }), { type: 'Flatten' }, OUT,
+      ];
+      const spec = denseSpec([9, 9, 2], layers, LOSS, optimizer);
+      const got = await compare(spec, randomSplit(24, 162, 4, LOSS, 7), 8, 5, 2);
+      assertClose(got, `convnet with BatchNormalization, ${optimizer.type}`);
+    });
+  }
+
   it('puts normalization before a folded activation, or after a Dense layer\'s own', () => {
     const before = planOf(denseSpec(12, STACKS['Dense -> BatchNormalization -> relu'], LOSS, { type: 'SGD' }));
     const after = planOf(denseSpec(12, STACKS['Dense(tanh) -> BatchNormalization'], LOSS, { type: 'SGD' }));
@@ -78,7 +90,7 @@ describe('BatchNormalization in the fused kernel', function () {
       return 'reason' in p ? p.reason : 'trains';
     };
     assert.match(reason([{ type: 'Dense', units: 10 }, BN(), OUT, BN()]), /after the output layer/);
-    assert.match(reason([BN(), { type: 'Dense', units: 10 }, OUT]), /does not follow a Dense layer/);
+    assert.match(reason([BN(), { type: 'Dense', units: 10 }, OUT]), /does not follow a Conv2D or Dense layer/);
     assert.match(reason([{ type: 'Dense', units: 10, activation: 'relu' }, BN(), { type: 'Activation', activation: 'relu' }, OUT]), /does not follow a linear Dense layer/);
   });
 });

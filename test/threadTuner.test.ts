@@ -38,6 +38,11 @@ describe('the kernel thread tuner', () => {
     assert.ok((used.get(2) ?? 0) <= 12, `${used.get(2)} steps on 2 threads`);
   });
 
+  it('counts the steps that waited on a descheduled worker: 2 threads fast half the time and stalled the other half lose', () => {
+    const used = simulate(new ThreadTuner(2), 3000, (t, s) => (t === 2 ? (s % 3 ? 0.0011 : 0.008) : 0.002));
+    assert.ok(share(used, 1) > 0.9, `1 thread for ${share(used, 1)} of the steps`);
+  });
+
   it('notices load that starts mid-run within a few dozen steps', () => {
     // Idle for 1,000 steps, then a busy process: 2 threads become 3x slower than 1.
     const cost = (t: number, s: number): number => (s < 1000 ? (t === 2 ? 0.0012 : 0.002) : t === 2 ? 0.0066 : 0.0022);

@@ -9,6 +9,31 @@ import type { Json } from './registry';
 /** One example's input and output image: h, w, c, oh, ow, oc. */
 export type FrontShape = [number, number, number, number, number, number];
 
+/** dense.c's BN_ positions of a BatchNormalization: before or after its layer's activation. */
+export const NORM = { before: 1, after: 2 };
+
+/** A BatchNormalization (axis -1) after a Dense or Conv2D layer, as k_set_norm and k_front_norm take it. */
+export interface KernelNorm {
+  /** The layer's name in the model, whose weights the kernel holds. */
+  name: string;
+  position: number;
+  momentum: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  /** trainable: false: gamma and beta stay as they are (batch statistics are still used, as in TensorFlow.js). */
+  frozen: boolean;
+}
+
+/** A BatchNormalization layer's settings, before its layer's activation when that is still linear. */
+export function normOf(layer: ResolvedLayer, linear: boolean): KernelNorm {
+  const a = layer.args;
+  return {
+    name: layer.name, position: linear ? NORM.before : NORM.after, momentum: a.momentum as number, epsilon: a.epsilon as number,
+    center: a.center !== false, scale: a.scale !== false, frozen: a.trainable === false,
+  };
+}
+
 /** A convolution: window is kh, kw, sh, sw, dh, dw, pad top, pad left (front.c's k_front_conv). */
 export interface ConvOp {
   kind: 'conv';
@@ -22,6 +47,8 @@ export interface ConvOp {
   frozen: boolean;
   /** The kernel regularizer's [l1, l2] factors, then the bias regularizer's. */
   regularizers: [number, number, number, number];
+  /** A BatchNormalization right after it (or after its folded activation). */
+  norm?: KernelNorm;
 }
 
 /** Max or average pooling: window is kh, kw, sh, sw, pad top, pad left. */
@@ -135,7 +162,8 @@ function poolOp(layer: ResolvedLayer): PoolOp | string {
 
 /**
  * Adds `layer` (at `index` in the spec, before any Dense layer) to the front, or says why the
- * kernel cannot train it. Activation and LeakyReLU fold into a linear Conv2D right before them.
+ * kernel cannot train it. Activation and LeakyReLU fold into a linear Conv2D right before them
+ * (or before the BatchNormalization before them).
  */
 export function addFrontOp(front: FrontOp[], layer: ResolvedLayer, index: number, ctx: FrontContext): string | undefined {
   const last = front[front.length - 1];
@@ -159,6 +187,11 @@ export function addFrontOp(front: FrontOp[], layer: ResolvedLayer, index: number
       front.push({ kind: 'gap', shape });
       return undefined;
     }
+    case 'BatchNormalization':
+      if (last?.kind !== 'conv' || last.norm) return `BatchNormalization layer ${layer.name} does not follow a Conv2D or Dense layer`;
+      if (layer.args.axis !== -1 && layer.args.axis !== layer.inputShape.length - 1) return `BatchNormalization layer ${layer.name} on axis ${String(layer.args.axis)} (the kernel normalizes the channels)`;
+      last.norm = normOf(layer, last.activation === ctx.activation('linear'));
+      return undefined;
     case 'Dropout': {
       const size = layer.inputShape.slice(1).reduce<number>((p, d) => p * (d ?? NaN), 1);
       front.push({ kind: 'dropout', layer: index, size, rate: layer.args.rate as number, seed: ctx.dropoutSeed(index) });
@@ -172,7 +205,7 @@ export function addFrontOp(front: FrontOp[], layer: ResolvedLayer, index: number
 /** An Activation or LeakyReLU layer folded into the linear Conv2D before it. */
 function foldActivation(last: FrontOp | undefined, layer: ResolvedLayer, ctx: FrontContext): string | undefined {
   const linear = ctx.activation('linear');
-  if (last?.kind !== 'conv' || last.activation !== linear) return `${layer.type} layer ${layer.name} does not follow a linear Dense or Conv2D layer`;
+  if (last?.kind !== 'conv' || last.activation !== linear || (last.norm && last.norm.position !== NORM.before)) return `${layer.type} layer ${layer.name} does not follow a linear Dense or Conv2D layer`;
   const code = layer.type === 'LeakyReLU' ? ctx.leakyRelu : ctx.activation(layer.args.activation);
   if (code === undefined) return `activation ${String(layer.args.activation)} on layer ${layer.name}`;
   last.activation = code;

@@ -8,9 +8,9 @@ import type { ResolvedRef, ResolvedSpec } from './resolve';
 import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from './registry';
 import type { Json } from './registry';
 import { METRIC_MATH } from './metricMath';
-import { addFrontOp, type FrontContext, type FrontOp } from './kernelFront';
+import { addFrontOp, NORM, normOf, type FrontContext, type FrontOp, type KernelNorm } from './kernelFront';
 
-export type { FrontOp } from './kernelFront';
+export type { FrontOp, KernelNorm } from './kernelFront';
 
 /** Name -> dense.c code of the registry entries the kernel trains, in code order. */
 function kernelCodes(entries: readonly { name: string; fusedKernel?: { code: number } }[]): Record<string, number> {
@@ -48,24 +48,8 @@ const KERNEL_LAYERS = LAYERS.filter((l) => l.fusedKernel).map((l) => l.name);
 const KERNEL_ACTIVATIONS = [...Object.keys(ACTIVATIONS), ...LAYERS.filter((l) => l.fusedKernel?.activationCode !== undefined).map((l) => l.name)];
 const KERNEL_METRICS = REGISTRY_METRICS.filter((m) => m.fusedKernel).map((m) => m.name);
 
-/** dense.c's BN_ positions of a BatchNormalization: before or after the Dense layer's activation. */
-const NORM = { before: 1, after: 2 };
-
-/** A BatchNormalization (axis -1) after a Dense layer, as k_set_norm takes it. */
-export interface KernelNorm {
-  /** The layer's name in the model, whose weights the kernel holds. */
-  name: string;
-  position: number;
-  momentum: number;
-  epsilon: number;
-  center: boolean;
-  scale: boolean;
-  /** trainable: false: gamma and beta stay as they are (batch statistics are still used, as in TensorFlow.js). */
-  frozen: boolean;
-}
-
 /** Layer types that make front ops (kernelFront.ts) before the first Dense layer; after it only some fold into Dense layers. */
-const FRONT_TYPES = ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Dropout', 'Activation', 'LeakyReLU'];
+const FRONT_TYPES = ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Dropout', 'Activation', 'LeakyReLU', 'BatchNormalization'];
 
 /** What the kernel trains: a convolutional front, a stack of Dense layers, the loss, metric and optimizer codes. */
 export interface KernelPlan {
@@ -202,15 +186,10 @@ function planDense(stack: StackPlan, layer: SpecLayer): string | undefined {
  */
 function planNorm(stack: StackPlan, layer: SpecLayer, last: number): string | undefined {
   const a = layer.args;
-  if (last < 0 && stack.front.length) return `BatchNormalization layer ${layer.name} after a convolution (the kernel normalizes only after Dense layers)`;
   if (last < 0 || stack.dropout[last].rate > 0 || stack.norms[last]) return `BatchNormalization layer ${layer.name} does not follow a Dense layer`;
   const axis = a.axis as number;
   if (layer.inputShape.length !== 2 || (axis !== -1 && axis !== 1)) return `BatchNormalization layer ${layer.name} normalizes axis ${axis} of a ${layer.inputShape.length - 1}-D input`;
-  stack.norms[last] = {
-    name: layer.name, position: stack.activations[last] === ACTIVATIONS.linear ? NORM.before : NORM.after,
-    momentum: a.momentum as number, epsilon: a.epsilon as number,
-    center: a.center !== false, scale: a.scale !== false, frozen: a.trainable === false,
-  };
+  stack.norms[last] = normOf(layer, stack.activations[last] === ACTIVATIONS.linear);
   return undefined;
 }
 

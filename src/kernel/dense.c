@@ -23,7 +23,6 @@ enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP, OPT_ADAMAX, OPT_ADAGRAD, OP
 
 // Layer (kernel.h): one Dense layer, or the weights of one convolution in front.c.
 
-enum { BN_NONE, BN_BEFORE, BN_AFTER };
 
 static Layer *L;  // nlayers of them, allocated by k_init: no fixed depth limit
 static int nlayers, in_dim, in_ld, y_dim, max_batch, loss_kind, acc_kind, opt_kind, nesterov;
@@ -697,7 +696,7 @@ static void dropout_backward(Layer *l, int m) {
  * (v -= (v - batch) * (1 - momentum), as tfjs writes it); the moving statistics in inference.
  * Padding columns are 0 in x and stay 0 (gamma and beta are 0 there).
  */
-static void bn_forward(Layer *l, const float *x, float *y, int m) {
+void bn_forward(Layer *l, const float *x, float *y, int m) {
   int ld = l->ld;
   v128_t inv_m = wasm_f32x4_splat(1.0f / (float)m), rest = wasm_f32x4_splat(1 - l->bn_momentum), eps = wasm_f32x4_splat(l->bn_eps);
   for (int j = 0; j < ld; j += 4) {
@@ -737,7 +736,7 @@ static void update_at(float *w, int j, v128_t g, float *s1, float *s2, float *s3
  * the batch statistics: dx = gamma r (d - mean(d) - xhat mean(d xhat)); then gamma (gradient
  * sum(d xhat)) and beta (sum(d)) take their optimizer step.
  */
-static void bn_backward(Layer *l, int m) {
+void bn_backward(Layer *l, int m) {
   int ld = l->ld;
   v128_t inv_m = wasm_f32x4_splat(1.0f / (float)m);
   for (int j = 0; j < ld; j += 4) {
@@ -761,25 +760,30 @@ static void bn_backward(Layer *l, int m) {
 }
 
 /**
- * Adds a BatchNormalization after Dense layer i (position BN_BEFORE or BN_AFTER its activation);
- * gamma starts at 1 and the moving variance at 1 (loadWeights then sets them). Call before
- * k_set_optimizer, which gives gamma and beta their slots. Returns 0 without memory.
+ * A BatchNormalization on l's output, over `rows` rows at most (the batch, or its pixels for a
+ * convolution), at `position` BN_BEFORE or BN_AFTER its activation; gamma starts at 1 and the
+ * moving variance at 1 (the weights are loaded after). Call before the optimizer's slots are
+ * made (alloc_slots gives gamma and beta theirs). Returns 0 without memory.
  */
-EXPORT int k_set_norm(int i, int position, float momentum, float eps, int center, int scale, int frozen) {
-  Layer *l = &L[i];
+int norm_init(Layer *l, int rows, int position, float momentum, float eps, int center, int scale, int frozen) {
   l->bn = position; l->bn_momentum = momentum; l->bn_eps = eps; l->bn_frozen = frozen;
-  if (!(l->mmean = zalloc(l->ld)) || !(l->mvar = zalloc(l->ld)) || !(l->rstd = zalloc(l->ld)) || !(l->xhat = zalloc(max_batch * l->ld))) return 0;
+  if (!(l->mmean = zalloc(l->ld)) || !(l->mvar = zalloc(l->ld)) || !(l->rstd = zalloc(l->ld)) || !(l->xhat = zalloc(rows * l->ld))) return 0;
   if (scale && !(l->gamma = zalloc(l->ld))) return 0;
   if (center && !(l->beta = zalloc(l->ld))) return 0;
-  if (position == BN_AFTER && !(l->norm = zalloc(max_batch * l->ld))) return 0;
+  if (position == BN_AFTER && !(l->norm = zalloc(rows * l->ld))) return 0;
   for (int j = 0; j < l->out; j++) { l->mvar[j] = 1; if (l->gamma) l->gamma[j] = 1; }
   return 1;
 }
-/** Layer i's BatchNormalization parameters: 0 gamma, 1 beta, 2 moving mean, 3 moving variance ([ld]; 0 when absent). */
-EXPORT float *k_norm_param(int i, int which) {
-  Layer *l = &L[i];
+
+/** A BatchNormalization after Dense layer i (norm_init). Call before k_set_optimizer. */
+EXPORT int k_set_norm(int i, int position, float momentum, float eps, int center, int scale, int frozen) {
+  return norm_init(&L[i], max_batch, position, momentum, eps, center, scale, frozen);
+}
+/** l's BatchNormalization parameters: 0 gamma, 1 beta, 2 moving mean, 3 moving variance ([ld]; 0 when absent). */
+float *norm_param(Layer *l, int which) {
   return which == 0 ? l->gamma : which == 1 ? l->beta : which == 2 ? l->mmean : l->mvar;
 }
+EXPORT float *k_norm_param(int i, int which) { return norm_param(&L[i], which); }
 
 /** The optimizer slots of a BatchNormalization's gamma and beta (as k_set_optimizer gives a bias). */
 static int norm_slots(Layer *l, int slots, float init) {

@@ -38,8 +38,10 @@ static float *dcol[MAX_THREADS];   // per-thread dZ * W^T of one image [oh * ow]
 static Measure gsq[MAX_THREADS];   // per-thread sums of squares while measuring
 static int widest_k, widest_col;   // sizes of that scratch
 static struct { int kind, op, m, measuring; } fjob;
-// Per image: a conv's forward pass, its dZ, its dX, pooling forward and backward; FJ_DW: by kernel rows.
-enum { FJ_FORWARD, FJ_DZ, FJ_DX, FJ_POOL, FJ_UNPOOL, FJ_DW };
+// Per image: a conv's forward pass, its dZ, its dX, pooling forward and backward; FJ_DW: by kernel
+// rows. A conv with a BatchNormalization (over the whole batch, between the per-image jobs) also
+// has FJ_FINISH (the activation after the normalization, and compaction) and FJ_ACT_BACK.
+enum { FJ_FORWARD, FJ_DZ, FJ_DX, FJ_POOL, FJ_UNPOOL, FJ_DW, FJ_FINISH, FJ_ACT_BACK };
 
 static int size_in(const Op *o) { return o->h * o->w * o->c; }
 static int size_out(const Op *o) { return o->oh * o->ow * o->oc; }
@@ -139,6 +141,21 @@ EXPORT int k_front_dropout(int i, int size, float rate, int seed) {
   return alloc_io(o);
 }
 
+/**
+ * A BatchNormalization (axis -1: per filter, over the batch's pixels) after conv op i, at
+ * `position` BN_BEFORE or BN_AFTER its activation. Call before k_front_slots. Returns 0 without
+ * memory or for an op that is not a conv.
+ */
+EXPORT int k_front_norm(int i, int position, float momentum, float eps, int center, int scale, int frozen) {
+  Op *o = op_at(i);
+  if (!o || o->kind != OP_CONV || (position != BN_BEFORE && position != BN_AFTER)) return 0;
+  // After the activation the normalized values are the output, and the activation's own stay in l.a.
+  if (position == BN_AFTER && o->out == o->l.a && !(o->out = zalloc(max_m * size_out(o)))) return 0;
+  return norm_init(&o->l, max_m * o->oh * o->ow, position, momentum, eps, center, scale, frozen);
+}
+/** Conv op i's BatchNormalization parameters, as k_norm_param's. */
+EXPORT float *k_front_norm_param(int i, int which) { return op_at(i) ? norm_param(&ops[i].l, which) : 0; }
+
 /** Conv op i has trainable: false. Call before k_front_slots. */
 EXPORT void k_front_freeze(int i) { if (op_at(i)) ops[i].l.frozen = 1; }
 
@@ -165,7 +182,7 @@ EXPORT int k_front_slots(void) {
     o->grad_in = below;
     if (o->kind != OP_CONV) continue;
     if (!alloc_slots(&o->l)) return 0;
-    below |= !o->l.frozen;
+    below |= !o->l.frozen || (o->l.bn && !o->l.bn_frozen);
   }
   trainable = below;
   return 1;
@@ -279,7 +296,18 @@ static Layer rows_view(const Layer *l, int r0, int *rows) {
   return v;
 }
 
-/** Images [b0, b1) of a conv's forward pass on thread t: im2col, GEMM + bias, activation, compaction. */
+/** Image b's output rows from the activation's (or the normalization's) [pixels][ld] to the op's [pixels * oc]. */
+static void compact(Op *o, int b) {
+  const Layer *l = &o->l;
+  const float *src = l->bn == BN_AFTER ? l->norm : l->a;
+  if (o->out == src) return;
+  for (int r = b * o->oh * o->ow; r < (b + 1) * o->oh * o->ow; r++) copy_floats(o->out + r * o->oc, src + r * l->ld, o->oc);
+}
+
+/**
+ * Images [b0, b1) of a conv's forward pass on thread t: im2col, GEMM + bias, the activation
+ * (unless a BatchNormalization comes first) and compaction (unless one comes at all: conv_finish).
+ */
 static void conv_forward(Op *o, int b0, int b1, int t) {
   Layer *l = &o->l;
   int pixels = o->oh * o->ow, ld = l->ld;
@@ -289,10 +317,19 @@ static void conv_forward(Op *o, int b0, int b1, int t) {
     gemm_forward(pixels, o->K, col, o->K, l->w, ld, l->bias ? l->b : 0, l->a + b * pixels * ld, 0, ld, nz[t]);
     int rows = pixels;
     Layer v = rows_view(l, b * pixels, &rows);
-    activate(&v, rows);
-    if (o->out != l->a) {
-      for (int r = b * pixels; r < (b + 1) * pixels; r++) copy_floats(o->out + r * o->oc, l->a + r * ld, o->oc);
-    }
+    if (l->bn != BN_BEFORE) activate(&v, rows);
+    if (!l->bn) compact(o, b);
+  }
+}
+
+/** After the batch's normalization: images [b0, b1)'s activation (when it comes after) and compaction. */
+static void conv_finish(Op *o, int b0, int b1) {
+  int pixels = o->oh * o->ow;
+  for (int b = b0; b < b1; b++) {
+    int rows = pixels;
+    Layer v = rows_view(&o->l, b * pixels, &rows);
+    if (o->l.bn == BN_BEFORE) activate(&v, rows);
+    compact(o, b);
   }
 }
 
@@ -306,6 +343,8 @@ static void conv_dx(Op *o, int b0, int b1, int t) {
   }
 }
 
+static void act_back(Layer *l, int r0, int rows);
+
 /** dZ of images [b0, b1): the output's gradient through the activation (spread over padded rows first when the output was compacted). */
 static void conv_dz(Op *o, int b0, int b1) {
   Layer *l = &o->l;
@@ -316,8 +355,13 @@ static void conv_dz(Op *o, int b0, int b1) {
       copy_floats(l->d + r * ld + o->oc, 0, ld - o->oc);
     }
   }
-  int rows = (b1 - b0) * pixels;
-  Layer v = rows_view(l, b0 * pixels, &rows);
+  // With a BatchNormalization after the activation, its gradient comes first (conv_backward).
+  if (l->bn != BN_AFTER) act_back(l, b0 * pixels, (b1 - b0) * pixels);
+}
+
+/** The activation's gradient of `rows` rows from row r0. */
+static void act_back(Layer *l, int r0, int rows) {
+  Layer v = rows_view(l, r0, &rows);
   activation_backward(&v, rows);
 }
 
@@ -504,6 +548,8 @@ void front_job(int t, int threads) {
     case FJ_FORWARD: conv_forward(o, lo, hi, t); break;
     case FJ_DZ: conv_dz(o, lo, hi); break;
     case FJ_DX: conv_dx(o, lo, hi, t); break;
+    case FJ_FINISH: conv_finish(o, lo, hi); break;
+    case FJ_ACT_BACK: act_back(&o->l, lo * o->oh * o->ow, (hi - lo) * o->oh * o->ow); break;
     case FJ_POOL: for (int b = lo; b < hi; b++) pool_forward(o, op_input(fjob.op) + b * size_in(o), o->out + b * size_out(o), o->arg ? o->arg + b * size_out(o) : 0); break;
     default: for (int b = lo; b < hi; b++) pool_backward(o, o->dout + b * size_out(o), ops[fjob.op - 1].dout + b * size_in(o), o->arg ? o->arg + b * size_out(o) : 0); break;
   }
@@ -514,7 +560,13 @@ const float *front_forward(int m, uint32_t step, int training) {
     Op *o = &ops[i];
     const float *x = op_input(i);
     switch (o->kind) {
-      case OP_CONV: run_images(FJ_FORWARD, i, m); break;
+      case OP_CONV:
+        run_images(FJ_FORWARD, i, m);
+        if (o->l.bn) {
+          bn_forward(&o->l, o->l.a, o->l.bn == BN_BEFORE ? o->l.a : o->l.norm, m * o->oh * o->ow);
+          run_images(FJ_FINISH, i, m);
+        }
+        break;
       case OP_MAXPOOL: case OP_AVGPOOL: run_images(FJ_POOL, i, m); break;
       case OP_GAP: gap_forward(o, x, m); break;
       default:
@@ -531,6 +583,12 @@ static void conv_backward(Op *o, int m, int measuring) {
   Layer *l = &o->l;
   int rows = m * o->oh * o->ow, ld = l->ld;
   run_images(FJ_DZ, (int)(o - ops), m);
+  if (l->bn == BN_AFTER) {
+    bn_backward(l, rows);
+    run_images(FJ_ACT_BACK, (int)(o - ops), m);
+  } else if (l->bn == BN_BEFORE) {
+    bn_backward(l, rows);
+  }
   if (o->grad_in) {
     for (int j = 0; j < ld; j++) for (int p = 0; p < o->K; p++) o->wt[j * o->K8 + p] = l->w[p * ld + j];
     run_images(FJ_DX, (int)(o - ops), m);
@@ -553,7 +611,7 @@ void front_backward(int m, int measuring) {
     Op *o = &ops[i];
     float *dx = i ? ops[i - 1].dout : 0;
     if (o->kind == OP_CONV) {
-      if (o->grad_in || !o->l.frozen) conv_backward(o, m, measuring);
+      if (o->grad_in || !o->l.frozen || (o->l.bn && !o->l.bn_frozen)) conv_backward(o, m, measuring);
       continue;
     }
     if (!o->grad_in) continue;

@@ -45,6 +45,9 @@ typedef struct {
   float *norm;               // BN_AFTER: the normalized output [batch][ld]
 } Layer;
 
+/** Where a Layer's BatchNormalization sits: none, before its activation, after it. */
+enum { BN_NONE, BN_BEFORE, BN_AFTER };
+
 /** A measured step's sums of squares: the loss gradient, the update, the weights before it. */
 typedef struct { double g, d, w; } Measure;
 
@@ -64,6 +67,11 @@ void update_rows(float *w, const float *g, int n, int ld, float *s1, float *s2, 
 /** l's optimizer slots for the optimizer set by k_set_optimizer (none when frozen); 0 without memory. */
 int alloc_slots(Layer *l);
 double penalty(const Layer *l);
+/** BatchNormalization of l's output over `rows` rows (see dense.c), its set-up and parameters. */
+int norm_init(Layer *l, int rows, int position, float momentum, float eps, int center, int scale, int frozen);
+void bn_forward(Layer *l, const float *x, float *y, int rows);
+void bn_backward(Layer *l, int rows);
+float *norm_param(Layer *l, int which);
 /** Runs front_job on up to `threads` threads (fewer when fewer workers run); returns when all are done. */
 void run_front_job(int threads);
 

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { frontInputSize, frontOutputSize, type ConvOp, type FrontOp } from '../../core/kernelFront';
+import { frontInputSize, frontOutputSize, type ConvOp, type FrontOp, type KernelNorm } from '../../core/kernelFront';
 import type { Block } from '../../core/health/stats';
 
 /** front.c's exports. */
@@ -17,6 +17,8 @@ export interface FrontExports {
   k_front_gap(i: number, h: number, w: number, c: number): number;
   k_front_dropout(i: number, size: number, rate: number, seed: number): number;
   k_front_freeze(i: number): void;
+  k_front_norm(i: number, position: number, momentum: number, epsilon: number, center: number, scale: number, frozen: number): number;
+  k_front_norm_param(i: number, which: number): number;
   k_front_regularizers(i: number, kl1: number, kl2: number, bl1: number, bl2: number): number;
   k_front_slots(): number;
   k_front_weights(i: number): number;
@@ -47,6 +49,33 @@ export interface KernelLayerView {
 
 const OUT_OF_MEMORY = 'The training kernel ran out of memory for the model.';
 
+/** A BatchNormalization the kernel holds: its settings, its features, and where each parameter lives (k_norm_param's `which`). */
+export interface HeldNorm {
+  norm: KernelNorm;
+  units: number;
+  param(which: number): number;
+}
+
+/**
+ * Copies each held BatchNormalization's weights between the kernel and the tfjs model, in tfjs's
+ * order (gamma, beta, moving mean, moving variance; gamma and beta only with scale and center).
+ */
+export function syncNorms(held: readonly HeldNorm[], model: tfl.LayersModel, memory: { buffer: ArrayBuffer }, into: 'kernel' | 'model'): void {
+  for (const { norm, units, param } of held) {
+    const layer = model.getLayer(norm.name);
+    const weights = layer.getWeights();
+    const which = [...(norm.scale ? [0] : []), ...(norm.center ? [1] : []), 2, 3];
+    const arrays = which.map((w) => new Float32Array(memory.buffer, param(w), units));
+    if (into === 'kernel') {
+      arrays.forEach((a, j) => a.set(weights[j].dataSync() as Float32Array));
+      continue;
+    }
+    const ts = arrays.map((a, j) => tf.tensor(a.slice(), weights[j].shape));
+    layer.setWeights(ts);
+    tf.dispose(ts);
+  }
+}
+
 /** The model's Conv2D layers in order: the front's conv ops. */
 function convLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
   return model.layers.filter((l) => l.getClassName() === 'Conv2D');
@@ -74,6 +103,7 @@ export class ConvFront {
           ok = k.k_front_conv(i, ints(op.shape), ints(op.window), op.activation, op.alpha, op.bias ? 1 : 0);
           if (ok && op.frozen) k.k_front_freeze(i);
           if (ok && op.regularizers.some((f) => f > 0)) ok = k.k_front_regularizers(i, ...op.regularizers);
+          if (ok && op.norm) ok = this.initNorm(i, op.norm);
           break;
         case 'maxpool': case 'avgpool': ok = k.k_front_pool(i, op.kind === 'maxpool' ? 1 : 0, ints(op.shape), ints(op.window)); break;
         case 'gap': ok = k.k_front_gap(i, op.shape[0], op.shape[1], op.shape[2]); break;
@@ -81,6 +111,15 @@ export class ConvFront {
       }
     });
     if (!ok) throw new Error(OUT_OF_MEMORY);
+  }
+
+  private initNorm(i: number, n: KernelNorm): number {
+    return this.k.k_front_norm(i, n.position, n.momentum, n.epsilon, +n.center, +n.scale, +n.frozen);
+  }
+
+  /** The convs' BatchNormalizations. */
+  norms(): HeldNorm[] {
+    return convOps(this.front).flatMap(({ op, i }) => (op.norm ? [{ norm: op.norm, units: op.shape[5], param: (w: number) => this.k.k_front_norm_param(i, w) }] : []));
   }
 
   /** The optimizer slots of the convs (after k_set_optimizer); throws without memory, or when the ops' shapes do not chain. */

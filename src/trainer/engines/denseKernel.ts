@@ -19,7 +19,7 @@ import { deriveSeed, randomSeed } from '../random';
 import type { HealthLayer } from '../../core/health/layers';
 import { countNonFinite, l2Norm, outputStats, type Block } from '../../core/health/stats';
 import type { LayerHealth } from '../../core/health/types';
-import { ConvFront, type FrontExports, type KernelLayerView } from './convFront';
+import { ConvFront, syncNorms, type FrontExports, type HeldNorm, type KernelLayerView } from './convFront';
 
 /** The engine names runs report. */
 export const KERNEL_ENGINE = 'wasm-simd fused kernel';
@@ -227,21 +227,13 @@ export class DenseKernel {
       for (let r = 0; r < rows; r++) dst.set(src.subarray(r * cols, (r + 1) * cols), r * ld);
       if (bias) new Float32Array(this.memory.buffer, this.k.k_bias(i), cols).set(bias.dataSync() as Float32Array);
     });
-    this.normParams(model, (array, tensor) => array.set(tensor.dataSync() as Float32Array));
+    syncNorms(this.norms(), model, this.memory, 'kernel');
   }
 
-  /**
-   * Each BatchNormalization weight of the model beside its array in the kernel, in tfjs's order
-   * (gamma, beta, moving mean, moving variance; gamma and beta only with scale and center).
-   */
-  private normParams(model: tfl.LayersModel, visit: (array: Float32Array, tensor: tf.Tensor, layer: tfl.layers.Layer) => void): void {
-    this.plan.norms.forEach((n, i) => {
-      if (!n) return;
-      const which = [...(n.scale ? [0] : []), ...(n.center ? [1] : []), 2, 3];
-      const layer = model.getLayer(n.name);
-      const weights = layer.getWeights();
-      which.forEach((w, j) => visit(new Float32Array(this.memory.buffer, this.k.k_norm_param(i, w), this.plan.dims[i + 1]), weights[j], layer));
-    });
+  /** Every BatchNormalization the kernel holds: the convs', then the Dense layers'. */
+  private norms(): HeldNorm[] {
+    const dense = this.plan.norms.flatMap((norm, i) => (norm ? [{ norm, units: this.plan.dims[i + 1], param: (w: number) => this.k.k_norm_param(i, w) }] : []));
+    return [...this.front.norms(), ...dense];
   }
 
   /** Copies the kernel's weights into the tfjs model, before anything reads them there. */
@@ -258,12 +250,7 @@ export class DenseKernel {
       layer.setWeights(ts);
       tf.dispose(ts);
     });
-    const norms = new Map<tfl.layers.Layer, tf.Tensor[]>();
-    this.normParams(model, (array, tensor, layer) => norms.set(layer, [...(norms.get(layer) ?? []), tf.tensor(array.slice(), tensor.shape)]));
-    for (const [layer, ts] of norms) {
-      layer.setWeights(ts);
-      tf.dispose(ts);
-    }
+    syncNorms(this.norms(), model, this.memory, 'model');
   }
 
   /** The last step's dropout mask after Dense layer `i`, [rows][units]: 0 where dropped, 1 / (1 - rate) where kept (AlphaDropout: its factor a). */

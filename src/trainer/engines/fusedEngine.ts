@@ -62,18 +62,20 @@ export class FusedEngine implements Engine {
 
   measureBatch(rows: Int32Array, learningRate: number): Promise<MeasuredBatch> {
     this.syncKernel();
-    const measured = this.timed(rows.length, () => this.kernel.measureBatch(rows, learningRate, this.health));
+    // Not timed for the tuner: a measured step does more work than the steps it chooses for.
+    const measured = this.timed(rows.length, () => this.kernel.measureBatch(rows, learningRate, this.health), false);
     return Promise.resolve({ values: this.record(measured.values, rows).slice(), layers: measured.layers });
   }
 
-  /** Runs a step on the tuner's thread count and tells it how long the step took. */
-  private timed<T>(samples: number, step: () => T): T {
+  /** Runs a step on the tuner's thread count and, when `record`, tells it how long the step took. */
+  private timed<T>(samples: number, step: () => T, record = true): T {
     if (!this.tuner) return step();
     const threads = this.tuner.threads;
     if (threads !== this.active) this.kernel.setActiveThreads((this.active = threads));
     const start = performance.now();
     const out = step();
-    this.tuner.record((performance.now() - start) / 1000, samples);
+    if (record) this.tuner.record((performance.now() - start) / 1000, samples);
+    else this.tuner.skip();
     return out;
   }
 

@@ -20,21 +20,20 @@ const MOST_RUN_STEPS = 3200;
 const MARGIN = 0.05;
 /** A block of more threads this much slower than 1 thread's stops early. */
 const CLEARLY_SLOWER = 1.25;
-/** A run of steps this much slower than the chosen count measured makes the tuner probe early. */
-const SLOWER = 1.5;
-/** Steps in that run. */
-const SLOW_STEPS = 24;
+/** Steps whose mean time per sample, this much slower than the chosen count measured, make the tuner probe early. */
+const SLOWER = 1.3;
+const WINDOW_STEPS = 32;
 
 type Phase =
   | { kind: 'warm-up'; left: number }
   | { kind: 'probe'; threads: number; one: number[]; many: number[] }
-  | { kind: 'run'; left: number; slow: number };
+  | { kind: 'run'; left: number; window: number; steps: number };
 
 export class ThreadTuner {
   private phase: Phase;
   private chosen: number;
   private runSteps = RUN_STEPS;
-  /** The chosen count's median seconds per sample when it was probed. */
+  /** The chosen count's mean seconds per sample when it was probed. */
   private expected = Infinity;
   /** Steps trained on each thread count. */
   readonly steps = new Map<number, number>();
@@ -42,7 +41,7 @@ export class ThreadTuner {
   /** `max` threads available (1 means no choice to make). */
   constructor(private readonly max: number) {
     this.chosen = max;
-    this.phase = max === 1 ? { kind: 'run', left: Infinity, slow: 0 } : { kind: 'warm-up', left: WARM_UP_STEPS };
+    this.phase = max === 1 ? { kind: 'run', left: Infinity, window: 0, steps: 0 } : { kind: 'warm-up', left: WARM_UP_STEPS };
   }
 
   /** The thread count for the next step. */
@@ -53,6 +52,11 @@ export class ThreadTuner {
       case 'probe': return this.phase.threads;
       default: return this.chosen;
     }
+  }
+
+  /** Counts a step on `this.threads` threads that is not timed (it did more work than the others). */
+  skip(): void {
+    this.steps.set(this.threads, (this.steps.get(this.threads) ?? 0) + 1);
   }
 
   /** Records the last step: its seconds for `samples` examples on `this.threads` threads. */
@@ -80,19 +84,29 @@ export class ThreadTuner {
       return;
     }
     p.many.push(perSample);
-    const [one, many] = [medianOf(p.one), medianOf(p.many)];
+    // Means, not medians: a step that waited on a descheduled worker is what load costs.
+    const [one, many] = [meanOf(p.one), meanOf(p.many)];
     const early = p.many.length >= EARLY_STEPS && many > one * CLEARLY_SLOWER;
     if (p.many.length < PROBE_STEPS && !early) return;
     const chosen = many < one * (1 - MARGIN) ? this.max : 1;
     this.runSteps = chosen === this.chosen ? Math.min(this.runSteps * 2, MOST_RUN_STEPS) : RUN_STEPS;
     this.chosen = chosen;
     this.expected = chosen === 1 ? one : many;
-    this.phase = { kind: 'run', left: this.runSteps, slow: 0 };
+    this.phase = { kind: 'run', left: this.runSteps, window: 0, steps: 0 };
   }
 
+  /** Probes again after the run's steps, or early when a window of steps is slower on average than the probe measured. */
   private recordRun(r: Extract<Phase, { kind: 'run' }>, perSample: number): void {
-    r.slow = perSample > this.expected * SLOWER ? r.slow + 1 : 0;
-    if (--r.left <= 0 || r.slow >= SLOW_STEPS) this.phase = this.probe();
+    r.window += perSample;
+    if (++r.steps >= WINDOW_STEPS) {
+      const slow = r.window / r.steps > this.expected * SLOWER;
+      [r.window, r.steps] = [0, 0];
+      if (slow) {
+        this.phase = this.probe();
+        return;
+      }
+    }
+    if (--r.left <= 0) this.phase = this.probe();
   }
 
   /** What the run used, e.g. `2 threads for 1,510 steps, 1 thread for 209`. */
@@ -102,9 +116,6 @@ export class ThreadTuner {
   }
 }
 
-function medianOf(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (!s.length) return Infinity;
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+function meanOf(values: number[]): number {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : Infinity;
 }
