@@ -37,11 +37,14 @@ static int *nz[MAX_THREADS];       // gemm_forward's per-thread lists of nonzero
 static float *dcol[MAX_THREADS];   // per-thread dZ * W^T of one image [oh * ow][K8]
 static Measure gsq[MAX_THREADS];   // per-thread sums of squares while measuring
 static int widest_k, widest_col;   // sizes of that scratch
-static struct { int kind, op, m, measuring; } fjob;
-// Per image: a conv's forward pass, its dZ, its dX, pooling forward and backward; FJ_DW: by kernel
-// rows. A conv with a BatchNormalization (over the whole batch, between the per-image jobs) also
-// has FJ_FINISH (the activation after the normalization, and compaction) and FJ_ACT_BACK.
-enum { FJ_FORWARD, FJ_DZ, FJ_DX, FJ_POOL, FJ_UNPOOL, FJ_DW, FJ_FINISH, FJ_ACT_BACK };
+// fuse: FJ_FORWARD also pools each image (the next op is a pooling), FJ_UNPOOL also takes the
+// conv before back through its activation, while the image is in cache.
+static struct { int kind, op, m, measuring, fuse; uint32_t step; } fjob;
+// Per image: a conv's forward pass, its dZ, its dX, pooling forward and backward, dropout forward
+// and backward; FJ_DW: by kernel rows; FJ_BIAS: by columns. A conv with a BatchNormalization (over
+// the whole batch, between the per-image jobs) also has FJ_FINISH (the activation after the
+// normalization, and compaction) and FJ_ACT_BACK.
+enum { FJ_FORWARD, FJ_DZ, FJ_DX, FJ_POOL, FJ_UNPOOL, FJ_DW, FJ_FINISH, FJ_ACT_BACK, FJ_DROPOUT, FJ_UNDROP, FJ_BIAS };
 
 static int size_in(const Op *o) { return o->h * o->w * o->c; }
 static int size_out(const Op *o) { return o->oh * o->ow * o->oc; }
@@ -221,6 +224,9 @@ double front_penalty(void) {
 
 // ---- convolution ----
 
+static void pool_image(const Op *o, int b);
+static void unpool_image(const Op *o, int b);
+
 /**
  * n floats from s to d (or zeros when s is 0). Inline loops, not memory.copy: the runs are a
  * pixel's channels, often 1 to 32 floats, where a bulk-memory call costs more than the copy.
@@ -319,6 +325,7 @@ static void conv_forward(Op *o, int b0, int b1, int t) {
     Layer v = rows_view(l, b * pixels, &rows);
     if (l->bn != BN_BEFORE) activate(&v, rows);
     if (!l->bn) compact(o, b);
+    if (fjob.fuse) pool_image(o + 1, b);
   }
 }
 
@@ -365,11 +372,11 @@ static void act_back(Layer *l, int r0, int rows) {
   activation_backward(&v, rows);
 }
 
-/** The bias gradient g[ld]: dZ's column sums over `rows` rows, in one pass (bias_update's order, which walks the columns). */
-static void bias_grad(const float *dz, int rows, int ld, float *g) {
-  copy_floats(g, 0, ld);
+/** Columns [j0, j1) of the bias gradient g[ld]: dZ's column sums over `rows` rows, in row order (bias_update's). */
+static void bias_grad(const float *dz, int rows, int ld, float *g, int j0, int j1) {
+  copy_floats(g + j0, 0, j1 - j0);
   for (int r = 0; r < rows; r++, dz += ld) {
-    for (int j = 0; j < ld; j += 4) wasm_v128_store(g + j, wasm_f32x4_add(wasm_v128_load(g + j), wasm_v128_load(dz + j)));
+    for (int j = j0; j < j1; j += 4) wasm_v128_store(g + j, wasm_f32x4_add(wasm_v128_load(g + j), wasm_v128_load(dz + j)));
   }
 }
 
@@ -389,12 +396,13 @@ static void conv_grad(const Op *o, int rows, int p0, int p1) {
       for (int j = 0; j < ld; j += 8) {
         v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         const float *xp = o->col + r0 * K + p, *dp = dz + r0 * ld + j;
+#pragma clang loop unroll(disable)
         for (int r = r0; r < r1; r++, xp += K, dp += ld) {
           v128_t d0 = wasm_v128_load(dp), d1 = wasm_v128_load(dp + 4), v;
-          v = wasm_v128_load32_splat(xp); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(v, d0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(v, d1));
-          v = wasm_v128_load32_splat(xp + 1); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(v, d0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(v, d1));
-          v = wasm_v128_load32_splat(xp + 2); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(v, d0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(v, d1));
-          v = wasm_v128_load32_splat(xp + 3); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(v, d0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(v, d1));
+          v = wasm_v128_load32_splat(xp); c00 = MADD(v, d0, c00); c01 = MADD(v, d1, c01);
+          v = wasm_v128_load32_splat(xp + 1); c10 = MADD(v, d0, c10); c11 = MADD(v, d1, c11);
+          v = wasm_v128_load32_splat(xp + 2); c20 = MADD(v, d0, c20); c21 = MADD(v, d1, c21);
+          v = wasm_v128_load32_splat(xp + 3); c30 = MADD(v, d0, c30); c31 = MADD(v, d1, c31);
         }
         float *gp = g + p * ld + j;
         wasm_v128_store(gp, wasm_f32x4_add(wasm_v128_load(gp), c00)); wasm_v128_store(gp + 4, wasm_f32x4_add(wasm_v128_load(gp + 4), c01)); gp += ld;
@@ -406,7 +414,7 @@ static void conv_grad(const Op *o, int rows, int p0, int p1) {
     for (; p < p1; p++) {  // the last kernel rows when K is not a multiple of 4
       for (int j = 0; j < ld; j += 4) {
         v128_t c0 = wasm_f32x4_splat(0);
-        for (int r = r0; r < r1; r++) c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load32_splat(o->col + r * K + p), wasm_v128_load(dz + r * ld + j)));
+        for (int r = r0; r < r1; r++) c0 = MADD(wasm_v128_load32_splat(o->col + r * K + p), wasm_v128_load(dz + r * ld + j), c0);
         wasm_v128_store(g + p * ld + j, wasm_f32x4_add(wasm_v128_load(g + p * ld + j), c0));
       }
     }
@@ -520,10 +528,10 @@ static void gap_backward(const Op *o, float *dx, int m) {
 }
 
 /** Inverted dropout with dense.c's masks: value e of the batch is kept when the hash of (seed, step, e) clears the rate. */
-static void front_dropout(Op *o, const float *x, int m, uint32_t step) {
+static void front_dropout(Op *o, const float *x, int b0, int b1, uint32_t step) {
   uint32_t base = mix32(o->seed ^ mix32(step * 0x9e3779b9u + 0x7f4a7c15u));
   float rate = o->rate, scale = 1.0f / (1.0f - rate);
-  for (int e = 0; e < m * o->c; e++) {
+  for (int e = b0 * o->c; e < b1 * o->c; e++) {
     float u = (float)(mix32(base + (uint32_t)e * 0x9e3779b9u) >> 8) * (1.0f / 16777216.0f);
     o->mask[e] = u >= rate ? scale : 0;
     o->out[e] = x[e] * o->mask[e];
@@ -532,16 +540,39 @@ static void front_dropout(Op *o, const float *x, int m, uint32_t step) {
 
 // ---- the passes ----
 
-/** Images split between the threads, for the per-image work of one op. */
-static void run_images(int kind, int i, int m) {
-  fjob.kind = kind; fjob.op = i; fjob.m = m;
+/** Images split between the threads, for the per-image work of one op (`fuse`: with the next op's, or the one before's). */
+static void run_images(int kind, int i, int m, int fuse) {
+  fjob.kind = kind; fjob.op = i; fjob.m = m; fjob.fuse = fuse;
   run_front_job(m);
+}
+
+/** Pooling op o's forward pass of image b. */
+static void pool_image(const Op *o, int b) {
+  pool_forward(o, op_input((int)(o - ops)) + b * size_in(o), o->out + b * size_out(o), o->arg ? o->arg + b * size_out(o) : 0);
+}
+
+/** Pooling op o's backward pass of image b, into the op before's output gradient. */
+static void unpool_image(const Op *o, int b) {
+  pool_backward(o, o->dout + b * size_out(o), o[-1].dout + b * size_in(o), o->arg ? o->arg + b * size_out(o) : 0);
+}
+
+/** Whether conv op o has a backward pass: a gradient to pass back, or weights to train. */
+static int conv_trains(const Op *o) { return o->grad_in || !o->l.frozen || (o->l.bn && !o->l.bn_frozen); }
+
+/** Whether op i is a conv without a BatchNormalization (whose per-image work can run with a pooling's) next to pooling op j. */
+static int fusable(int i, int j) {
+  return i >= 0 && j < nops && ops[i].kind == OP_CONV && !ops[i].l.bn && (ops[j].kind == OP_MAXPOOL || ops[j].kind == OP_AVGPOOL);
 }
 
 void front_job(int t, int threads) {
   Op *o = &ops[fjob.op];
   int lo, hi;
   if (fjob.kind == FJ_DW) { conv_grad_update(o, fjob.m, t, threads); return; }
+  if (fjob.kind == FJ_BIAS) {
+    range(o->l.ld, 4, t, threads, &lo, &hi);
+    if (lo < hi) bias_grad(o->l.d, fjob.m * o->oh * o->ow, o->l.ld, o->gb, lo, hi);
+    return;
+  }
   range(fjob.m, 1, t, threads, &lo, &hi);
   if (lo >= hi) return;
   switch (fjob.kind) {
@@ -550,48 +581,59 @@ void front_job(int t, int threads) {
     case FJ_DX: conv_dx(o, lo, hi, t); break;
     case FJ_FINISH: conv_finish(o, lo, hi); break;
     case FJ_ACT_BACK: act_back(&o->l, lo * o->oh * o->ow, (hi - lo) * o->oh * o->ow); break;
-    case FJ_POOL: for (int b = lo; b < hi; b++) pool_forward(o, op_input(fjob.op) + b * size_in(o), o->out + b * size_out(o), o->arg ? o->arg + b * size_out(o) : 0); break;
-    default: for (int b = lo; b < hi; b++) pool_backward(o, o->dout + b * size_out(o), ops[fjob.op - 1].dout + b * size_in(o), o->arg ? o->arg + b * size_out(o) : 0); break;
+    case FJ_POOL: for (int b = lo; b < hi; b++) pool_image(o, b); break;
+    case FJ_DROPOUT: front_dropout(o, op_input(fjob.op), lo, hi, fjob.step); break;
+    case FJ_UNDROP: for (int e = lo * o->c; e < hi * o->c; e++) o[-1].dout[e] = o->dout[e] * o->mask[e]; break;
+    default:
+      for (int b = lo; b < hi; b++) {
+        unpool_image(o, b);
+        if (fjob.fuse) conv_dz(o - 1, b, b + 1);
+      }
+      break;
   }
 }
 
 const float *front_forward(int m, uint32_t step, int training) {
   for (int i = 0; i < nops; i++) {
     Op *o = &ops[i];
-    const float *x = op_input(i);
     switch (o->kind) {
       case OP_CONV:
-        run_images(FJ_FORWARD, i, m);
+        run_images(FJ_FORWARD, i, m, fusable(i, i + 1));
+        if (fusable(i, i + 1)) i++;  // pooled in the same job
         if (o->l.bn) {
           bn_forward(&o->l, o->l.a, o->l.bn == BN_BEFORE ? o->l.a : o->l.norm, m * o->oh * o->ow);
-          run_images(FJ_FINISH, i, m);
+          run_images(FJ_FINISH, i, m, 0);
         }
         break;
-      case OP_MAXPOOL: case OP_AVGPOOL: run_images(FJ_POOL, i, m); break;
-      case OP_GAP: gap_forward(o, x, m); break;
+      case OP_MAXPOOL: case OP_AVGPOOL: run_images(FJ_POOL, i, m, 0); break;
+      case OP_GAP: gap_forward(o, op_input(i), m); break;
       default:
-        if (training) front_dropout(o, x, m, step);
-        else copy_floats(o->out, x, m * o->c);
+        fjob.step = step;
+        if (training) run_images(FJ_DROPOUT, i, m, 0);
+        else copy_floats(o->out, op_input(i), m * o->c);
         break;
     }
   }
   return ops[nops - 1].out;
 }
 
-/** A conv's backward pass: dZ from the output's gradient, dX for the op before (with W before the update), dW and the update. */
-static void conv_backward(Op *o, int m, int measuring) {
+/**
+ * A conv's backward pass: dZ from the output's gradient (unless the pooling after it did it,
+ * `dz_done`), dX for the op before (with W before the update), dW and the update.
+ */
+static void conv_backward(Op *o, int m, int measuring, int dz_done) {
   Layer *l = &o->l;
   int rows = m * o->oh * o->ow, ld = l->ld;
-  run_images(FJ_DZ, (int)(o - ops), m);
+  if (!dz_done) run_images(FJ_DZ, (int)(o - ops), m, 0);
   if (l->bn == BN_AFTER) {
     bn_backward(l, rows);
-    run_images(FJ_ACT_BACK, (int)(o - ops), m);
+    run_images(FJ_ACT_BACK, (int)(o - ops), m, 0);
   } else if (l->bn == BN_BEFORE) {
     bn_backward(l, rows);
   }
   if (o->grad_in) {
     for (int j = 0; j < ld; j++) for (int p = 0; p < o->K; p++) o->wt[j * o->K8 + p] = l->w[p * ld + j];
-    run_images(FJ_DX, (int)(o - ops), m);
+    run_images(FJ_DX, (int)(o - ops), m, 0);
   }
   if (l->frozen) return;
   fjob.kind = FJ_DW; fjob.op = (int)(o - ops); fjob.m = m; fjob.measuring = measuring;
@@ -602,23 +644,28 @@ static void conv_backward(Op *o, int m, int measuring) {
     for (int t = 0; t < MAX_THREADS; t++) { l->grad_sq += gsq[t].g; l->delta_sq += gsq[t].d; l->weight_sq += gsq[t].w; }
   }
   if (!l->bias) return;
-  bias_grad(l->d, rows, ld, o->gb);
+  fjob.kind = FJ_BIAS;
+  run_front_job(ld / 4);
   update_rows(l->b, o->gb, ld, ld, l->t1, l->t2, l->t3, l->bl1, l->bl2, l->bl1 || l->bl2 ? l->cols : 0, 0);
 }
 
 void front_backward(int m, int measuring) {
+  int dz_done = 0;  // the pooling after the conv at i took it back through its activation
   for (int i = nops - 1; i >= 0; i--) {
     Op *o = &ops[i];
-    float *dx = i ? ops[i - 1].dout : 0;
     if (o->kind == OP_CONV) {
-      if (o->grad_in || !o->l.frozen || (o->l.bn && !o->l.bn_frozen)) conv_backward(o, m, measuring);
+      if (conv_trains(o)) conv_backward(o, m, measuring, dz_done);
+      dz_done = 0;
       continue;
     }
     if (!o->grad_in) continue;
     switch (o->kind) {
-      case OP_MAXPOOL: case OP_AVGPOOL: run_images(FJ_UNPOOL, i, m); break;
-      case OP_GAP: gap_backward(o, dx, m); break;
-      default: for (int e = 0; e < m * o->c; e++) dx[e] = o->dout[e] * o->mask[e]; break;
+      case OP_MAXPOOL: case OP_AVGPOOL:
+        dz_done = fusable(i - 1, i) && conv_trains(&ops[i - 1]);
+        run_images(FJ_UNPOOL, i, m, dz_done);
+        break;
+      case OP_GAP: gap_backward(o, ops[i - 1].dout, m); break;
+      default: run_images(FJ_UNDROP, i, m, 0); break;
     }
   }
 }

@@ -8,6 +8,15 @@
 
 #define EXPORT __attribute__((visibility("default")))
 /** Threads that may compute one step: the caller's and up to 7 workers. */
+// a * b + c, 4 lanes: one fused multiply-add where the build has relaxed SIMD (RELAXED_SIMD,
+// kernel-relaxed.wasm), else a multiply and an add. The fused form rounds once, so sums may
+// differ from the plain build's in the last bit.
+#ifdef RELAXED_SIMD
+#define MADD(a, b, c) wasm_f32x4_relaxed_madd((a), (b), (c))
+#else
+#define MADD(a, b, c) wasm_f32x4_add((c), wasm_f32x4_mul((a), (b)))
+#endif
+
 #define MAX_THREADS 8
 
 typedef struct {
