@@ -5,18 +5,33 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Split } from '../src/core/data/load';
 import { healthLayers } from '../src/core/health/layers';
-import { l2Norm, outputStats, updateRatio, type Block } from '../src/core/health/stats';
+import { canDie, l2Norm, outputStats, saturationOf, statsFromSums, updateRatio, type Block } from '../src/core/health/stats';
 import { HEALTH_HISTOGRAM, type LayerHealth } from '../src/core/health/types';
 import { initBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/buildModel';
 import { compileModel } from '../src/trainer/compileModel';
 import type { Engine } from '../src/trainer/engines';
+import { kernelBuild } from '../src/trainer/engines/denseKernel';
 import { FusedEngine } from '../src/trainer/engines/fusedEngine';
 import { TfjsEngine } from '../src/trainer/engines/tfjsEngine';
 import { describeHealth, healthEvery, HealthMonitor } from '../src/trainer/health';
 import type { FromTrainer, HealthMessage, RunResult } from '../src/shared/trainerProtocol';
 import { train } from '../src/trainer/train';
 import { denseSpec, planOf, randomSplit } from './kernelCompare';
+
+/** The WebAssembly API this test uses (the tsconfig has no DOM library). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer };
+}
+
+/** The kernel's health exports, instantiated on their own. */
+interface KernelStats {
+  k_alloc(bytes: number): number;
+  k_output_stats(x: number, rows: number, cols: number, stride: number, low: number, high: number, inclusive: number, hmin: number, hmax: number, bins: number, out: number, alive: number): void;
+  k_count_nonfinite(x: number, rows: number, cols: number, stride: number): number;
+}
 
 const block = (rows: number[][], stride?: number): Block => {
   const cols = rows[0].length;
@@ -57,6 +72,40 @@ describe('training health statistics', () => {
     assert.strictEqual(s.nonFinite, 2);
     assert.strictEqual(s.activationMean, 3);
     assert.strictEqual(outputStats(block([[NaN]]), 'relu').activationMean, null);
+  });
+
+  it('sums a block in the fused kernel (k_output_stats) exactly as outputStats does, at the thresholds, bin edges and non-finite values', () => {
+    const build = kernelBuild();
+    assert.ok(build, 'dist/kernel.wasm is built');
+    const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const memory = new Wasm.Memory({ initial: 64, maximum: 65536, shared: true });
+    const k = new Wasm.Instance(new Wasm.Module(build.bytes), { env: { memory } }).exports as KernelStats;
+    const edges = [0, 0.02, 0.98, 1, -0.97, 0.97, -3, 3, -3.15, 2.85, 1e-30, -0, NaN, Infinity, -Infinity, 1e30, 0.5];
+    const [rows, cols, stride] = [37, 13, 16];
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const data = Float32Array.from({ length: rows * stride }, (_, i) => (i % 5 === 0 ? edges[i % edges.length] : (rand() - 0.5) * 8 * (i % 3)));
+    data.fill(0, 5 * stride, 7 * stride);  // runs of zeros, as relu writes them
+    for (let c = 0; c < cols; c++) if (c % 4 === 1) for (let r = 0; r < rows; r++) data[r * stride + c] = -Math.abs(data[r * stride + c]);
+    const x = k.k_alloc(data.length * 4);
+    new Float32Array(memory.buffer, x, data.length).set(data);
+    const { min, max, bins } = HEALTH_HISTOGRAM;
+    const [out, alive] = [k.k_alloc(8 * (5 + bins)), k.k_alloc(4 * (cols + 3))];
+    for (const activation of ['relu', 'sigmoid', 'hard_sigmoid', 'tanh', 'softsign', 'linear']) {
+      const sat = saturationOf(activation);
+      k.k_output_stats(x, rows, cols, stride, sat?.low ?? -Infinity, sat?.high ?? Infinity, sat?.inclusive ? 1 : 0, min, max, bins, out, canDie(activation) ? alive : 0);
+      const sums = new Float64Array(memory.buffer, out, 5 + bins);
+      const kernel = statsFromSums({ finite: sums[0], sum: sums[1], sumSq: sums[2], flat: sums[3], nonFinite: sums[4], counts: sums.slice(5), alive: Uint8Array.from(new Int32Array(memory.buffer, alive, cols)) }, cols, activation);
+      const js = outputStats({ data, rows, cols, stride }, activation);
+      // The kernel sums 2 lanes of doubles at a time: the same sums in another order.
+      for (const key of ['activationMean', 'activationStd'] as const) {
+        const [a, b] = [kernel[key] as number, js[key] as number];
+        assert.ok(Math.abs(a - b) <= 1e-12 * Math.abs(b), `${activation} ${key}: ${a} vs ${b}`);
+      }
+      assert.deepStrictEqual({ ...kernel, activationMean: 0, activationStd: 0 }, { ...js, activationMean: 0, activationStd: 0 }, activation);
+      assert.ok(js.nonFinite > 0 && (activation !== 'relu' || (js.deadFraction as number) > 0), `the block has non-finite values and dead units: ${JSON.stringify(js)}`);
+    }
+    assert.strictEqual(k.k_count_nonfinite(x, rows, cols, stride), outputStats({ data, rows, cols, stride }, 'linear').nonFinite);
   });
 
   it('computes norms and the update ratio by hand', () => {

@@ -17,7 +17,8 @@ import { kernelPlan as planKernel, type KernelPlan } from '../../core/kernelPlan
 import type { ResolvedSpec } from '../../core/resolve';
 import { deriveSeed, randomSeed } from '../random';
 import type { HealthLayer } from '../../core/health/layers';
-import { countNonFinite, l2Norm, outputStats, type Block } from '../../core/health/stats';
+import { canDie, l2Norm, saturationOf, statsFromSums, type Block, type OutputStats } from '../../core/health/stats';
+import { HEALTH_HISTOGRAM } from '../../core/health/types';
 import type { LayerHealth } from '../../core/health/types';
 import { ConvFront, syncNorms, type FrontExports, type HeldNorm, type KernelLayerView } from './convFront';
 
@@ -83,6 +84,8 @@ interface KernelExports extends FrontExports {
   k_weight_sq(i: number): number;
   k_activations(i: number): number;
   k_deltas(i: number): number;
+  k_output_stats(x: number, rows: number, cols: number, stride: number, low: number, high: number, inclusive: number, hmin: number, hmax: number, bins: number, out: number, alive: number): void;
+  k_count_nonfinite(x: number, rows: number, cols: number, stride: number): number;
 }
 
 /** A worker thread: instantiates the kernel on the shared memory with its own stack and serves jobs. */
@@ -150,6 +153,9 @@ export class DenseKernel {
   private readonly front: ConvFront;
   /** The weighted layers in model order (the front's Conv2D layers, then the Dense layers), as training health reads them. */
   private readonly views: KernelLayerView[];
+  /** k_output_stats's sums and its alive flags, allocated at the first health sample. */
+  private statsOut: number | undefined;
+  private aliveOut: number | undefined;
 
   private constructor(private readonly plan: KernelPlan, wasm: Buffer, train: Split, batchSize: number, threads: number) {
     const module = new Wasm.Module(wasm);
@@ -305,7 +311,7 @@ export class DenseKernel {
   inspectLastBatch(m: number, layers: readonly HealthLayer[]): LayerHealth[] {
     // Outputs only: a NaN flows back into every layer's gradient, so gradients cannot say which layer went first.
     return layers.map((l, i) => {
-      const out = outputStats(this.views[i].outputs(m), l.activation);
+      const out = this.outputStats(this.views[i].outputs(m), l.activation);
       return { name: l.name, type: l.type, activation: l.activation, gradientNorm: null, weightNorm: l2Norm(this.views[i].weights()), updateRatio: null, ...out };
     });
   }
@@ -313,7 +319,7 @@ export class DenseKernel {
   private layerHealth(layer: HealthLayer, i: number, m: number): LayerHealth {
     const view = this.views[i];
     const frozen = view.frozen;
-    const out = outputStats(view.outputs(m), layer.activation);
+    const out = this.outputStats(view.outputs(m), layer.activation);
     const [w, d] = [view.weightSq(), view.deltaSq()];
     return {
       name: layer.name, type: layer.type, activation: layer.activation,
@@ -321,8 +327,27 @@ export class DenseKernel {
       weightNorm: frozen ? l2Norm(view.weights()) : Math.sqrt(w),
       updateRatio: frozen || !(w > 0) ? null : Math.sqrt(d / w),
       ...out,
-      nonFinite: out.nonFinite + countNonFinite(view.deltas(m)),
+      nonFinite: out.nonFinite + this.countNonFinite(view.deltas(m)),
     };
+  }
+
+  /** core/health/stats.ts's outputStats of a block in the kernel's memory, summed by the kernel (k_output_stats). */
+  private outputStats(b: Block, activation: string): OutputStats {
+    const { min, max, bins } = HEALTH_HISTOGRAM;
+    const sat = saturationOf(activation);
+    this.statsOut ??= this.k.k_alloc(8 * (5 + bins));
+    this.aliveOut ??= this.k.k_alloc(4 * (Math.max(...this.views.map((v) => v.weights().cols)) + 3));
+    const alive = canDie(activation) ? this.aliveOut : 0;
+    this.k.k_output_stats(b.data.byteOffset, b.rows, b.cols, b.stride, sat?.low ?? -Infinity, sat?.high ?? Infinity, sat?.inclusive ? 1 : 0, min, max, bins, this.statsOut, alive);
+    const sums = new Float64Array(this.memory.buffer, this.statsOut, 5 + bins);
+    return statsFromSums({
+      finite: sums[0], sum: sums[1], sumSq: sums[2], flat: sums[3], nonFinite: sums[4], counts: sums.slice(5),
+      alive: alive ? Uint8Array.from(new Int32Array(this.memory.buffer, alive, b.cols)) : undefined,
+    }, b.cols, activation);
+  }
+
+  private countNonFinite(b: Block): number {
+    return this.k.k_count_nonfinite(b.data.byteOffset, b.rows, b.cols, b.stride);
   }
 
   /**
