@@ -5,6 +5,7 @@ import { compileModel } from '../src/trainer/compileModel';
 import { kernelWasmPath } from '../src/trainer/engines/denseKernel';
 import { selectEngine, SplitEvaluator } from '../src/trainer/engines';
 import { denseSpec, randomSplit } from './kernelCompare';
+import { classify, Classifier } from '../src/trainer/classification';
 
 const HIDDEN = { type: 'Dense', units: 9, activation: 'relu', kernel_regularizer: { type: 'l2', l2: 0.01 } };
 
@@ -77,6 +78,37 @@ describe('evaluation in the fused kernel', function () {
     engine.dispose();
     model.dispose();
   });
+
+  for (const [name, out, loss, fromLogits] of [
+    ['softmax', { type: 'Dense', units: 4, activation: 'softmax' }, 'sparse_categorical_crossentropy', false],
+    ['logits', { type: 'Dense', units: 4 }, 'sparse_categorical_crossentropy', true],
+    ['binary', { type: 'Dense', units: 1, activation: 'sigmoid' }, 'binary_crossentropy', false],
+  ] as const) {
+    it(`builds the classification report from the kernel's own outputs, as TensorFlow.js's predict gives it (${name})`, async () => {
+      const spec = denseSpec(12, [HIDDEN, out], loss, { type: 'SGD', learning_rate: 0.2 }, {
+        compile: { loss: { type: loss, from_logits: fromLogits }, optimizer: { type: 'SGD', learning_rate: 0.2 }, metrics: ['accuracy'] },
+      });
+      const units = out.units;
+      const [train, test] = [randomSplit(40, 12, units, loss, 3), randomSplit(37, 12, units, loss, 4)];
+      const model = buildModel(spec);
+      const engine = selectEngine({ engine: 'kernel', backendChoice: 'auto', backendName: 'cpu', threads: 1 }, spec, train)
+        .create({ spec, model, optimizer: compileModel(model, spec), data: { train, validation: test, sources: [] } as never });
+      for (let s = 0; s < 4; s++) engine.trainBatch(Int32Array.from({ length: 8 }, (_, i) => (s * 8 + i * 3) % 40), 0.2);
+      const classifier = Classifier.for(spec, test);
+      assert.ok(classifier);
+      await engine.evaluate(test, (o, first) => classifier.add(o, first));
+      const got = classifier.result();
+      engine.storeWeights();
+      const want = classify(model, test, spec);
+      assert.ok(want);
+      assert.deepStrictEqual(got.matrix, want.matrix);
+      assert.strictEqual(got.matrix.flat().reduce((a, b) => a + b, 0), 37);
+      assert.deepStrictEqual(got.misclassified.map((m) => [m.index, m.label, m.predicted]), want.misclassified.map((m) => [m.index, m.label, m.predicted]));
+      got.misclassified.forEach((m, i) => assert.ok(Math.abs(m.confidence - want.misclassified[i].confidence) < 1e-5, `confidence ${m.confidence} vs ${want.misclassified[i].confidence}`));
+      engine.dispose();
+      model.dispose();
+    });
+  }
 
   it('reports the regularizers\' penalty in the evaluated loss, as Keras does', async () => {
     const plain = denseSpec(12, [{ ...HIDDEN, kernel_regularizer: null }, OUTPUTS.sparse_categorical_crossentropy], 'sparse_categorical_crossentropy', { type: 'SGD', learning_rate: 0.2 });

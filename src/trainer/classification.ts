@@ -8,60 +8,91 @@ import { BUILTIN_DATASETS } from '../core/data/dataSpec';
 import type { Split } from '../core/data/load';
 import { lookupLoss } from '../core/registry';
 import type { ResolvedSpec } from '../core/resolve';
+import type { Block } from '../core/health/stats';
 import type { Classification, Misclassified } from '../shared/trainerProtocol';
 
 /** How many misclassified examples to keep. */
 export const MISCLASSIFIED_KEPT = 24;
 
-/** The test split's confusion matrix and worst mistakes, or undefined when the model is not a classifier. */
-export function classify(model: tfl.LayersModel, split: Split, spec: ResolvedSpec): Classification | undefined {
-  const family = lookupLoss(spec.compile.loss.type)?.family;
-  const last = spec.layers[spec.layers.length - 1].outputShape;
-  const units = last[last.length - 1] as number;
-  if (last.length !== 2 || !family || family === 'regression') return undefined;
-  const binary = family === 'binary';
-  if (binary !== (units === 1)) return undefined;
-  const classes = binary ? 2 : units;
-  const logits = spec.compile.loss.from_logits === true;
-  const labels = trueClasses(split, classes, binary);
-  if (!labels) return undefined;
+/**
+ * The test split's confusion matrix and worst mistakes, built from the model's outputs batch by
+ * batch (whoever computes them: TensorFlow.js's predict, or the fused kernel's evaluation).
+ */
+export class Classifier {
+  private readonly matrix: number[][];
+  private readonly mistakes: Misclassified[] = [];
 
-  const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  const mistakes: Misclassified[] = [];
+  private constructor(private readonly spec: ResolvedSpec, private readonly split: Split, private readonly classes: number, private readonly binary: boolean, private readonly logits: boolean, private readonly labels: Int32Array) {
+    this.matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  }
+
+  /** A classifier for `split`, or undefined when the model is not a classifier. */
+  static for(spec: ResolvedSpec, split: Split): Classifier | undefined {
+    const family = lookupLoss(spec.compile.loss.type)?.family;
+    const last = spec.layers[spec.layers.length - 1].outputShape;
+    const units = last[last.length - 1] as number;
+    if (last.length !== 2 || !family || family === 'regression') return undefined;
+    const binary = family === 'binary';
+    if (binary !== (units === 1)) return undefined;
+    const classes = binary ? 2 : units;
+    const labels = trueClasses(split, classes, binary);
+    return labels ? new Classifier(spec, split, classes, binary, spec.compile.loss.from_logits === true, labels) : undefined;
+  }
+
+  /** The model's outputs (probabilities, or logits with from_logits) for the split's rows from `first`. */
+  add(out: Block, first: number): void {
+    for (let r = 0; r < out.rows; r++) {
+      const [predicted, confidence] = this.predict(out.data, r * out.stride, out.cols);
+      const label = this.labels[first + r];
+      this.matrix[label][predicted]++;
+      if (label !== predicted) keepWorst(this.mistakes, { index: first + r, label, predicted, confidence });
+    }
+  }
+
+  /** The class and its probability from one row of outputs at `at`. */
+  private predict(p: ArrayLike<number>, at: number, width: number): [number, number] {
+    if (this.binary) {
+      const prob = this.logits ? 1 / (1 + Math.exp(-p[at])) : p[at];
+      return prob >= 0.5 ? [1, prob] : [0, 1 - prob];
+    }
+    let best = 0;
+    for (let c = 1; c < width; c++) if (p[at + c] > p[at + best]) best = c;
+    if (!this.logits) return [best, p[at + best]];
+    let sum = 0;
+    for (let c = 0; c < width; c++) sum += Math.exp(p[at + c] - p[at + best]);
+    return [best, 1 / sum];
+  }
+
+  result(): Classification {
+    for (const m of this.mistakes) {
+      const image = toImage(this.split, m.index);
+      if (image) m.image = image;
+    }
+    return { matrix: this.matrix, classNames: classNames(this.spec, this.classes), misclassified: this.mistakes };
+  }
+}
+
+/** The TensorFlow.js model's outputs for `split`, 1,024 rows at a time. */
+export function predictBatches(model: tfl.LayersModel, split: Split, spec: ResolvedSpec, visit: (out: Block, first: number) => void): void {
   const inputShape = spec.layers[0].inputShape.slice(1) as number[];
   const stride = split.exampleShape.reduce((a, b) => a * b, 1);
   const chunk = 1024;
   for (let start = 0; start < split.count; start += chunk) {
     const end = Math.min(split.count, start + chunk);
-    const probs = tf.tidy(() => {
-      const x = tf.tensor(split.x.subarray(start * stride, end * stride), [end - start, ...inputShape], 'float32');
-      let y = model.predict(x) as tf.Tensor;
-      if (logits) y = binary ? tf.sigmoid(y) : tf.softmax(y);
-      return y;
-    });
-    const p = probs.dataSync();
-    probs.dispose();
-    for (let i = 0; i < end - start; i++) {
-      let predicted: number;
-      let confidence: number;
-      if (binary) {
-        predicted = p[i] >= 0.5 ? 1 : 0;
-        confidence = predicted ? p[i] : 1 - p[i];
-      } else {
-        predicted = 0;
-        for (let c = 1; c < classes; c++) if (p[i * classes + c] > p[i * classes + predicted]) predicted = c;
-        confidence = p[i * classes + predicted];
-      }
-      const label = labels[start + i];
-      matrix[label][predicted]++;
-      if (label !== predicted) keepWorst(mistakes, { index: start + i, label, predicted, confidence });
-    }
+    const y = tf.tidy(() => model.predict(tf.tensor(split.x.subarray(start * stride, end * stride), [end - start, ...inputShape], 'float32')) as tf.Tensor);
+    const data = y.dataSync() as Float32Array;
+    const cols = data.length / (end - start);
+    y.dispose();
+    visit({ data, rows: end - start, cols, stride: cols }, start);
   }
-  for (const m of mistakes) {
-    const image = toImage(split, m.index);
-    if (image) m.image = image;
-  }
-  return { matrix, classNames: classNames(spec, classes), misclassified: mistakes };
+}
+
+/** The test split's confusion matrix and worst mistakes from the TensorFlow.js model, or undefined when it is not a classifier. */
+export function classify(model: tfl.LayersModel, split: Split, spec: ResolvedSpec): Classification | undefined {
+  const classifier = Classifier.for(spec, split);
+  if (!classifier) return undefined;
+  predictBatches(model, split, spec, (out, first) => classifier.add(out, first));
+  return classifier.result();
 }
 
 /** Class ids of the split's labels (argmax of one-hot rows), or undefined when they are not classes. */

@@ -13,7 +13,7 @@ import type { LoadedData, Split } from '../core/data/load';
 import type { ResolvedSpec } from '../core/resolve';
 import { BatchThrottle, CancelWatch, EpochOrder, EventLoopTurns, RunningMeans, StepState } from './batchLoop';
 import { callbackList, ReduceLROnPlateau, type CallbackList, type Logs, type TrainingControl } from './callbacks';
-import { classify } from './classification';
+import { Classifier } from './classification';
 import { compileModel, getLearningRate, setLearningRate } from './compileModel';
 import { buildModel } from './buildModel';
 import { logKeys, type Engine, type EngineSelection } from './engines';
@@ -79,7 +79,7 @@ export async function fit(ctx: FitContext): Promise<void> {
     await f.callbacks.onTrainEnd();
     ctx.result.stoppedEarly = f.callbacks.stopTraining;
     recordBestEpoch(ctx.spec, ctx.result);
-    if (ctx.data.test && !f.cancel.requested) await evaluateTest(f, model, ctx.data.test);
+    if (ctx.data.test && !f.cancel.requested) await evaluateTest(f, ctx.data.test);
     engine.storeWeights();
     await saveModel(model, path.join(ctx.run.dir, 'model'));
     const threads = engine.threadUse?.();
@@ -249,11 +249,12 @@ function recordBestEpoch(spec: ResolvedSpec, result: RunResult): void {
 }
 
 /** The test split's metrics and, for classifiers, the classification report. */
-async function evaluateTest(f: FitRun, model: tfl.LayersModel, test: Split): Promise<void> {
+async function evaluateTest(f: FitRun, test: Split): Promise<void> {
   const { result, spec, emit } = f.ctx;
-  result.test = await f.engine.evaluate(test);
+  const classifier = Classifier.for(spec, test);
+  result.test = await f.engine.evaluate(test, classifier && ((out, first) => classifier.add(out, first)));
   f.engine.storeWeights();
-  const classification = classify(model, test, spec);
+  const classification = classifier?.result();
   if (classification) result.classification = classification;
   emit({ type: 'evaluation', metrics: result.test, ...(classification ? { classification } : {}) });
 }

@@ -10,6 +10,10 @@ import type { LoadedData, Split } from '../../core/data/load';
 import type { ResolvedSpec } from '../../core/resolve';
 import type { Metrics } from '../../shared/trainerProtocol';
 import type { LayerHealth } from '../../core/health/types';
+import type { Block } from '../../core/health/stats';
+
+/** Sees a batch of the model's outputs (probabilities, or logits with from_logits) for a split's rows from `first`. */
+export type OutputVisitor = (out: Block, first: number) => void;
 
 /** A measured training step: its values as `trainBatch` returns them, and each weighted layer's health. */
 export interface MeasuredBatch {
@@ -43,8 +47,12 @@ export interface Engine {
    * (`rows`) and its current weight norm, to find the layer that went first. No gradients.
    */
   inspectBatch(rows: Int32Array): Promise<LayerHealth[]>;
-  /** Loss and metrics on `split`, forward only in inference mode, keyed by Keras names. */
-  evaluate(split: Split): Promise<Metrics>;
+  /**
+   * Loss and metrics on `split`, forward only in inference mode, keyed by Keras names.
+   * `onOutputs` also sees the model's outputs batch by batch (the classification report), from the
+   * same pass where the engine computes them.
+   */
+  evaluate(split: Split, onOutputs?: OutputVisitor): Promise<Metrics>;
   /** The TensorFlow.js model's weights were changed (a callback restored a snapshot): train from them next. */
   loadWeights(): void;
   /** Puts the engine's current weights into the TensorFlow.js model, when they differ, before anything reads them there. */

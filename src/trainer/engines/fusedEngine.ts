@@ -10,7 +10,7 @@ import type { Metrics } from '../../shared/trainerProtocol';
 import { DenseKernel, type KernelPlan } from './denseKernel';
 import { healthLayers, type HealthLayer } from '../../core/health/layers';
 import type { LayerHealth } from '../../core/health/types';
-import { logKeys, type Engine, type EngineSetup, type MeasuredBatch } from './engine';
+import { logKeys, type Engine, type EngineSetup, type MeasuredBatch, type OutputVisitor } from './engine';
 import { ThreadTuner } from './threadTuner';
 import { METRIC_MATH, type LabelAt, type MetricMath } from '../../core/metricMath';
 import type { Block } from '../../core/health/stats';
@@ -109,12 +109,13 @@ export class FusedEngine implements Engine {
   }
 
   /** The split's loss and metrics from the kernel, keyed as the TensorFlow.js path keys them. */
-  evaluate(split: Split): Promise<Metrics> {
+  evaluate(split: Split, onOutputs?: OutputVisitor): Promise<Metrics> {
     this.syncKernel();
     const sums = new Array<number>(this.metrics.length).fill(0);
     const w = this.labelWidth;
     const [loss, accuracy] = this.kernel.evaluate(split, this.batchSize, (out, first) => {
       this.metrics.forEach((m, i) => { if (m !== 'accuracy') sums[i] += m.batchMean(out, (r, j) => split.y[(first + r) * w + j]) * out.rows; });
+      onOutputs?.(out, first);
     });
     const values = [loss, ...this.metrics.map((m, i) => (m === 'accuracy' ? accuracy : sums[i] / split.count))];
     return Promise.resolve(Object.fromEntries(logKeys(this.spec).map((k, i) => [k, values[i]])));

@@ -7,7 +7,8 @@ import type { LayerHealth } from '../../core/health/types';
 import type { Split } from '../../core/data/load';
 import { getLearningRate, setLearningRate } from '../compileModel';
 import type { Metrics } from '../../shared/trainerProtocol';
-import type { Engine, EngineSetup, MeasuredBatch } from './engine';
+import type { Engine, EngineSetup, MeasuredBatch, OutputVisitor } from './engine';
+import { predictBatches } from '../classification';
 
 /** A weighted layer as this engine measures it: its health entry, its kernel, the layer whose output is measured. */
 interface Probe {
@@ -29,6 +30,7 @@ import { SplitEvaluator } from './splitEvaluator';
 
 export class TfjsEngine implements Engine {
   private readonly model: tfl.LayersModel;
+  private readonly spec: EngineSetup['spec'];
   private readonly optimizer: tf.Optimizer;
   private readonly evaluator: SplitEvaluator;
   private readonly train: { x: tf.Tensor; y: tf.Tensor };
@@ -38,6 +40,7 @@ export class TfjsEngine implements Engine {
 
   constructor(setup: EngineSetup) {
     this.model = setup.model;
+    this.spec = setup.spec;
     this.optimizer = setup.optimizer;
     this.evaluator = new SplitEvaluator(setup.model, setup.spec);
     this.train = this.evaluator.tensorsOf(setup.data.train);
@@ -148,8 +151,10 @@ export class TfjsEngine implements Engine {
     return Array.isArray(out) ? out : [out];
   }
 
-  evaluate(split: Split): Promise<Metrics> {
-    return this.evaluator.evaluate(split);
+  async evaluate(split: Split, onOutputs?: OutputVisitor): Promise<Metrics> {
+    const metrics = await this.evaluator.evaluate(split);
+    if (onOutputs) predictBatches(this.model, split, this.spec, onOutputs);
+    return metrics;
   }
 
   /** The model is where this engine trains: nothing to move. */
