@@ -2,23 +2,24 @@
  * How many threads the fused kernel uses for its next step, chosen by measuring. Two threads pay
  * only when both cores are there: when another process is busy (VS Code itself, a build, a second
  * training run), a job waits for a worker whose core is taken, and 2 threads run at a fraction
- * of 1 thread's speed. So the tuner times a short block of steps on 1 thread and one on all
- * (cut short once clearly slower), keeps the faster for a while, probes again, and probes early
- * when steps get slower than it measured.
+ * of 1 thread's speed. So the tuner times steps on 1 thread and on all, alternating (so both
+ * see the same moment's load, and the same compilation tier early on), stops as soon as one is
+ * clearly slower, keeps the faster for a while, probes again, and probes early when steps get
+ * slower than it measured.
  */
 
-/** Steps per timed block of one thread count. */
+/** Timed steps of each thread count in a probe, at most. */
 const PROBE_STEPS = 12;
-/** A block of more threads stops after this many steps once it is clearly slower than 1 thread. */
+/** A probe stops after this many steps of each count once one count is clearly slower. */
 const EARLY_STEPS = 3;
-/** Steps at the start of a run that are not timed: first-touch page faults and compilation. */
-const WARM_UP_STEPS = 8;
+/** Steps at the start of a run on all threads that are not timed: first-touch page faults. */
+const WARM_UP_STEPS = 4;
 /** Steps on the chosen count before probing again: doubling while the choice stays the same, up to the most. */
 const RUN_STEPS = 400;
 const MOST_RUN_STEPS = 3200;
 /** More threads must be this much faster per sample to be chosen (else the fewer are kept, leaving a core free). */
 const MARGIN = 0.05;
-/** A block of more threads this much slower than 1 thread's stops early. */
+/** A count this much slower than the other per sample ends a probe early. */
 const CLEARLY_SLOWER = 1.25;
 /** Steps whose mean time per sample, this much slower than the chosen count measured, make the tuner probe early. */
 const SLOWER = 1.3;
@@ -26,7 +27,7 @@ const WINDOW_STEPS = 32;
 
 type Phase =
   | { kind: 'warm-up'; left: number }
-  | { kind: 'probe'; threads: number; one: number[]; many: number[] }
+  | { kind: 'probe'; next: number; one: number[]; many: number[] }
   | { kind: 'run'; left: number; window: number; steps: number };
 
 export class ThreadTuner {
@@ -48,8 +49,8 @@ export class ThreadTuner {
   get threads(): number {
     if (this.max === 1) return 1;
     switch (this.phase.kind) {
-      case 'warm-up': return 1;
-      case 'probe': return this.phase.threads;
+      case 'warm-up': return this.max;
+      case 'probe': return this.phase.next;
       default: return this.chosen;
     }
   }
@@ -72,22 +73,19 @@ export class ThreadTuner {
     else this.recordRun(p, perSample);
   }
 
-  /** A block on 1 thread, then one on all: the second stops early when it is clearly slower. */
+  /** Steps on 1 thread and on all, alternating, the first on 1. */
   private probe(): Phase {
-    return { kind: 'probe', threads: 1, one: [], many: [] };
+    return { kind: 'probe', next: 1, one: [], many: [] };
   }
 
   private recordProbe(p: Extract<Phase, { kind: 'probe' }>, perSample: number): void {
-    if (p.threads === 1) {
-      p.one.push(perSample);
-      if (p.one.length >= PROBE_STEPS) p.threads = this.max;
-      return;
-    }
-    p.many.push(perSample);
+    (p.next === 1 ? p.one : p.many).push(perSample);
+    p.next = p.next === 1 ? this.max : 1;
+    if (p.one.length !== p.many.length) return;
     // Means, not medians: a step that waited on a descheduled worker is what load costs.
     const [one, many] = [meanOf(p.one), meanOf(p.many)];
-    const early = p.many.length >= EARLY_STEPS && many > one * CLEARLY_SLOWER;
-    if (p.many.length < PROBE_STEPS && !early) return;
+    const early = p.one.length >= EARLY_STEPS && (many > one * CLEARLY_SLOWER || one > many * CLEARLY_SLOWER);
+    if (p.one.length < PROBE_STEPS && !early) return;
     const chosen = many < one * (1 - MARGIN) ? this.max : 1;
     this.runSteps = chosen === this.chosen ? Math.min(this.runSteps * 2, MOST_RUN_STEPS) : RUN_STEPS;
     this.chosen = chosen;
