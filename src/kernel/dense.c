@@ -183,6 +183,7 @@ static void gemm_backward_input(int m, int p0, int k, const float *dz, int ld, c
     for (; p + 2 <= k; p += 2) {
       const float *w0 = w + p * ld, *w1 = w0 + ld;
       v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+#pragma clang loop unroll(disable)
       for (int j = 0; j < ld; j += 4) {
         v128_t u = wasm_v128_load(w0 + j), v = wasm_v128_load(w1 + j), x;
         x = wasm_v128_load(d0 + j); c00 = MADD(x, u, c00); c01 = MADD(x, v, c01);
@@ -343,6 +344,7 @@ static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, cons
     for (int j = 0; j < ld; j += 8) {
       v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
       const float *xp = x + p, *dp = dz + j;
+#pragma clang loop unroll(disable)
       for (int b = 0; b < m; b++, xp += ldx, dp += ld) {
         v128_t d0 = wasm_v128_load(dp), d1 = wasm_v128_load(dp + 4), v;
         v = wasm_v128_load32_splat(xp); c00 = MADD(v, d0, c00); c01 = MADD(v, d1, c01);
