@@ -330,22 +330,25 @@ static inline v128_t reg_grad(v128_t g, v128_t w, float l1, float l2, const floa
 /**
  * dW = X^T * dZ over the batch, applied to W at once: 4x8 tiles of dW live in registers for the
  * whole batch loop and go straight into the optimizer update, so no gradient buffer is written.
+ * Rows of the batch whose 4 inputs are all zero add nothing to a tile and are skipped (listed in
+ * `rows`, room for m): most of MNIST's pixels, in the first layer's dW. The sums stay bit for bit.
  */
-static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3, float l1, float l2, const float *cols, Measure *ms) {
+static void gemm_grad_update(int m, int p0, int k, const float *x, int ldx, const float *dz, int ld, float *w, float *s1, float *s2, float *s3, float l1, float l2, const float *cols, Measure *ms, int *rows) {
   int p = p0;
   for (; p + 4 <= k; p += 4) {
-    if (opt_kind == OPT_SGD && !cols && !ms) {
-      // A zero gradient leaves plain SGD's weights as they are: skip inputs zero in the whole batch
-      // (not in a measured step, whose weight norm counts those rows too).
-      int any = 0;
-      for (int b = 0; b < m && !any; b++) any = x[b * ldx + p] != 0 || x[b * ldx + p + 1] != 0 || x[b * ldx + p + 2] != 0 || x[b * ldx + p + 3] != 0;
-      if (!any) continue;
+    int count = 0;
+    for (int b = 0; b < m; b++) {
+      const float *xb = x + b * ldx + p;
+      if (xb[0] != 0 || xb[1] != 0 || xb[2] != 0 || xb[3] != 0) rows[count++] = b;
     }
+    // A zero gradient leaves plain SGD's weights as they are (not in a measured step, whose
+    // weight norm counts those rows too).
+    if (!count && opt_kind == OPT_SGD && !cols && !ms) continue;
     for (int j = 0; j < ld; j += 8) {
       v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-      const float *xp = x + p, *dp = dz + j;
 #pragma clang loop unroll(disable)
-      for (int b = 0; b < m; b++, xp += ldx, dp += ld) {
+      for (int q = 0; q < count; q++) {
+        const float *xp = x + rows[q] * ldx + p, *dp = dz + rows[q] * ld + j;
         v128_t d0 = wasm_v128_load(dp), d1 = wasm_v128_load(dp + 4), v;
         v = wasm_v128_load32_splat(xp); c00 = MADD(v, d0, c00); c01 = MADD(v, d1, c01);
         v = wasm_v128_load32_splat(xp + 1); c10 = MADD(v, d0, c10); c11 = MADD(v, d1, c11);
@@ -953,8 +956,8 @@ enum { JOB_FORWARD, JOB_BACKWARD, JOB_FRONT };
 static struct { int kind, layer, m, threads; } job;
 static int job_gen, job_done, nworkers;
 static int active_threads = 1 << 30;  // k_set_active: how many of the threads share a job (all by default)
-/** Per-thread lists of nonzero inputs for gemm_forward, one input row long. */
-static int *scratch[MAX_THREADS];
+/** Per-thread lists of nonzero inputs for gemm_forward, one input row long, and of batch rows for gemm_grad_update. */
+static int *scratch[MAX_THREADS], *batch_rows[MAX_THREADS];
 /** Per-thread sums of squares while measuring (each thread updates its own rows of a kernel). */
 static Measure measured[MAX_THREADS];
 /**
@@ -993,7 +996,7 @@ static void run_job(int t) {
     if (lo >= hi) return;
     if (job.layer) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, L[job.layer - 1].d, L[job.layer - 1].ld);
     else if (front_grad()) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, front_grad(), in_ld);
-    if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0, measuring ? &measured[t] : 0);
+    if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0, measuring ? &measured[t] : 0, batch_rows[t]);
   }
 }
 
@@ -1041,7 +1044,10 @@ EXPORT int k_set_workers(int n) {
   if (n > MAX_THREADS - 1) n = MAX_THREADS - 1;
   int widest = in_dim;
   for (int i = 0; i < nlayers; i++) widest = L[i].in > widest ? L[i].in : widest;
-  for (int t = 0; t <= n; t++) if (!scratch[t] && !(scratch[t] = (int *)k_alloc(widest * 4))) return -1;
+  for (int t = 0; t <= n; t++) {
+    if (!scratch[t] && !(scratch[t] = (int *)k_alloc(widest * 4))) return -1;
+    if (!batch_rows[t] && !(batch_rows[t] = (int *)k_alloc(max_batch * 4))) return -1;
+  }
   if (!front_set_threads(n + 1)) return -1;
   nworkers = n;
   return n;
