@@ -51,6 +51,11 @@ const PLACEMENTS: Record<string, { input: number[]; layers: object[] }> = {
 
 /** More placements worth a step of their own: Dropout reading a normalized output, BatchNormalization after a convolution. */
 const MORE: Record<string, { input: number[]; layers: object[] }> = {
+  // In the convolutional front, before the first Dense layer: Keras's formula on the flattened features.
+  'AlphaDropout before the first Dense layer': {
+    input: [5, 5, 1],
+    layers: [{ type: 'Conv2D', filters: 3, kernel_size: 2, activation: 'selu', kernel_initializer: 'lecun_normal' }, { type: 'Flatten' }, { type: 'AlphaDropout', rate: 0.3 }, OUT],
+  },
   'Dropout after BatchNormalization': { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, { type: 'BatchNormalization' }, { type: 'Dropout', rate: 0.4 }, OUT] },
   'Dropout after BatchNormalization and relu': { input: [6], layers: [{ type: 'Dense', units: 7 }, { type: 'BatchNormalization' }, { type: 'Activation', activation: 'relu' }, { type: 'Dropout', rate: 0.4 }, OUT] },
   // Per filter over the batch's pixels: before a folded relu, then after a conv's own tanh (10 filters: padded rows).
@@ -167,7 +172,7 @@ describe('every registry layer type the fused kernel trains: its first step agre
       assert.ok(Math.abs(loss - want.loss) <= 1e-5 * Math.max(1, want.loss), `loss ${loss}, tfjs ${want.loss}`);
       assert.strictEqual(got.length, want.weights.length);
       got.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - want.weights[i][j]) <= 1e-5 * Math.max(1, Math.abs(want.weights[i][j])), `weight ${i}[${j}]: ${v}, tfjs ${want.weights[i][j]}`)));
-      if (['Dropout', 'AlphaDropout', 'MaxPooling2D', 'AveragePooling2D', ...Object.keys(MORE).filter((k) => k.startsWith('Dropout'))].includes(type)) assert.ok([...masks.values()][0]?.some((v) => v === 0), 'the kernel dropped some units');
+      if (['Dropout', 'AlphaDropout', 'MaxPooling2D', 'AveragePooling2D', ...Object.keys(MORE).filter((k) => /^(Alpha)?Dropout/.test(k))].includes(type)) assert.ok([...masks.values()][0]?.some((v) => v === 0), 'the kernel dropped some units');
     });
   }
 });

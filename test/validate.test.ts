@@ -308,8 +308,8 @@ describe('validation: diagnostics with codes and exact ranges', () => {
   it('refuses AdamW and Nadam (fused engine only) on a model that engine cannot train (test/kernelOnlyOptimizers.test.ts has more)', () => {
     const conv = '{ "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] }, { "type": "Conv2D", "filters": 4, "kernel_size": 3 }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }';
     assert.deepStrictEqual(codes(spec(conv, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "AdamW" }')), [], 'the fused engine trains the convnet');
-    const alpha = conv.replace('{ "type": "Flatten" }', '{ "type": "Flatten" }, { "type": "AlphaDropout", "rate": 0.1 }');
-    expectDiagnostic(spec(alpha, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ⟦"AdamW"⟧ }'), Code.NeedsFusedEngine, 'AlphaDropout before the first Dense layer');
+    const pooled = conv.replace('{ "type": "Flatten" }', '{ "type": "MaxPooling2D" }, { "type": "BatchNormalization" }, { "type": "Flatten" }');
+    expectDiagnostic(spec(pooled, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ⟦"AdamW"⟧ }'), Code.NeedsFusedEngine, 'does not follow a Conv2D or Dense layer');
     assert.deepStrictEqual(codes(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "Nadam" }')), []);
   });
 

@@ -70,6 +70,8 @@ export interface DropoutOp {
   size: number;
   rate: number;
   seed: number;
+  /** An AlphaDropout. */
+  alpha?: boolean;
 }
 
 export type FrontOp = ConvOp | PoolOp | GapOp | DropoutOp;
@@ -192,9 +194,10 @@ export function addFrontOp(front: FrontOp[], layer: ResolvedLayer, index: number
       if (layer.args.axis !== -1 && layer.args.axis !== layer.inputShape.length - 1) return `BatchNormalization layer ${layer.name} on axis ${String(layer.args.axis)} (the kernel normalizes the channels)`;
       last.norm = normOf(layer, last.activation === ctx.activation('linear'));
       return undefined;
-    case 'Dropout': {
+    case 'Dropout':
+    case 'AlphaDropout': {
       const size = layer.inputShape.slice(1).reduce<number>((p, d) => p * (d ?? NaN), 1);
-      front.push({ kind: 'dropout', layer: index, size, rate: layer.args.rate as number, seed: ctx.dropoutSeed(index) });
+      front.push({ kind: 'dropout', layer: index, size, rate: layer.args.rate as number, seed: ctx.dropoutSeed(index), ...(layer.type === 'AlphaDropout' ? { alpha: true } : {}) });
       return undefined;
     }
     default:

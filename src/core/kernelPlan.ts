@@ -49,7 +49,7 @@ const KERNEL_ACTIVATIONS = [...Object.keys(ACTIVATIONS), ...LAYERS.filter((l) =>
 const KERNEL_METRICS = REGISTRY_METRICS.filter((m) => m.fusedKernel).map((m) => m.name);
 
 /** Layer types that make front ops (kernelFront.ts) before the first Dense layer; after it only some fold into Dense layers. */
-const FRONT_TYPES = ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Dropout', 'Activation', 'LeakyReLU', 'BatchNormalization'];
+const FRONT_TYPES = ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Dropout', 'AlphaDropout', 'Activation', 'LeakyReLU', 'BatchNormalization'];
 
 /** What the kernel trains: a convolutional front, a stack of Dense layers, the loss, metric and optimizer codes. */
 export interface KernelPlan {
@@ -143,7 +143,6 @@ function planLayer(stack: StackPlan, layer: SpecLayer, seed: () => number): stri
       return planDense(stack, layer);
     case 'Dropout':
     case 'AlphaDropout':
-      if (last < 0) return `${layer.type} before the first Dense layer (${layer.name})`;  // AlphaDropout only: the front has Dropout
       if (stack.dropout[last].rate > 0) return `two Dropout layers in a row (${layer.name})`;
       // A rate of 0 drops nothing (Keras and TensorFlow.js pass the input through).
       if (layer.args.rate as number > 0) stack.dropout[last] = { rate: layer.args.rate as number, seed: seed(), ...(layer.type === 'AlphaDropout' ? { alpha: true } : {}) };

@@ -659,12 +659,18 @@ uint32_t mix32(uint32_t h) {
  * 1 / (1 - rate). The uniform draw of value e is a hash of (layer seed, step, e), so a seeded
  * run repeats its masks exactly, on any number of threads.
  */
+/** AlphaDropout's affine map, as tfjs computes it: a = ((1 - rate)(1 + rate alpha'^2))^-1/2, b = -a alpha' rate. */
+void alpha_dropout_affine(float rate, float *a, float *shift, float *alpha_p) {
+  *alpha_p = -SELU_ALPHA * SELU_SCALE;
+  *a = (float)(1.0 / __builtin_sqrt((1.0 - rate) * (1.0 + rate * (double)*alpha_p * *alpha_p)));
+  *shift = -*a * *alpha_p * rate;
+}
+
 static void dropout_forward(Layer *l, int m) {
   uint32_t base = mix32(l->seed ^ mix32(step_count * 0x9e3779b9u + 0x7f4a7c15u));
   float scale = 1.0f / (1.0f - l->rate);
-  // AlphaDropout's affine map, as tfjs computes it: a = ((1 - rate)(1 + rate alpha'^2))^-1/2, b = -a alpha' rate.
-  const float alpha_p = -SELU_ALPHA * SELU_SCALE;
-  float a = (float)(1.0 / __builtin_sqrt((1.0 - l->rate) * (1.0 + l->rate * (double)alpha_p * alpha_p))), shift = -a * alpha_p * l->rate;
+  float a, shift, alpha_p;
+  alpha_dropout_affine(l->rate, &a, &shift, &alpha_p);
   const float *out = l->norm ? l->norm : l->a;
   for (int b = 0; b < m; b++) {
     for (int j = 0; j < l->ld; j++) {

@@ -25,7 +25,8 @@ typedef struct {
   float *wt;                        // conv: W^T [ld][K8], for dX
   float *out, *dout;                // output and the loss gradient w.r.t. it [batch][oh * ow * oc]
   int *arg;                         // max pooling: index of each output's maximum in the input
-  float rate, *mask;                // dropout: the rate, this step's mask (0 or 1 / (1 - rate)) [batch][size]
+  float rate, *mask;                // dropout: the rate, this step's mask (0 or 1 / (1 - rate); AlphaDropout: 0 or a) [batch][size]
+  int alpha;                        // dropout: an AlphaDropout (dropped values become alpha', then all a x + b)
   uint32_t seed;
   int grad_in;                      // the op before it has weights to train: compute dX
 } Op;
@@ -143,6 +144,9 @@ EXPORT int k_front_dropout(int i, int size, float rate, int seed) {
   if (!(o->mask = zalloc(max_m * size))) return 0;
   return alloc_io(o);
 }
+
+/** Dropout op i is an AlphaDropout (Keras's formula, dense.c's). */
+EXPORT void k_front_alpha_dropout(int i) { if (op_at(i) && ops[i].kind == OP_DROPOUT) ops[i].alpha = 1; }
 
 /**
  * A BatchNormalization (axis -1: per filter, over the batch's pixels) after conv op i, at
@@ -527,14 +531,24 @@ static void gap_backward(const Op *o, float *dx, int m) {
   }
 }
 
-/** Inverted dropout with dense.c's masks: value e of the batch is kept when the hash of (seed, step, e) clears the rate. */
+/**
+ * Inverted dropout with dense.c's masks: value e of the batch is kept when the hash of (seed,
+ * step, e) clears the rate. AlphaDropout: a dropped value becomes alpha', then every value a x + b.
+ */
 static void front_dropout(Op *o, const float *x, int b0, int b1, uint32_t step) {
   uint32_t base = mix32(o->seed ^ mix32(step * 0x9e3779b9u + 0x7f4a7c15u));
-  float rate = o->rate, scale = 1.0f / (1.0f - rate);
+  float rate = o->rate, scale = 1.0f / (1.0f - rate), a, shift, alpha_p;
+  alpha_dropout_affine(rate, &a, &shift, &alpha_p);
   for (int e = b0 * o->c; e < b1 * o->c; e++) {
     float u = (float)(mix32(base + (uint32_t)e * 0x9e3779b9u) >> 8) * (1.0f / 16777216.0f);
-    o->mask[e] = u >= rate ? scale : 0;
-    o->out[e] = x[e] * o->mask[e];
+    int keep = u >= rate;
+    if (o->alpha) {
+      o->mask[e] = keep ? a : 0;
+      o->out[e] = keep ? x[e] * a + shift : alpha_p * a + shift;
+    } else {
+      o->mask[e] = keep ? scale : 0;
+      o->out[e] = x[e] * o->mask[e];
+    }
   }
 }
 

@@ -72,6 +72,8 @@ void activation_backward(Layer *l, int m);
 int keeps_preactivation(int act);
 /** Whether activation `act` works on each value alone (all but softmax). */
 int elementwise_activation(int act);
+/** AlphaDropout's constants at `rate` (Keras's formula): dropped values become alpha_p, then all a x + shift. */
+void alpha_dropout_affine(float rate, float *a, float *shift, float *alpha_p);
 void update_rows(float *w, const float *g, int n, int ld, float *s1, float *s2, float *s3, float l1, float l2, const float *cols, Measure *ms);
 /** l's optimizer slots for the optimizer set by k_set_optimizer (none when frozen); 0 without memory. */
 int alloc_slots(Layer *l);

@@ -16,6 +16,7 @@ export interface FrontExports {
   k_front_pool(i: number, max: number, shape: number, window: number): number;
   k_front_gap(i: number, h: number, w: number, c: number): number;
   k_front_dropout(i: number, size: number, rate: number, seed: number): number;
+  k_front_alpha_dropout(i: number): void;
   k_front_freeze(i: number): void;
   k_front_norm(i: number, position: number, momentum: number, epsilon: number, center: number, scale: number, frozen: number): number;
   k_front_norm_param(i: number, which: number): number;
@@ -107,7 +108,10 @@ export class ConvFront {
           break;
         case 'maxpool': case 'avgpool': ok = k.k_front_pool(i, op.kind === 'maxpool' ? 1 : 0, ints(op.shape), ints(op.window)); break;
         case 'gap': ok = k.k_front_gap(i, op.shape[0], op.shape[1], op.shape[2]); break;
-        case 'dropout': ok = k.k_front_dropout(i, op.size, op.rate, op.seed | 0); break;
+        case 'dropout':
+          ok = k.k_front_dropout(i, op.size, op.rate, op.seed | 0);
+          if (ok && op.alpha) k.k_front_alpha_dropout(i);
+          break;
       }
     });
     if (!ok) throw new Error(OUT_OF_MEMORY);
