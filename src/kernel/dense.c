@@ -957,10 +957,16 @@ static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m)
 // on the same shared memory: the forward pass by output columns, the backward pass by rows of W
 // (each thread computes dX's columns for its rows before it updates those rows, so no thread
 // reads a row another one has changed). Elementwise work stays on thread 0.
+// A job's share t (t >= 1) is computed by whichever claims it first for the job's generation:
+// worker t when it wakes, or thread 0 once its own share is done. A worker whose core another
+// process holds is not waited for: thread 0 does its share, and a step costs about a 1-thread
+// step instead of a scheduler time slice per job.
 
 enum { JOB_FORWARD, JOB_BACKWARD, JOB_FRONT };
 static struct { int kind, layer, m, threads; } job;
-static int job_gen, job_done, nworkers;
+static int job_gen, nworkers;
+/** Per share: the generation of the last job that claimed it, and of the last job whose share is done. */
+static int owner[MAX_THREADS], finished[MAX_THREADS];
 static int active_threads = 1 << 30;  // k_set_active: how many of the threads share a job (all by default)
 /** Per-thread lists of nonzero inputs for gemm_forward, one input row long, and of batch rows for gemm_grad_update. */
 static int *scratch[MAX_THREADS], *batch_rows[MAX_THREADS];
@@ -1030,18 +1036,38 @@ void run_front_job(int threads) {
   dispatch();
 }
 
+/** Claims share t of job generation g, unless someone did (generations only grow, so a stale worker's claim fails). */
+static int claim(int t, int g) {
+  int cur = __atomic_load_n(&owner[t], __ATOMIC_ACQUIRE);
+  while ((int)((unsigned)g - (unsigned)cur) > 0) {
+    if (__atomic_compare_exchange_n(&owner[t], &cur, g, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return 1;
+  }
+  return 0;
+}
+
+/** Computes share t of job g and says so. */
+static void run_share(int t, int g) {
+  run_job(t);
+  __atomic_store_n(&finished[t], g, __ATOMIC_RELEASE);
+  __builtin_wasm_memory_atomic_notify(&finished[t], 1);
+}
+
 /** Runs `job` on job.threads threads and returns when all are done. */
 static void dispatch(void) {
-  if (job.threads > 1) {
-    __atomic_store_n(&job_done, 0, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&job_gen, 1, __ATOMIC_SEQ_CST);
-    __builtin_wasm_memory_atomic_notify(&job_gen, (unsigned)nworkers);
+  if (job.threads <= 1) {
+    run_job(0);
+    return;
   }
+  int g = __atomic_add_fetch(&job_gen, 1, __ATOMIC_SEQ_CST);
+  __builtin_wasm_memory_atomic_notify(&job_gen, (unsigned)nworkers);
   run_job(0);
-  int spins = 0, done;
-  while (job.threads > 1 && (done = __atomic_load_n(&job_done, __ATOMIC_ACQUIRE)) < nworkers) {
-    // On a busy machine a worker may be descheduled: sleep rather than spin on its core.
-    if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_done, done, 1000000);
+  for (int t = 1; t < job.threads; t++) if (claim(t, g)) run_share(t, g);
+  for (int t = 1; t < job.threads; t++) {
+    int spins = 0, done;
+    while ((done = __atomic_load_n(&finished[t], __ATOMIC_ACQUIRE)) != g) {
+      // A worker descheduled mid-share: sleep rather than spin on its core.
+      if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&finished[t], done, 1000000);
+    }
   }
 }
 
@@ -1074,9 +1100,8 @@ EXPORT void k_worker(int t) {
       if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_gen, seen, -1);
     }
     seen = __atomic_load_n(&job_gen, __ATOMIC_ACQUIRE);
-    run_job(t);
-    __atomic_fetch_add(&job_done, 1, __ATOMIC_RELEASE);
-    __builtin_wasm_memory_atomic_notify(&job_done, 1);
+    // The job's fields are those of `seen` while its share is unclaimed: thread 0 waits for it.
+    if (t < job.threads && claim(t, seen)) run_share(t, seen);
   }
 }
 
