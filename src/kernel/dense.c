@@ -1089,7 +1089,7 @@ EXPORT int k_set_workers(int n) {
  * How many threads (the caller's and up to n - 1 workers) share the next jobs: the trainer lowers
  * it when another process is busy and a worker's core is not there when a job needs it.
  */
-EXPORT void k_set_active(int n) { active_threads = n < 1 ? 1 : n; }
+EXPORT void k_set_active(int n) { __atomic_store_n(&active_threads, n < 1 ? 1 : n, __ATOMIC_RELAXED); }
 
 /** A worker's loop: never returns. Polls for the next job, then sleeps. */
 EXPORT void k_worker(int t) {
@@ -1097,7 +1097,9 @@ EXPORT void k_worker(int t) {
   for (;;) {
     int spins = 0;
     while (__atomic_load_n(&job_gen, __ATOMIC_ACQUIRE) == seen) {
-      if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32(&job_gen, seen, -1);
+      // A worker the tuner left out sleeps at once: spinning, it would take the core that the
+      // 1-thread steps (and the busy process the tuner made room for) need.
+      if (++spins > SPINS || t >= __atomic_load_n(&active_threads, __ATOMIC_RELAXED)) __builtin_wasm_memory_atomic_wait32(&job_gen, seen, -1);
     }
     seen = __atomic_load_n(&job_gen, __ATOMIC_ACQUIRE);
     // The job's fields are those of `seen` while its share is unclaimed: thread 0 waits for it.

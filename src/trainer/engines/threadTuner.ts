@@ -19,12 +19,10 @@ const RUN_STEPS = 400;
 const MOST_RUN_STEPS = 3200;
 /**
  * More threads must be this much faster per sample to be chosen (else the fewer are kept, leaving
- * a core free). Beside a busy process, 2 threads look faster in a probe whenever the scheduler
- * happens to give the worker a core for those few steps; at 5%, the default ran half an epoch on
- * 2 threads there at two thirds of 1 thread's speed. Idle, 2 threads were 30% faster or more on
- * every model benchmarked.
+ * a core free). Idle, 2 threads were 16% to 50% faster than 1 on the notebook MLP at batch 32 (and
+ * more on larger models); beside a busy process, about half as fast.
  */
-const MARGIN = 0.15;
+const MARGIN = 0.1;
 /** A count this much slower than the other per sample ends a probe early. */
 const CLEARLY_SLOWER = 1.25;
 /** Steps whose mean time per sample, this much slower than the chosen count measured, make the tuner probe early. */
