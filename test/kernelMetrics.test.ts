@@ -5,12 +5,14 @@ import { compileModel } from '../src/trainer/compileModel';
 import { kernelWasmPath } from '../src/trainer/engines/denseKernel';
 import { selectEngine } from '../src/trainer/engines';
 import { denseSpec, randomSplit } from './kernelCompare';
+import { METRIC_MATH, SplitMetric } from '../src/core/metricMath';
 
 /** Losses with their output layer and the metrics that read their labels. */
 const CASES: { loss: string; out: object; metrics: string[]; logits?: boolean }[] = [
   { loss: 'sparse_categorical_crossentropy', out: { type: 'Dense', units: 4, activation: 'softmax' }, metrics: ['accuracy', 'sparse_categorical_accuracy', 'sparse_categorical_crossentropy'] },
   { loss: 'categorical_crossentropy', out: { type: 'Dense', units: 4, activation: 'softmax' }, metrics: ['categorical_accuracy', 'categorical_crossentropy', 'mse', 'mae', 'binary_accuracy'] },
-  { loss: 'binary_crossentropy', out: { type: 'Dense', units: 3, activation: 'sigmoid' }, metrics: ['binary_accuracy', 'binary_crossentropy', 'mae', 'accuracy'] },
+  { loss: 'binary_crossentropy', out: { type: 'Dense', units: 3, activation: 'sigmoid' }, metrics: ['binary_accuracy', 'binary_crossentropy', 'mae', 'accuracy', 'precision', 'recall'] },
+  { loss: 'binary_crossentropy', out: { type: 'Dense', units: 1 }, metrics: ['precision', 'recall', 'binary_accuracy'], logits: true },
   { loss: 'mean_squared_error', out: { type: 'Dense', units: 2, activation: 'tanh' }, metrics: ['mae', 'mape', 'mse'] },
   { loss: 'sparse_categorical_crossentropy', out: { type: 'Dense', units: 4 }, metrics: ['accuracy', 'sparse_categorical_accuracy'], logits: true },
 ];
@@ -49,4 +51,27 @@ describe('metrics on the fused engine', function () {
       }
     });
   }
+});
+
+describe("precision and recall, as Keras's metrics", () => {
+  // Outputs against 0/1 labels: 0.5 itself is not positive; a nonzero label is.
+  const out = { data: Float32Array.from([0.9, 0.5, 0.51, 0.2, 0.7, 0.1]), rows: 3, cols: 2, stride: 2 };
+  const labels = [1, 1, 0, 0, 0.3, 1];
+  const label = (r: number, j: number): number => labels[r * 2 + j];
+
+  it('count true positives over predicted and actual positives, by hand', () => {
+    // Predicted positive: 0.9, 0.51, 0.7. Actual positive: rows 0 (both), 2 (both). True positive: 0.9, 0.7.
+    assert.deepStrictEqual(METRIC_MATH.precision.counts?.(out, label), [2, 3]);
+    assert.deepStrictEqual(METRIC_MATH.recall.counts?.(out, label), [2, 4]);
+    assert.strictEqual(METRIC_MATH.precision.batchMean(out, label), 2 / 3);
+    const none = { ...out, data: new Float32Array(6) };
+    assert.strictEqual(METRIC_MATH.precision.batchMean(none, label), 0, 'no predicted positives: 0, not NaN');
+  });
+
+  it('sum the counts over a split, not the batch ratios', () => {
+    const split = new SplitMetric();
+    split.add(METRIC_MATH.precision, { ...out, rows: 1 }, label); // 1 of 1
+    split.add(METRIC_MATH.precision, { ...out, data: out.data.subarray(2), rows: 2 }, (r, j) => labels[(r + 1) * 2 + j]); // 1 of 2
+    assert.strictEqual(split.value(), 2 / 3, 'the mean of the batch ratios would be 0.75');
+  });
 });

@@ -71,7 +71,21 @@ function oneHotLike(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
  */
 function metricFunction(tfjsName: string): MetricFn | undefined {
   if (tfjsName === 'sparseCategoricalCrossentropy') return (yTrue, yPred) => tfl.metrics.categoricalCrossentropy(oneHotLike(yTrue, yPred), yPred);
+  if (tfjsName === 'precision' || tfjsName === 'recall') return (yTrue, yPred) => kerasPositives(yTrue, yPred, tfjsName === 'precision');
   return (tfl.metrics as unknown as Record<string, MetricFn | undefined>)[tfjsName];
+}
+
+/**
+ * Keras's precision or recall of a batch: a prediction above 0.5 and a nonzero label are
+ * positive; true positives over predicted (precision) or actual (recall) positives, 0 for none
+ * (tfjs's own versions count only predictions exactly equal to 1). metricMath.ts has the same.
+ */
+function kerasPositives(yTrue: tf.Tensor, yPred: tf.Tensor, precision: boolean): tf.Tensor {
+  return tf.tidy(() => {
+    const p = tf.cast(tf.greater(yPred, 0.5), 'float32');
+    const t = tf.cast(tf.notEqual(yTrue, 0), 'float32');
+    return tf.divNoNan(tf.sum(tf.mul(p, t)), tf.sum(precision ? p : t));
+  });
 }
 
 /**

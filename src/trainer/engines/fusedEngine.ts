@@ -12,7 +12,7 @@ import { healthLayers, type HealthLayer } from '../../core/health/layers';
 import type { LayerHealth } from '../../core/health/types';
 import { logKeys, type Engine, type EngineSetup, type MeasuredBatch, type OutputVisitor } from './engine';
 import { ThreadTuner } from './threadTuner';
-import { METRIC_MATH, type LabelAt, type MetricMath } from '../../core/metricMath';
+import { METRIC_MATH, SplitMetric, type LabelAt, type MetricMath } from '../../core/metricMath';
 import type { Block } from '../../core/health/stats';
 import type { ResolvedSpec } from '../../core/resolve';
 
@@ -111,13 +111,13 @@ export class FusedEngine implements Engine {
   /** The split's loss and metrics from the kernel, keyed as the TensorFlow.js path keys them. */
   evaluate(split: Split, onOutputs?: OutputVisitor): Promise<Metrics> {
     this.syncKernel();
-    const sums = new Array<number>(this.metrics.length).fill(0);
+    const sums = this.metrics.map(() => new SplitMetric());
     const w = this.labelWidth;
     const [loss, accuracy] = this.kernel.evaluate(split, this.batchSize, (out, first) => {
-      this.metrics.forEach((m, i) => { if (m !== 'accuracy') sums[i] += m.batchMean(out, (r, j) => split.y[(first + r) * w + j]) * out.rows; });
+      this.metrics.forEach((m, i) => { if (m !== 'accuracy') sums[i].add(m, out, (r, j) => split.y[(first + r) * w + j]); });
       onOutputs?.(out, first);
     });
-    const values = [loss, ...this.metrics.map((m, i) => (m === 'accuracy' ? accuracy : sums[i] / split.count))];
+    const values = [loss, ...this.metrics.map((m, i) => (m === 'accuracy' ? accuracy : sums[i].value()))];
     return Promise.resolve(Object.fromEntries(logKeys(this.spec).map((k, i) => [k, values[i]])));
   }
 

@@ -10,6 +10,8 @@ import type { ResolvedSpec } from '../../core/resolve';
 import type { Metrics } from '../../shared/trainerProtocol';
 import { splitTensors } from '../splitTensors';
 import { logKeys } from './engine';
+import { METRIC_MATH, SplitMetric } from '../../core/metricMath';
+import { predictBatches } from '../classification';
 
 export class SplitEvaluator {
   private readonly tensors = new Map<Split, { x: tf.Tensor; y: tf.Tensor }>();
@@ -39,7 +41,22 @@ export class SplitEvaluator {
     tf.dispose(vs);
     const values = logKeys(this.spec).map((k, i) => [k, got[i][0]] as [string, number]);
     values[0][1] += this.penalty();
+    this.ratioMetrics(split, values);
     return Object.fromEntries(values);
+  }
+
+  /**
+   * Precision and recall over the whole split, as Keras's stateful metrics give them (evaluate
+   * averages their batch values): counts summed from the model's predictions.
+   */
+  private ratioMetrics(split: Split, values: [string, number][]): void {
+    const ratios = this.spec.compile.metrics.flatMap((m, i) => (METRIC_MATH[m.type]?.counts ? [{ at: i + 1, sum: new SplitMetric(), math: METRIC_MATH[m.type] }] : []));
+    if (!ratios.length) return;
+    const width = split.labelShape.reduce((a, b) => a * b, 1);
+    predictBatches(this.model, split, this.spec, (out, first) => {
+      for (const r of ratios) r.sum.add(r.math, out, (row, j) => split.y[(first + row) * width + j]);
+    });
+    for (const r of ratios) values[r.at][1] = r.sum.value();
   }
 
   /** The sum of the model's regularization losses on its current weights (0 without regularizers). */
