@@ -172,7 +172,11 @@ describe('fused kernel: frozen layers, activations, optimizers, regularizers, dr
       const [dense, drop, out] = [{ type: 'Dense', units: 4 }, { type: 'Dropout', rate: 0.5 }, { type: 'Dense', units: 3, activation: 'softmax' }];
       assert.strictEqual(reason([dense, drop, out]), 'eligible');
       assert.strictEqual(reason([drop, dense, out]), 'eligible');  // on the input, in the kernel's front
-      assert.match(reason([dense, drop, drop, out]), /two Dropout layers in a row/);
+      assert.strictEqual(reason([dense, drop, drop, out]), 'eligible');
+      // Two in a row keep a unit with probability 0.5 * 0.8: one Dropout of rate 0.6.
+      const twice = kernelPlan(denseSpec(8, [dense, drop, { type: 'Dropout', rate: 0.2 }, out], SPARSE, { type: 'SGD' }));
+      assert.ok('plan' in twice && Math.abs(twice.plan.dropout[0].rate - 0.6) < 1e-12 && !twice.plan.dropout[0].alpha, JSON.stringify(twice));
+      assert.match(reason([dense, { type: 'AlphaDropout', rate: 0.1 }, drop, out]), /AlphaDropout and another dropout layer in a row/);
       assert.match(reason([dense, out, drop]), /Dropout after the output layer/);
       // Activation(Dropout(x)) is not Dropout(Activation(x)) for every activation: not folded.
       assert.match(reason([dense, drop, { type: 'Activation', activation: 'tanh' }, out]), /does not follow a linear Dense layer/);
@@ -209,6 +213,14 @@ describe('fused kernel: frozen layers, activations, optimizers, regularizers, dr
       const fraction = kept.length / all.length;
       assert.ok(Math.abs(fraction - 0.7) < 0.02, `kept fraction ${fraction} over ${all.length} values`);
       assert.notDeepStrictEqual(masks[0], masks[1], 'each step draws a new mask');
+    });
+
+    it('two Dropout layers in a row keep (1 - a)(1 - b) of the values, scaled by both', () => {
+      const layers = [{ type: 'Dense', units: 128, activation: 'relu' }, { type: 'Dropout', rate: 0.5 }, { type: 'Dropout', rate: 0.2 }, { type: 'Dense', units: 4, activation: 'softmax' }];
+      const all = run(denseSpec(16, layers, SPARSE, { type: 'SGD' }), 10).masks.flatMap((m) => Array.from(m));
+      const kept = all.filter((v) => v !== 0);
+      assert.ok(kept.every((v) => Math.abs(v - 1 / (0.5 * 0.8)) < 1e-6), `kept values are scaled by 1 / 0.4: ${kept[0]}`);
+      assert.ok(Math.abs(kept.length / all.length - 0.4) < 0.02, `kept fraction ${kept.length / all.length}`);
     });
 
     it('a seeded run reproduces exactly (on 1 or 2 threads); another seed draws other masks', () => {

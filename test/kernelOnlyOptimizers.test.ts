@@ -60,8 +60,8 @@ describe("Keras 3's AdamW and Nadam (the fused engine only)", function () {
     const conv = expectDiagnostic(spec(CONVNET, '', compile('⟦"AdamW"⟧')), Code.NeedsFusedEngine, 'AdamW trains only on the fused WebAssembly engine (TensorFlow.js has no AdamW)');
     assert.match(conv.message, /BatchNormalization layer \S+ does not follow a Conv2D or Dense layer/);
     assert.match(conv.message, /Use "Adam"/);
-    const twice = `${MLP.replace('"units": 300, "activation": "relu" },', '"units": 300, "activation": "relu" },\n    { "type": "Dropout", "rate": 0.1 },\n    { "type": "Dropout", "rate": 0.2 },')}`;
-    expectDiagnostic(spec(twice, '', compile('⟦{ "type": "Nadam", "learning_rate": 0.01 }⟧')), Code.NeedsFusedEngine, 'two Dropout layers in a row');
+    const twice = `${MLP.replace('"units": 300, "activation": "relu" },', '"units": 300, "activation": "relu" },\n    { "type": "AlphaDropout", "rate": 0.1 },\n    { "type": "Dropout", "rate": 0.2 },')}`;
+    expectDiagnostic(spec(twice, '', compile('⟦{ "type": "Nadam", "learning_rate": 0.01 }⟧')), Code.NeedsFusedEngine, 'AlphaDropout and another dropout layer in a row');
     // Only a variant switches to Nadam: the diagnostic is that variant's.
     const text = spec(CONVNET, '"variants": [ { "name": "nadam", "compile": { "optimizer": "Nadam" } } ]', compile('"Adam"'));
     const diags = analyze(text).diagnostics.filter((d) => d.code === Code.NeedsFusedEngine);

@@ -143,10 +143,7 @@ function planLayer(stack: StackPlan, layer: SpecLayer, seed: () => number): stri
       return planDense(stack, layer);
     case 'Dropout':
     case 'AlphaDropout':
-      if (stack.dropout[last].rate > 0) return `two Dropout layers in a row (${layer.name})`;
-      // A rate of 0 drops nothing (Keras and TensorFlow.js pass the input through).
-      if (layer.args.rate as number > 0) stack.dropout[last] = { rate: layer.args.rate as number, seed: seed(), ...(layer.type === 'AlphaDropout' ? { alpha: true } : {}) };
-      return undefined;
+      return planDropout(stack.dropout[last], layer, seed);
     case 'BatchNormalization':
       return planNorm(stack, layer, last);
     case 'Activation':
@@ -157,6 +154,23 @@ function planLayer(stack: StackPlan, layer: SpecLayer, seed: () => number): stri
       if (KERNEL_LAYERS.includes(layer.type)) return `${layer.type} after a Dense layer (${layer.name})`;
       return `layer type ${layer.type} (supported: ${KERNEL_LAYERS.join(', ')})`;
   }
+}
+
+/**
+ * A Dropout or AlphaDropout after Dense layer `last` (its `slot`). Two Dropouts in a row are one
+ * of rate 1 - (1 - a)(1 - b): the product of their masks keeps a unit with that probability, and
+ * their scales multiply to 1 / (1 - rate).
+ */
+function planDropout(slot: StackPlan['dropout'][number] | undefined, layer: SpecLayer, seed: () => number): string | undefined {
+  const rate = layer.args.rate as number;
+  const alpha = layer.type === 'AlphaDropout';
+  if (!slot) return `${layer.type} layer ${layer.name} does not follow a Dense layer`;
+  // A rate of 0 drops nothing (Keras and TensorFlow.js pass the input through).
+  if (!(rate > 0)) return undefined;
+  if (slot.rate > 0 && (alpha || slot.alpha)) return `AlphaDropout and another dropout layer in a row (${layer.name})`;
+  const kept = (1 - slot.rate) * (1 - rate);
+  Object.assign(slot, { rate: 1 - kept, seed: slot.rate > 0 ? slot.seed : seed() }, alpha ? { alpha: true } : {});
+  return undefined;
 }
 
 function planDense(stack: StackPlan, layer: SpecLayer): string | undefined {
