@@ -92,6 +92,22 @@ describe('Conv2D gradients', function () {
     assertClose(gw, tf.tensor(want, gw.shape), 'filter');
   });
 
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`average pooling with same padding that pads: the gradient its forward pass has, by hand (${backend})`, async () => {
+      await initBackend(backend);
+      // A 3x3 image, 2x2 windows, stride 2: windows of 4, 2, 2 and 1 cells (TensorFlow.js's stock gradient divided each by 4).
+      const x = tf.tensor4d(Float32Array.from({ length: 9 }, (_, i) => i), [1, 3, 3, 1]);
+      const r = tf.tensor4d([1, 10, 100, 1000], [1, 2, 2, 1]);
+      const pooled = tf.avgPool(x, 2, 2, 'same');
+      assert.deepStrictEqual(Array.from(pooled.dataSync()), [2, 3.5, 6.5, 8], 'the forward pass averages the cells inside the image');
+      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(a as tf.Tensor4D, 2, 2, 'same'), r)))(x);
+      assertClose(dx, tf.tensor4d([0.25, 0.25, 5, 0.25, 0.25, 5, 50, 50, 1000], [1, 3, 3, 1]), 'dx');
+      // Windows that do not pad keep the stock gradient.
+      const valid = tf.grad((a: tf.Tensor) => tf.sum(tf.avgPool(a as tf.Tensor4D, 2, 1, 'same')))(tf.ones([1, 2, 2, 1]));
+      assert.ok(valid.shape.join() === '1,2,2,1');
+    });
+  }
+
   it('lets the Keras MNIST convnet train on the wasm backend with the tfjs engine', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-conv-'));
     const text = JSON.stringify({

@@ -155,10 +155,6 @@ function poolOp(layer: ResolvedLayer): PoolOp | string {
   const strides = a.strides === null || a.strides === undefined ? size : pair(a.strides, 1);
   const win = windowOf(shape, a, size, strides, [1, 1]);
   const kind = layer.type === 'MaxPooling2D' ? 'maxpool' : 'avgpool';
-  const padded = (shape[3] - 1) * strides[0] + size[0] > shape[0] || (shape[4] - 1) * strides[1] + size[1] > shape[1];
-  // TensorFlow.js's average-pooling gradient divides by the whole window even where its forward
-  // pass averaged fewer cells (same padding at the border): the kernel would disagree with it.
-  if (kind === 'avgpool' && padded) return `AveragePooling2D layer ${layer.name} with same padding that pads (TensorFlow.js's gradient there is not its forward pass's)`;
   return { kind, shape, window: [win[0], win[1], win[2], win[3], win[6], win[7]] };
 }
 

@@ -3,7 +3,9 @@
  * `Conv2DBackpropFilter` kernel (tensorflow/tfjs#8474: every convnet failed at its first batch),
  * and no backend has gradients for dilated convolutions. Both gradients are written here as
  * sums of matrix products over the kernel's taps, which every backend runs (and the wasm
- * backend runs through XNNPACK). Elsewhere the stock gradient stays.
+ * backend runs through XNNPACK). Average pooling's gradient where same padding pads is
+ * TensorFlow's too (TensorFlow.js's disagrees with its own forward pass). Elsewhere the stock
+ * gradients stay.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -113,11 +115,66 @@ function registerWasmFilterKernel(): void {
   });
 }
 
-/** Registers the Conv2D gradient above (once per process; the stock one serves where it can). */
+interface AvgPoolAttrs {
+  filterSize: number | Pair;
+  strides: number | Pair;
+  pad: unknown;
+}
+
+/**
+ * dL/dx of average pooling with same padding that pads: each output's gradient spread over the
+ * cells its window averaged, divided by their count as the forward pass divides (TensorFlow's
+ * AvgPoolGrad; TensorFlow.js's divides by the whole window, so its border gradients were too
+ * small). That is the valid-padding gradient on the padded input, each dy times window / count.
+ */
+export function avgPoolSameGradient(x: tf.Tensor4D, dy: tf.Tensor4D, attrs: AvgPoolAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [k, s] = [pair(attrs.filterSize), pair(attrs.strides)];
+    const [b, h, w, c] = x.shape;
+    const [oh, ow] = [dy.shape[1], dy.shape[2]];
+    const top = convPadding(h, oh, k[0], s[0], 1, 'same');
+    const left = convPadding(w, ow, k[1], s[1], 1, 'same');
+    const scale = new Float32Array(oh * ow);
+    for (let oy = 0; oy < oh; oy++) {
+      const rows = Math.min(oy * s[0] - top[0] + k[0], h) - Math.max(oy * s[0] - top[0], 0);
+      for (let ox = 0; ox < ow; ox++) {
+        const cols = Math.min(ox * s[1] - left[0] + k[1], w) - Math.max(ox * s[1] - left[0], 0);
+        scale[oy * ow + ox] = (k[0] * k[1]) / (rows * cols);
+      }
+    }
+    const g = tf.mul(dy, tf.tensor4d(scale, [1, oh, ow, 1]));
+    const padded = tf.zeros([b, h + top[0] + top[1], w + left[0] + left[1], c]);
+    const dxp = tf.engine().runKernel('AvgPoolGrad', { dy: g, input: padded }, { filterSize: k, strides: s, pad: 'valid' }) as tf.Tensor4D;
+    return tf.slice(dxp, [0, top[0], left[0], 0], [b, h, w, c]);
+  });
+}
+
+/** Whether average pooling's window reaches past the image (same padding that pads). */
+function avgPoolPads(x: number[], dy: number[], a: AvgPoolAttrs): boolean {
+  const [k, s] = [pair(a.filterSize), pair(a.strides)];
+  return a.pad === 'same' && ((dy[1] - 1) * s[0] + k[0] > x[1] || (dy[2] - 1) * s[1] + k[1] > x[2]);
+}
+
+/** Registers the AvgPool gradient above where the window pads; the stock one serves elsewhere. */
+function registerAvgPoolGradient(): void {
+  const stock = tf.getGradient('AvgPool');
+  tf.registerGradient({
+    kernelName: 'AvgPool',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, d, a] = [saved[0] as tf.Tensor4D, dy as tf.Tensor4D, attrs as unknown as AvgPoolAttrs];
+      if (stock && !avgPoolPads(x.shape, d.shape, a)) return stock.gradFunc(dy, saved, attrs);
+      return { x: () => avgPoolSameGradient(x, d, a) };
+    },
+  });
+}
+
+/** Registers the Conv2D and AvgPool gradients above (once per process; the stock ones serve where they can). */
 export function installConvGradients(): void {
   if (installed) return;
   installed = true;
   registerWasmFilterKernel();
+  registerAvgPoolGradient();
   const stock = tf.getGradient('Conv2D');
   tf.registerGradient({
     kernelName: 'Conv2D',
