@@ -308,8 +308,8 @@ describe('validation: diagnostics with codes and exact ranges', () => {
   it('refuses AdamW and Nadam (fused engine only) on a model that engine cannot train (test/kernelOnlyOptimizers.test.ts has more)', () => {
     const conv = '{ "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] }, { "type": "Conv2D", "filters": 4, "kernel_size": 3 }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }';
     assert.deepStrictEqual(codes(spec(conv, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "AdamW" }')), [], 'the fused engine trains the convnet');
-    const pooled = conv.replace('{ "type": "Flatten" }', '{ "type": "MaxPooling2D" }, { "type": "BatchNormalization" }, { "type": "Flatten" }');
-    expectDiagnostic(spec(pooled, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ⟦"AdamW"⟧ }'), Code.NeedsFusedEngine, 'does not follow a Conv2D or Dense layer');
+    const late = conv.replace('{ "type": "Conv2D"', '{ "type": "Flatten" }, { "type": "Dense", "units": 36 }, { "type": "Reshape", "target_shape": [6, 6, 1] }, { "type": "Conv2D"');
+    expectDiagnostic(spec(late, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ⟦"AdamW"⟧ }'), Code.NeedsFusedEngine, 'Reshape after a Dense layer');
     assert.deepStrictEqual(codes(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "Nadam" }')), []);
   });
 

@@ -74,19 +74,37 @@ export interface DropoutOp {
   alpha?: boolean;
 }
 
-export type FrontOp = ConvOp | PoolOp | GapOp | DropoutOp;
+/** A BatchNormalization on the last axis that no Conv2D right before it holds (after pooling or dropout, or on the input). */
+export interface NormOp {
+  kind: 'norm';
+  /** Floats per example, and the channels (the last axis) among them. */
+  size: number;
+  channels: number;
+  norm: KernelNorm;
+}
+
+/** An Activation or LeakyReLU layer on the last axis that does not fold into a linear Conv2D right before it. */
+export interface ActOp {
+  kind: 'act';
+  size: number;
+  channels: number;
+  activation: number;
+  alpha: number;
+}
+
+export type FrontOp = ConvOp | PoolOp | GapOp | DropoutOp | NormOp | ActOp;
 
 /** Floats per example the front reads: its first op's input. */
 export function frontInputSize(front: readonly FrontOp[]): number {
   const first = front[0];
-  if (first.kind === 'dropout') return first.size;
+  if (first.kind === 'dropout' || first.kind === 'norm' || first.kind === 'act') return first.size;
   return first.shape[0] * first.shape[1] * first.shape[2];
 }
 
 /** Floats per example the front writes: its last op's output, the first Dense layer's input. */
 export function frontOutputSize(front: readonly FrontOp[]): number {
   const last = front[front.length - 1];
-  if (last.kind === 'dropout') return last.size;
+  if (last.kind === 'dropout' || last.kind === 'norm' || last.kind === 'act') return last.size;
   return last.shape[3] * last.shape[4] * last.shape[5];
 }
 
@@ -160,11 +178,10 @@ function poolOp(layer: ResolvedLayer): PoolOp | string {
 
 /**
  * Adds `layer` (at `index` in the spec, before any Dense layer) to the front, or says why the
- * kernel cannot train it. Activation and LeakyReLU fold into a linear Conv2D right before them
- * (or before the BatchNormalization before them).
+ * kernel cannot train it. BatchNormalization, Activation and LeakyReLU fold into a Conv2D right
+ * before them where they can, else are ops of their own.
  */
 export function addFrontOp(front: FrontOp[], layer: ResolvedLayer, index: number, ctx: FrontContext): string | undefined {
-  const last = front[front.length - 1];
   switch (layer.type) {
     case 'Conv2D': {
       const op = convOp(layer, index, ctx);
@@ -186,28 +203,51 @@ export function addFrontOp(front: FrontOp[], layer: ResolvedLayer, index: number
       return undefined;
     }
     case 'BatchNormalization':
-      if (last?.kind !== 'conv' || last.norm) return `BatchNormalization layer ${layer.name} does not follow a Conv2D or Dense layer`;
-      if (layer.args.axis !== -1 && layer.args.axis !== layer.inputShape.length - 1) return `BatchNormalization layer ${layer.name} on axis ${String(layer.args.axis)} (the kernel normalizes the channels)`;
-      last.norm = normOf(layer, last.activation === ctx.activation('linear'));
-      return undefined;
+      return addNorm(front, layer, ctx);
     case 'Dropout':
     case 'AlphaDropout': {
-      const size = layer.inputShape.slice(1).reduce<number>((p, d) => p * (d ?? NaN), 1);
+      const size = exampleSize(layer);
       front.push({ kind: 'dropout', layer: index, size, rate: layer.args.rate as number, seed: ctx.dropoutSeed(index), ...(layer.type === 'AlphaDropout' ? { alpha: true } : {}) });
       return undefined;
     }
     default:
-      return foldActivation(last, layer, ctx);
+      return addActivation(front, layer, ctx);
   }
 }
 
-/** An Activation or LeakyReLU layer folded into the linear Conv2D before it. */
-function foldActivation(last: FrontOp | undefined, layer: ResolvedLayer, ctx: FrontContext): string | undefined {
-  const linear = ctx.activation('linear');
-  if (last?.kind !== 'conv' || last.activation !== linear || (last.norm && last.norm.position !== NORM.before)) return `${layer.type} layer ${layer.name} does not follow a linear Dense or Conv2D layer`;
+/** Floats per example of the layer's input. */
+function exampleSize(layer: ResolvedLayer): number {
+  return layer.inputShape.slice(1).reduce<number>((p, d) => p * (d ?? NaN), 1);
+}
+
+/** A BatchNormalization on the last axis: held by the Conv2D right before it, else an op of its own. */
+function addNorm(front: FrontOp[], layer: ResolvedLayer, ctx: FrontContext): string | undefined {
+  const last = front[front.length - 1];
+  const rank = layer.inputShape.length - 1;
+  if (layer.args.axis !== -1 && layer.args.axis !== rank) return `BatchNormalization layer ${layer.name} on axis ${String(layer.args.axis)} (the kernel normalizes the last axis)`;
+  const channels = layer.inputShape[rank];
+  if (typeof channels !== 'number' || !Number.isFinite(exampleSize(layer))) return `BatchNormalization layer ${layer.name} without a known input shape`;
+  if (last?.kind === 'conv' && !last.norm) {
+    last.norm = normOf(layer, last.activation === ctx.activation('linear'));
+    return undefined;
+  }
+  front.push({ kind: 'norm', size: exampleSize(layer), channels, norm: normOf(layer, false) });
+  return undefined;
+}
+
+/** An Activation or LeakyReLU layer: folded into the linear Conv2D right before it, else an op of its own. */
+function addActivation(front: FrontOp[], layer: ResolvedLayer, ctx: FrontContext): string | undefined {
+  const last = front[front.length - 1];
   const code = layer.type === 'LeakyReLU' ? ctx.leakyRelu : ctx.activation(layer.args.activation);
   if (code === undefined) return `activation ${String(layer.args.activation)} on layer ${layer.name}`;
-  last.activation = code;
-  if (layer.type === 'LeakyReLU') last.alpha = layer.args.negative_slope as number;
+  const alpha = layer.type === 'LeakyReLU' ? (layer.args.negative_slope as number) : 0;
+  if (last?.kind === 'conv' && last.activation === ctx.activation('linear') && (!last.norm || last.norm.position === NORM.before)) {
+    last.activation = code;
+    last.alpha = alpha;
+    return undefined;
+  }
+  const channels = layer.inputShape[layer.inputShape.length - 1];
+  if (typeof channels !== 'number' || !Number.isFinite(exampleSize(layer))) return `${layer.type} layer ${layer.name} without a known input shape`;
+  front.push({ kind: 'act', size: exampleSize(layer), channels, activation: code, alpha });
   return undefined;
 }

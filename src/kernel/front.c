@@ -1,5 +1,6 @@
 // The convolutional front of the fused training kernel: Conv2D, max and average pooling, global
-// average pooling and Dropout on NHWC images, run before the Dense stack of dense.c. Flatten and
+// average pooling, Dropout, and BatchNormalization and activations that no conv right before them
+// holds, on NHWC images, run before the Dense stack of dense.c. Flatten and
 // Reshape need no op: an example stays one row-major block of floats throughout.
 //
 // A convolution is im2col + GEMM: each output pixel's receptive field becomes one row of `col`
@@ -12,7 +13,7 @@
 // Buffers are sized from the plan at k_front_init time; a setter returns 0 when memory runs out.
 #include "kernel.h"
 
-enum { OP_CONV, OP_MAXPOOL, OP_AVGPOOL, OP_GAP, OP_DROPOUT };
+enum { OP_CONV, OP_MAXPOOL, OP_AVGPOOL, OP_GAP, OP_DROPOUT, OP_NORM, OP_ACT };
 
 typedef struct {
   int kind;
@@ -20,6 +21,7 @@ typedef struct {
   int kh, kw, sh, sw, dh, dw, pt, pl;  // window, strides, dilation, padding before (top, left)
   int K, K8;                        // conv: im2col row width kh * kw * c, and rounded up to 8
   Layer l;                          // conv: weights, slots, regularizers; l.a, l.d, l.z are [rows][ld]
+                                    // norm, act: the BatchNormalization or activation; l.a, l.d (l.z) [pixels][ld]
   float *col;                       // conv: the batch's im2col rows [batch * oh * ow][K]
   float *g, *gb;                    // conv: the loss gradient of the kernel [K][ld] and of the bias [ld]
   float *wt;                        // conv: W^T [ld][K8], for dX
@@ -145,6 +147,39 @@ EXPORT int k_front_dropout(int i, int size, float rate, int seed) {
   return alloc_io(o);
 }
 
+/**
+ * Op i is a BatchNormalization over the last axis (`channels` of each example's `size` floats)
+ * that no conv right before it holds: after pooling, dropout, or on the input. Settings as
+ * k_front_norm's. Its rows are padded to 4 floats for bn_forward's SIMD. Returns 0 without memory.
+ */
+EXPORT int k_front_bn(int i, int size, int channels, float momentum, float eps, int center, int scale, int frozen) {
+  Op *o = op_at(i);
+  int shape[6] = { 1, channels > 0 ? size / channels : 0, channels, 1, channels > 0 ? size / channels : 0, channels };
+  if (!o || channels < 1 || size % channels || !set_shape(o, OP_NORM, shape)) return 0;
+  Layer *l = &o->l;
+  int rows = max_m * o->w;
+  l->out = channels; l->ld = (channels + 3) & ~3; l->frozen = 1;  // no kernel: only gamma and beta train
+  if (!(l->a = zalloc(rows * l->ld)) || !(l->d = zalloc(rows * l->ld))) return 0;
+  return norm_init(l, rows, BN_BEFORE, momentum, eps, center, scale, frozen) && alloc_io(o);
+}
+
+/**
+ * Op i is an Activation or LeakyReLU layer (dense.c's code `act`, LeakyReLU's `alpha`) over the
+ * last axis (`channels` of each example's `size` floats: softmax normalizes them) that no conv
+ * right before it holds. Returns 0 without memory.
+ */
+EXPORT int k_front_act(int i, int size, int channels, int act, float alpha) {
+  Op *o = op_at(i);
+  int shape[6] = { 1, channels > 0 ? size / channels : 0, channels, 1, channels > 0 ? size / channels : 0, channels };
+  if (!o || channels < 1 || size % channels || !set_shape(o, OP_ACT, shape)) return 0;
+  Layer *l = &o->l;
+  int rows = max_m * o->w;
+  l->out = channels; l->ld = (channels + 3) & ~3; l->frozen = 1; l->act = act; l->alpha = alpha;
+  if (!(l->a = zalloc(rows * l->ld)) || !(l->d = zalloc(rows * l->ld))) return 0;
+  if (keeps_preactivation(act) && !(l->z = zalloc(rows * l->ld))) return 0;
+  return alloc_io(o);
+}
+
 /** Dropout op i is an AlphaDropout (Keras's formula, dense.c's). */
 EXPORT void k_front_alpha_dropout(int i) { if (op_at(i) && ops[i].kind == OP_DROPOUT) ops[i].alpha = 1; }
 
@@ -187,7 +222,7 @@ EXPORT int k_front_slots(void) {
     Op *o = &ops[i];
     if (!o->out || size_in(o) != (i ? size_out(&ops[i - 1]) : in_size)) return 0;
     o->grad_in = below;
-    if (o->kind != OP_CONV) continue;
+    if (o->kind != OP_CONV && o->kind != OP_NORM) continue;
     if (!alloc_slots(&o->l)) return 0;
     below |= !o->l.frozen || (o->l.bn && !o->l.bn_frozen);
   }
@@ -437,6 +472,39 @@ static void conv_grad_update(Op *o, int m, int t, int nt) {
               l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0, fjob.measuring ? &gsq[t] : 0);
 }
 
+// ---- a BatchNormalization or activation op ----
+
+/** Copies m rows of `c` floats between a packed [m][c] block and one padded to `ld` (pack: into the padded one). */
+static void repack(float *packed, float *padded, int m, int c, int ld, int pack) {
+  for (int r = 0; r < m; r++) {
+    if (pack) copy_floats(padded + r * ld, packed + r * c, c);
+    else copy_floats(packed + r * c, padded + r * ld, c);
+  }
+}
+
+/** The normalization or activation of m examples' pixels: the input padded into l.a, transformed in place, packed into out. */
+static void channel_op_forward(Op *o, int m) {
+  Layer *l = &o->l;
+  int rows = m * o->w;
+  repack((float *)op_input((int)(o - ops)), l->a, rows, o->c, l->ld, 1);
+  if (o->kind == OP_NORM) bn_forward(l, l->a, l->a, rows);
+  else activate(l, rows);
+  repack(o->out, l->a, rows, o->c, l->ld, 0);
+}
+
+/**
+ * Its gradient: through the batch statistics (gamma and beta take their step) or the
+ * activation, to the op before when it needs one.
+ */
+static void channel_op_backward(Op *o, int m) {
+  Layer *l = &o->l;
+  int rows = m * o->w;
+  repack(o->dout, l->d, rows, o->c, l->ld, 1);
+  if (o->kind == OP_NORM) bn_backward(l, rows);
+  else activation_backward(l, rows);
+  if (o->grad_in) repack(o[-1].dout, l->d, rows, o->c, l->ld, 0);
+}
+
 // ---- pooling and dropout ----
 
 /**
@@ -621,6 +689,7 @@ const float *front_forward(int m, uint32_t step, int training) {
         break;
       case OP_MAXPOOL: case OP_AVGPOOL: run_images(FJ_POOL, i, m, 0); break;
       case OP_GAP: gap_forward(o, op_input(i), m); break;
+      case OP_NORM: case OP_ACT: channel_op_forward(o, m); break;
       default:
         fjob.step = step;
         if (training) run_images(FJ_DROPOUT, i, m, 0);
@@ -670,6 +739,10 @@ void front_backward(int m, int measuring) {
     if (o->kind == OP_CONV) {
       if (conv_trains(o)) conv_backward(o, m, measuring, dz_done);
       dz_done = 0;
+      continue;
+    }
+    if (o->kind == OP_NORM || o->kind == OP_ACT) {
+      if (o->grad_in || (o->l.bn && !o->l.bn_frozen)) channel_op_backward(o, m);
       continue;
     }
     if (!o->grad_in) continue;

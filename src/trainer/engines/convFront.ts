@@ -20,6 +20,8 @@ export interface FrontExports {
   k_front_freeze(i: number): void;
   k_front_norm(i: number, position: number, momentum: number, epsilon: number, center: number, scale: number, frozen: number): number;
   k_front_norm_param(i: number, which: number): number;
+  k_front_act(i: number, size: number, channels: number, act: number, alpha: number): number;
+  k_front_bn(i: number, size: number, channels: number, momentum: number, epsilon: number, center: number, scale: number, frozen: number): number;
   k_front_regularizers(i: number, kl1: number, kl2: number, bl1: number, bl2: number): number;
   k_front_slots(): number;
   k_front_weights(i: number): number;
@@ -112,6 +114,12 @@ export class ConvFront {
           ok = k.k_front_dropout(i, op.size, op.rate, op.seed | 0);
           if (ok && op.alpha) k.k_front_alpha_dropout(i);
           break;
+        case 'act': ok = k.k_front_act(i, op.size, op.channels, op.activation, op.alpha); break;
+        case 'norm': {
+          const n = op.norm;
+          ok = k.k_front_bn(i, op.size, op.channels, n.momentum, n.epsilon, +n.center, +n.scale, +n.frozen);
+          break;
+        }
       }
     });
     if (!ok) throw new Error(OUT_OF_MEMORY);
@@ -121,9 +129,13 @@ export class ConvFront {
     return this.k.k_front_norm(i, n.position, n.momentum, n.epsilon, +n.center, +n.scale, +n.frozen);
   }
 
-  /** The convs' BatchNormalizations. */
+  /** The front's BatchNormalizations: the convs', and those of their own. */
   norms(): HeldNorm[] {
-    return convOps(this.front).flatMap(({ op, i }) => (op.norm ? [{ norm: op.norm, units: op.shape[5], param: (w: number) => this.k.k_front_norm_param(i, w) }] : []));
+    const param = (i: number) => (w: number): number => this.k.k_front_norm_param(i, w);
+    return this.front.flatMap((op, i) => {
+      if (op.kind === 'norm') return [{ norm: op.norm, units: op.channels, param: param(i) }];
+      return op.kind === 'conv' && op.norm ? [{ norm: op.norm, units: op.shape[5], param: param(i) }] : [];
+    });
   }
 
   /** The optimizer slots of the convs (after k_set_optimizer); throws without memory, or when the ops' shapes do not chain. */
