@@ -1,6 +1,7 @@
 /**
  * Differential fuzz test of the fused kernel against TensorFlow.js: random small specs (random
- * stacks, activations, BatchNormalization, every optimizer, every loss with and without logits),
+ * stacks, activations, BatchNormalization, a random convolutional front on some, every
+ * optimizer, every loss with and without logits),
  * a few steps on both engines from the same weights. Both must give the same numbers, or both
  * must reach a non-finite loss at the same step. In extreme cases too (initializers with large
  * stddevs, learning rate 1, inputs in the thousands) a cross-entropy is never negative.
@@ -74,6 +75,34 @@ function randomLayers(rand: Rand, units: number, output: string, extreme: boolea
 }
 
 /**
+ * A random convolutional front on an h x w x c image: 1 to 3 ops (Conv2D of random geometry and
+ * activation, max or average pooling, BatchNormalization, an Activation), then Flatten or
+ * global average pooling. Shapes are tracked so every op has an image of at least 1 x 1.
+ */
+function randomFront(rand: Rand, image: [number, number, number]): object[] {
+  let [h, w] = image;
+  const layers: object[] = [];
+  for (let n = 1 + Math.floor(rand() * 3); n > 0; n--) {
+    const kind = pick(rand, ['conv', 'conv', 'pool', 'norm', 'act']);
+    if (kind === 'conv') {
+      const [k, strides, padding] = [1 + Math.floor(rand() * Math.min(3, h, w)), pick(rand, [1, 1, 2]), pick(rand, ['valid', 'same'])];
+      layers.push({ type: 'Conv2D', filters: 1 + Math.floor(rand() * 5), kernel_size: k, strides, padding, activation: pick(rand, HIDDEN_ACTIVATIONS) });
+      [h, w] = padding === 'same' ? [Math.ceil(h / strides), Math.ceil(w / strides)] : [Math.floor((h - k) / strides) + 1, Math.floor((w - k) / strides) + 1];
+    } else if (kind === 'pool' && h >= 2 && w >= 2) {
+      const padding = pick(rand, ['valid', 'same']);
+      layers.push({ type: pick(rand, ['MaxPooling2D', 'AveragePooling2D']), pool_size: 2, padding });
+      [h, w] = padding === 'same' ? [Math.ceil(h / 2), Math.ceil(w / 2)] : [Math.floor(h / 2), Math.floor(w / 2)];
+    } else if (kind === 'norm') {
+      layers.push({ type: 'BatchNormalization' });
+    } else if (kind === 'act') {
+      layers.push({ type: 'Activation', activation: pick(rand, HIDDEN_ACTIVATIONS) });
+    }
+  }
+  layers.push({ type: rand() < 0.7 ? 'Flatten' : 'GlobalAveragePooling2D' });
+  return layers;
+}
+
+/**
  * A random case. Extreme ones (a third) have large initial weights, inputs in the thousands and
  * learning rates of 1: there float32 rounding decides on which side of a clip (a sigmoid at
  * 1 - 1e-7) or a kink each engine lands, so only the invariants hold, not the same numbers.
@@ -84,13 +113,15 @@ export function randomCase(rand: Rand, index: number): { spec: ResolvedSpec; spl
   const optimizer = extreme ? { type: 'SGD', learning_rate: 1 } : pick(rand, OPTIMIZERS)(rand);
   // randomSplit zeroes the first 4 features: at least one more, or a BatchNormalization sees a
   // batch of zero variance, where rounding noise picks a side of selu's kink at 0 for each engine.
-  const inputs = 5 + Math.floor(rand() * 8);
-  const spec = denseSpec(inputs, randomLayers(rand, units, output, extreme), loss, optimizer, { seed: index });
+  const image: [number, number, number] | undefined = rand() < 0.3 ? [3 + Math.floor(rand() * 5), 3 + Math.floor(rand() * 5), 1 + Math.floor(rand() * 3)] : undefined;
+  const inputs = image ? image[0] * image[1] * image[2] : 5 + Math.floor(rand() * 8);
+  const front = image ? randomFront(rand, image) : [];
+  const spec = denseSpec(image ?? inputs, [...front, ...randomLayers(rand, units, output, extreme)], loss, optimizer, { seed: index });
   if (logits) spec.compile.loss = { ...spec.compile.loss, from_logits: true };
   const split = randomSplit(4 * BATCH, inputs, units, loss, index);
   const scale = extreme ? pick(rand, [1, 1e3]) : 1;
   if (scale !== 1) split.x.forEach((v, i) => (split.x[i] = v * scale));
-  const label = `#${index}${extreme ? ' (extreme)' : ''} ${loss}${logits ? ' (logits)' : ''}, ${JSON.stringify(optimizer)}, inputs x${scale}, ${JSON.stringify(spec.layers.map((l) => [l.type, l.args.units, l.args.activation]))}`;
+  const label = `#${index}${extreme ? ' (extreme)' : ''} ${loss}${logits ? ' (logits)' : ''}, ${JSON.stringify(optimizer)}, inputs x${scale}, ${JSON.stringify(spec.layers.map((l) => [l.type, l.args.units ?? l.args.filters, l.args.activation, l.args.kernel_size, l.args.strides, l.args.padding]))}`;
   return { spec, split, label, loss, extreme };
 }
 
