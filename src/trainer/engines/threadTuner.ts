@@ -3,15 +3,17 @@
  * only when both cores are there: when another process is busy (VS Code itself, a build, a second
  * training run), a job waits for a worker whose core is taken, and 2 threads run at a fraction
  * of 1 thread's speed. So the tuner times steps on 1 thread and on all, alternating (so both
- * see the same moment's load, and the same compilation tier early on), stops as soon as one is
+ * see the same moment's load, and the same compilation tier early on) in blocks of two steps
+ * whose first is not timed (it pays the switch: waking the worker, or the other core's cold
+ * cache, which made 2 threads look up to 10% slower than they run), stops as soon as one is
  * clearly slower, keeps the faster for a while, probes again, and probes early when steps get
  * slower than it measured.
  */
 
 /** Timed steps of each thread count in a probe, at most. */
 const PROBE_STEPS = 12;
-/** A probe stops after this many steps of each count once one count is clearly slower. */
-const EARLY_STEPS = 3;
+/** A probe stops after this many timed steps of each count once one count is clearly slower. */
+const EARLY_STEPS = 2;
 /** Steps at the start of a run on all threads that are not timed: first-touch page faults. */
 const WARM_UP_STEPS = 4;
 /** Steps on the chosen count before probing again: doubling while the choice stays the same, up to the most. */
@@ -31,15 +33,16 @@ const WINDOW_STEPS = 32;
 
 type Phase =
   | { kind: 'warm-up'; left: number }
-  | { kind: 'probe'; next: number; one: number[]; many: number[] }
+  | { kind: 'probe'; next: number; one: number[]; many: number[]; switched: boolean }
   | { kind: 'run'; left: number; window: number; steps: number };
 
 export class ThreadTuner {
   private phase: Phase;
   private chosen: number;
   private runSteps = RUN_STEPS;
-  /** The chosen count's mean seconds per sample when it was probed. */
+  /** The chosen count's mean seconds per sample when it was probed, and the other count's. */
   private expected = Infinity;
+  private other = Infinity;
   /** Steps trained on each thread count. */
   readonly steps = new Map<number, number>();
 
@@ -77,12 +80,17 @@ export class ThreadTuner {
     else this.recordRun(p, perSample);
   }
 
-  /** Steps on 1 thread and on all, alternating, the first on 1. */
+  /** Blocks of two steps on 1 thread and on all, alternating, the first on 1. */
   private probe(): Phase {
-    return { kind: 'probe', next: 1, one: [], many: [] };
+    return { kind: 'probe', next: 1, one: [], many: [], switched: true };
   }
 
   private recordProbe(p: Extract<Phase, { kind: 'probe' }>, perSample: number): void {
+    if (p.switched) {
+      p.switched = false;
+      return;
+    }
+    p.switched = true;
     (p.next === 1 ? p.one : p.many).push(perSample);
     p.next = p.next === 1 ? this.max : 1;
     if (p.one.length !== p.many.length) return;
@@ -93,17 +101,37 @@ export class ThreadTuner {
     const chosen = many < one * (1 - MARGIN) ? this.max : 1;
     this.runSteps = chosen === this.chosen ? Math.min(this.runSteps * 2, MOST_RUN_STEPS) : RUN_STEPS;
     this.chosen = chosen;
-    this.expected = chosen === 1 ? one : many;
+    [this.expected, this.other] = chosen === 1 ? [one, many] : [many, one];
     this.phase = { kind: 'run', left: this.runSteps, window: 0, steps: 0 };
   }
 
-  /** Probes again after the run's steps, or early when a window of steps is slower on average than the probe measured. */
+  /**
+   * Runs on 1 thread without probing: all threads ran a window of steps slower than 1 thread did
+   * in the probe. Beside a busy process the worker, woken from sleep, gets a core at once for a
+   * few milliseconds (the scheduler's credit to sleepers), so a probe's short blocks can see 2
+   * threads faster than they then run.
+   */
+  private fallBack(measured: number): void {
+    this.chosen = 1;
+    [this.expected, this.other] = [this.other, measured];
+    this.runSteps = Math.min(this.runSteps * 2, MOST_RUN_STEPS);
+    this.phase = { kind: 'run', left: this.runSteps, window: 0, steps: 0 };
+  }
+
+  /**
+   * Probes again after the run's steps, or early when a window of steps is slower on average than
+   * the probe measured; goes to 1 thread when all threads ran slower than 1 thread was measured.
+   */
   private recordRun(r: Extract<Phase, { kind: 'run' }>, perSample: number): void {
     r.window += perSample;
     if (++r.steps >= WINDOW_STEPS) {
-      const slow = r.window / r.steps > this.expected * SLOWER;
+      const mean = r.window / r.steps;
       [r.window, r.steps] = [0, 0];
-      if (slow) {
+      if (this.chosen > 1 && mean > this.other) {
+        this.fallBack(mean);
+        return;
+      }
+      if (mean > this.expected * SLOWER) {
         this.phase = this.probe();
         return;
       }
