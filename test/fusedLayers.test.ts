@@ -66,6 +66,12 @@ const MORE: Record<string, { input: number[]; layers: object[] }> = {
       { type: 'Conv2D', filters: 10, kernel_size: 2, activation: 'tanh' }, { type: 'BatchNormalization', center: false }, { type: 'Flatten' }, OUT,
     ],
   },
+  // The normalization reads the dropped output, and its gradient goes back through the mask.
+  'BatchNormalization after Dropout': { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, { type: 'Dropout', rate: 0.4 }, { type: 'BatchNormalization' }, OUT] },
+  'BatchNormalization and an Activation after Dropout in the convolutional front': {
+    input: [5, 5, 2],
+    layers: [{ type: 'Conv2D', filters: 3, kernel_size: 2, activation: 'relu' }, { type: 'Dropout', rate: 0.3 }, { type: 'BatchNormalization' }, { type: 'Activation', activation: 'tanh' }, { type: 'Flatten' }, OUT],
+  },
 };
 
 /**

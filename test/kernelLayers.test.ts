@@ -177,6 +177,9 @@ describe('fused kernel: frozen layers, activations, optimizers, regularizers, dr
       const twice = kernelPlan(denseSpec(8, [dense, drop, { type: 'Dropout', rate: 0.2 }, out], SPARSE, { type: 'SGD' }));
       assert.ok('plan' in twice && Math.abs(twice.plan.dropout[0].rate - 0.6) < 1e-12 && !twice.plan.dropout[0].alpha, JSON.stringify(twice));
       assert.match(reason([dense, { type: 'AlphaDropout', rate: 0.1 }, drop, out]), /AlphaDropout and another dropout layer in a row/);
+      // A BatchNormalization after the Dropout reads the dropped output; a second Dropout after both has no place.
+      assert.strictEqual(reason([dense, drop, { type: 'BatchNormalization' }, out]), 'eligible');
+      assert.match(reason([dense, drop, { type: 'BatchNormalization' }, drop, out]), /Dropout layer \S+ after a Dropout and a BatchNormalization/);
       assert.match(reason([dense, out, drop]), /Dropout after the output layer/);
       // Activation(Dropout(x)) is not Dropout(Activation(x)) for every activation: not folded between Dense layers.
       assert.match(reason([dense, drop, { type: 'Activation', activation: 'tanh' }, out]), /does not follow a linear Dense layer/);

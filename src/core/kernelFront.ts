@@ -9,8 +9,8 @@ import type { Json } from './registry';
 /** One example's input and output image: h, w, c, oh, ow, oc. */
 export type FrontShape = [number, number, number, number, number, number];
 
-/** dense.c's BN_ positions of a BatchNormalization: before or after its layer's activation. */
-export const NORM = { before: 1, after: 2 };
+/** dense.c's BN_ positions of a BatchNormalization: before or after its layer's activation, or after its dropout (Dense layers). */
+export const NORM = { before: 1, after: 2, last: 3 };
 
 /** A BatchNormalization (axis -1) after a Dense or Conv2D layer, as k_set_norm and k_front_norm take it. */
 export interface KernelNorm {

@@ -143,6 +143,7 @@ function planLayer(stack: StackPlan, layer: SpecLayer, seed: () => number): stri
       return planDense(stack, layer);
     case 'Dropout':
     case 'AlphaDropout':
+      if (stack.norms[last]?.position === NORM.last) return `${layer.type} layer ${layer.name} after a Dropout and a BatchNormalization`;
       return planDropout(stack.dropout[last], layer, seed);
     case 'BatchNormalization':
       return planNorm(stack, layer, last);
@@ -195,14 +196,16 @@ function planDense(stack: StackPlan, layer: SpecLayer): string | undefined {
 
 /**
  * A BatchNormalization right after Dense layer `last` (or its folded activation): before the
- * activation while the Dense layer is linear (an Activation layer may follow), else after it.
+ * activation while the Dense layer is linear (an Activation layer may follow), else after it;
+ * after the Dropout that follows it, when one does.
  */
 function planNorm(stack: StackPlan, layer: SpecLayer, last: number): string | undefined {
   const a = layer.args;
-  if (last < 0 || stack.dropout[last].rate > 0 || stack.norms[last]) return `BatchNormalization layer ${layer.name} does not follow a Dense layer`;
+  if (last < 0 || stack.norms[last]) return `BatchNormalization layer ${layer.name} does not follow a Dense layer`;
   const axis = a.axis as number;
   if (layer.inputShape.length !== 2 || (axis !== -1 && axis !== 1)) return `BatchNormalization layer ${layer.name} normalizes axis ${axis} of a ${layer.inputShape.length - 1}-D input`;
-  stack.norms[last] = normOf(layer, stack.activations[last] === ACTIVATIONS.linear);
+  const norm = normOf(layer, stack.activations[last] === ACTIVATIONS.linear);
+  stack.norms[last] = stack.dropout[last].rate > 0 ? { ...norm, position: NORM.last } : norm;
   return undefined;
 }
 

@@ -671,7 +671,7 @@ static void dropout_forward(Layer *l, int m) {
   float scale = 1.0f / (1.0f - l->rate);
   float a, shift, alpha_p;
   alpha_dropout_affine(l->rate, &a, &shift, &alpha_p);
-  const float *out = l->norm ? l->norm : l->a;
+  const float *out = l->bn == BN_AFTER ? l->norm : l->a;
   for (int b = 0; b < m; b++) {
     for (int j = 0; j < l->ld; j++) {
       int e = b * l->ld + j;
@@ -766,7 +766,8 @@ void bn_backward(Layer *l, int m) {
 
 /**
  * A BatchNormalization on l's output, over `rows` rows at most (the batch, or its pixels for a
- * convolution), at `position` BN_BEFORE or BN_AFTER its activation; gamma starts at 1 and the
+ * convolution), at `position` BN_BEFORE or BN_AFTER its activation (or BN_LAST, after its
+ * dropout: Dense layers only); gamma starts at 1 and the
  * moving variance at 1 (the weights are loaded after). Call before the optimizer's slots are
  * made (alloc_slots gives gamma and beta theirs). Returns 0 without memory.
  */
@@ -775,7 +776,7 @@ int norm_init(Layer *l, int rows, int position, float momentum, float eps, int c
   if (!(l->mmean = zalloc(l->ld)) || !(l->mvar = zalloc(l->ld)) || !(l->rstd = zalloc(l->ld)) || !(l->xhat = zalloc(rows * l->ld))) return 0;
   if (scale && !(l->gamma = zalloc(l->ld))) return 0;
   if (center && !(l->beta = zalloc(l->ld))) return 0;
-  if (position == BN_AFTER && !(l->norm = zalloc(rows * l->ld))) return 0;
+  if ((position == BN_AFTER || position == BN_LAST) && !(l->norm = zalloc(rows * l->ld))) return 0;
   for (int j = 0; j < l->out; j++) { l->mvar[j] = 1; if (l->gamma) l->gamma[j] = 1; }
   return 1;
 }
@@ -991,6 +992,7 @@ static void share(int n, int unit, int t, int *lo, int *hi) {
 static const float *layer_input(int i) {
   if (!i) return dense_in;
   const Layer *p = &L[i - 1];
+  if (p->bn == BN_LAST) return p->norm;
   return training && p->drop ? p->drop : p->norm ? p->norm : p->a;
 }
 
@@ -1109,6 +1111,7 @@ EXPORT void k_worker(int t) {
 
 /** Layer p's d (the gradient w.r.t. what the next layer read) back to its pre-activation. */
 static void below_backward(Layer *p, int m) {
+  if (p->bn == BN_LAST) bn_backward(p, m);
   if (p->drop) dropout_backward(p, m);
   if (p->bn == BN_AFTER) bn_backward(p, m);
   activation_backward(p, m);
@@ -1130,6 +1133,7 @@ static void forward(int m) {
     activate(l, m);
     if (l->bn == BN_AFTER) bn_forward(l, l->a, l->norm, m);
     if (training && l->drop) dropout_forward(l, m);
+    if (l->bn == BN_LAST) bn_forward(l, training && l->drop ? l->drop : l->a, l->norm, m);
   }
 }
 

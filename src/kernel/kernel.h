@@ -41,7 +41,8 @@ typedef struct {
   double grad_sq, delta_sq, weight_sq;
   // A BatchNormalization layer after this one (axis -1; Dense layers only): BN_BEFORE normalizes
   // the pre-activation in place (Dense -> BatchNormalization -> Activation), BN_AFTER the
-  // activation's output into `norm`, which the next layer reads (Dense(act) -> BatchNormalization).
+  // activation's output into `norm`, which the next layer reads (Dense(act) -> BatchNormalization),
+  // BN_LAST the dropped output into `norm` (Dense(act) -> Dropout -> BatchNormalization).
   int bn;
   int bn_frozen;             // its trainable: false: gamma and beta stay, batch statistics still used
   float bn_eps, bn_momentum;
@@ -51,11 +52,11 @@ typedef struct {
   float *e1, *e2, *e3;       // ... and of beta
   float *xhat;               // the batch normalized by its own statistics [batch][ld]
   float *rstd;               // 1 / sqrt(variance + epsilon) of the last batch [ld]
-  float *norm;               // BN_AFTER: the normalized output [batch][ld]
+  float *norm;               // BN_AFTER, BN_LAST: the normalized output [batch][ld]
 } Layer;
 
-/** Where a Layer's BatchNormalization sits: none, before its activation, after it. */
-enum { BN_NONE, BN_BEFORE, BN_AFTER };
+/** Where a Layer's BatchNormalization sits: none, before its activation, after it, after its dropout. */
+enum { BN_NONE, BN_BEFORE, BN_AFTER, BN_LAST };
 
 /** A measured step's sums of squares: the loss gradient, the update, the weights before it. */
 typedef struct { double g, d, w; } Measure;
