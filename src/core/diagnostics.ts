@@ -42,6 +42,8 @@ export enum Code {
   MetricMismatch = 'metric-mismatch',
   /** The optimizer (AdamW, Nadam) trains only on the fused engine, which cannot train this spec. */
   NeedsFusedEngine = 'needs-fused-engine',
+  /** The engine setting (modelSpec.training.engine) cannot train the spec: tfjs with AdamW or Nadam, kernel with a model it does not fit. */
+  EngineSetting = 'engine-setting',
   /** A file the `data` section names is missing or not a regular file. */
   DataFile = 'data-file',
 }

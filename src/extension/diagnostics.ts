@@ -6,6 +6,8 @@ import { toDiagnostic } from './convert';
 import { InitialWeightsFiles } from './initialWeightsFiles';
 import { checkDataFiles } from '../core/data/dataFilesCheck';
 import { LANGUAGE_ID } from './language';
+import { checkEngineSetting } from '../core/engineSetting';
+import { trainingSettings } from './training';
 
 /** Long enough to skip most keystrokes of a word, short enough to feel live. */
 const DEBOUNCE_MS = 200;
@@ -25,6 +27,11 @@ export class DiagnosticsController implements vscode.Disposable {
       vscode.workspace.onDidSaveTextDocument((doc) => this.validateNow(doc)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length) this.validateSoon(e.document);
+      }),
+      // The engine setting decides what some specs can train on (engineSetting.ts).
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('modelSpec.training.engine')) return;
+        for (const doc of vscode.workspace.textDocuments) this.validateNow(doc);
       }),
       vscode.workspace.onDidCloseTextDocument((doc) => {
         this.cancel(doc.uri);
@@ -46,7 +53,8 @@ export class DiagnosticsController implements vscode.Disposable {
     const analysis = analysisOf(doc.getText());
     // Data files are checked on disk only for saved specs (an untitled one has no folder to look in).
     const files = doc.uri.scheme === 'file' ? checkDataFiles(analysis, doc.uri.fsPath) : [];
-    const shown = [...analysis.diagnostics, ...files].map((d) => toDiagnostic(doc, d));
+    const engine = checkEngineSetting(analysis, trainingSettings(doc.uri).engine);
+    const shown = [...analysis.diagnostics, ...files, ...engine].map((d) => toDiagnostic(doc, d));
     this.collection.set(doc.uri, shown);
     const key = doc.uri.toString();
     const generation = (this.generation.get(key) ?? 0) + 1;

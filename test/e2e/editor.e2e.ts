@@ -160,3 +160,27 @@ describe('Model Spec in VS Code (code-server): the editor', function () {
     await wb.screenshot('summary');
   });
 });
+
+describe('Model Spec in VS Code (code-server): the engine setting', function () {
+  // The workspace trains on TensorFlow.js only, and a spec uses AdamW, which only the fused engine has.
+  const session = codeServerSession('engine-setting', (ws) => {
+    for (const dir of ['examples', 'schemas']) fs.cpSync(path.join(ROOT, dir), path.join(ws, dir), { recursive: true });
+    fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'modelSpec.training.engine': 'tfjs' }));
+    const text = fs.readFileSync(path.join(ROOT, SPEC), 'utf8').replace('"optimizer": "SGD"', '"optimizer": "AdamW"');
+    fs.writeFileSync(path.join(ws, 'examples', 'adamw.model.json'), text);
+  });
+
+  it('flags AdamW on the optimizer before training, saying which setting to change', async () => {
+    const { wb } = session();
+    await wb.openFile('examples/adamw.model.json');
+    await wb.editor.locator('.squiggly-error').first().waitFor();
+    await wb.page.keyboard.press('Control+Shift+M');
+    const entry = wb.problems.filter({ hasText: 'AdamW trains only on the fused WebAssembly engine' });
+    await entry.waitFor();
+    const text = await entry.innerText();
+    assert.match(text, /modelspec\s*\(?engine-setting\b/);
+    assert.match(text, /the modelSpec\.training\.engine setting is "tfjs"\. Set it to "auto"/);
+    await wb.screenshot('engine-setting-problem');
+  });
+});

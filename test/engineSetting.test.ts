@@ -1,0 +1,59 @@
+import * as assert from 'assert';
+import { analyze } from '../src/core/analyze';
+import { Code } from '../src/core/diagnostics';
+import { checkEngineSetting } from '../src/core/engineSetting';
+
+/** A valid MNIST spec with `layers` and `optimizer`, and `more` top-level fields. */
+function spec(layers: string, optimizer: string, more = ''): string {
+  return `{
+  "name": "m",
+  "data": { "dataset": "mnist", "scale": 255 },
+  "layers": [
+    { "type": "Input", "shape": [28, 28] },
+    ${layers}
+  ],
+  "compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ${optimizer}, "metrics": ["accuracy"] },
+  "fit": { "epochs": 1 }${more}
+}`;
+}
+
+const MLP = '{ "type": "Flatten" }, { "type": "Dense", "units": 64, "activation": "relu" }, { "type": "Dense", "units": 10, "activation": "softmax" }';
+// A Conv2D after a Dense layer: TensorFlow.js trains it, the fused engine does not.
+const LATE_CONV = '{ "type": "Flatten" }, { "type": "Dense", "units": 36 }, { "type": "Reshape", "target_shape": [6, 6, 1] }, { "type": "Conv2D", "filters": 2, "kernel_size": 3 }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }';
+
+describe('the engine setting against a spec that validates clean', () => {
+  it('says nothing with engine auto, and nothing for what each engine trains', () => {
+    for (const [layers, optimizer] of [[MLP, '"AdamW"'], [LATE_CONV, '"Adam"']]) {
+      const a = analyze(spec(layers, optimizer));
+      assert.deepStrictEqual(a.diagnostics.filter((d) => d.severity === 'error'), [], 'the spec validates clean');
+      assert.deepStrictEqual(checkEngineSetting(a, 'auto'), []);
+    }
+    assert.deepStrictEqual(checkEngineSetting(analyze(spec(MLP, '"Adam"')), 'tfjs'), []);
+    assert.deepStrictEqual(checkEngineSetting(analyze(spec(MLP, '"AdamW"')), 'kernel'), []);
+  });
+
+  it('with engine tfjs, flags AdamW and Nadam on the optimizer, whose range it covers', () => {
+    const text = spec(MLP, '{ "type": "Nadam", "learning_rate": 0.002 }');
+    const [d, ...rest] = checkEngineSetting(analyze(text), 'tfjs');
+    assert.deepStrictEqual(rest, []);
+    assert.strictEqual(d.code, Code.EngineSetting);
+    assert.strictEqual(d.severity, 'error');
+    assert.strictEqual(text.slice(d.offset, d.offset + d.length), '{ "type": "Nadam", "learning_rate": 0.002 }');
+    assert.match(d.message, /Nadam trains only on the fused WebAssembly engine .* setting is "tfjs"\. Set it to "auto", or use "Adam"\./);
+  });
+
+  it('with engine kernel, flags a model the fused engine cannot train, with its reason', () => {
+    const text = spec(LATE_CONV, '"Adam"');
+    const [d] = checkEngineSetting(analyze(text), 'kernel');
+    assert.strictEqual(text.slice(d.offset, d.offset + 1), '[', 'on the layers');
+    assert.match(d.message, /cannot train this model: it does not support Reshape after a Dense layer/);
+  });
+
+  it("names a variant whose own optimizer the setting cannot train, at the variant's optimizer", () => {
+    const text = spec(MLP, '"Adam"', ',\n  "variants": [ { "name": "plain" }, { "name": "decoupled", "compile": { "optimizer": "AdamW" } } ]');
+    const found = checkEngineSetting(analyze(text), 'tfjs');
+    assert.deepStrictEqual(found.map((d) => d.variant), ['decoupled']);
+    assert.strictEqual(text.slice(found[0].offset, found[0].offset + found[0].length), '"AdamW"');
+    assert.match(found[0].message, /^Variant "decoupled": AdamW trains only/);
+  });
+});
