@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { analyze } from '../src/core/analyze';
 import { Code } from '../src/core/diagnostics';
+import { checkEngineSetting } from '../src/core/engineSetting';
 import { expectDiagnostic as expectAt, spec, MLP, codes } from './helpers';
 
 const tested = new Set<Code>();
@@ -311,6 +312,19 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     const late = conv.replace('{ "type": "Conv2D"', '{ "type": "Flatten" }, { "type": "Dense", "units": 36 }, { "type": "Reshape", "target_shape": [6, 6, 1] }, { "type": "Conv2D"');
     expectDiagnostic(spec(late, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ⟦"AdamW"⟧ }'), Code.NeedsFusedEngine, 'Reshape after a Dense layer');
     assert.deepStrictEqual(codes(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "Nadam" }')), []);
+  });
+
+  it('says which specs train on TensorFlow.js rather than the fused engine, and why, on the layer it cannot place', () => {
+    const late = '{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 36 }, ⟦{ "type": "Reshape", "target_shape": [6, 6, 1] }⟧, { "type": "Conv2D", "filters": 2, "kernel_size": 3 }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }';
+    const d = expectDiagnostic(spec(late), Code.StockEngine, 'Trains on TensorFlow.js, several times slower than the fused WebAssembly engine, which does not support Reshape after a Dense layer');
+    assert.strictEqual(d.severity, 'info');
+    assert.deepStrictEqual(codes(spec(MLP)), [], 'nothing for a spec the fused engine trains');
+  });
+
+  it("says when the engine setting cannot train a spec that validates clean (test/engineSetting.test.ts has more)", () => {
+    const found = checkEngineSetting(analyze(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "Nadam" }')), 'tfjs');
+    assert.deepStrictEqual(found.map((d) => d.code), [Code.EngineSetting]);
+    tested.add(Code.EngineSetting);
   });
 
   it('covers every diagnostic code', () => {

@@ -84,11 +84,12 @@ type StackPlan = Pick<KernelPlan, 'front' | 'dims' | 'activations' | 'alphas' | 
 type SpecLayer = ResolvedSpec['layers'][number];
 
 /**
- * The plan for `spec`, or why the kernel cannot train it (said to the user as the engine reason).
+ * The plan for `spec`, or why the kernel cannot train it (said to the user as the engine reason),
+ * with the index in `spec.layers` of the layer it cannot place, when it is one.
  * `dropoutSeed(index)` seeds the masks of the Dropout layer at `spec.layers[index]` (the trainer
  * derives it from the spec seed; validation needs no seed).
  */
-export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => number = () => 0): { plan: KernelPlan } | { reason: string } {
+export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => number = () => 0): { plan: KernelPlan } | { reason: string; layer?: number } {
   const stack: StackPlan = { front: [], dims: [], activations: [], alphas: [], biases: [], frozen: [], regularizers: [], dropout: [], norms: [] };
   const ctx: FrontContext = {
     activation: (name) => ACTIVATIONS[String(name)], leakyRelu: LEAKY_RELU, dropoutSeed,
@@ -97,7 +98,7 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
   for (const [index, layer] of spec.layers.entries()) {
     const front = !stack.dims.length && FRONT_TYPES.includes(layer.type);
     const reason = front ? addFrontOp(stack.front, layer, index, ctx) : planLayer(stack, layer, () => dropoutSeed(index));
-    if (reason) return { reason };
+    if (reason) return { reason, layer: index };
   }
   const { dims, activations, dropout, norms } = stack;
   if (!dims.length) return { reason: 'no Dense layer' };
@@ -138,7 +139,8 @@ function planLayer(stack: StackPlan, layer: SpecLayer, seed: () => number): stri
       return undefined;
     case 'Flatten':
     case 'Reshape':
-      return stack.dims.length ? `${layer.type} after a Dense layer (${layer.name})` : undefined;
+      // A flat output is the identity on what the Dense stack holds (Flatten of a flat input, as Keras allows).
+      return stack.dims.length && layer.outputShape.length !== 2 ? `${layer.type} after a Dense layer (${layer.name})` : undefined;
     case 'Dense':
       return planDense(stack, layer);
     case 'Dropout':

@@ -85,26 +85,35 @@ export function analyzeModel(root: Node, r: Reporter): ModelInfo {
   checkMemory(model, compile, fit, r);
   checkCallbacks(fit.get('callbacks')?.value, compile, dataNode, r);
   checkSchedule(properties(compile.get('optimizer')?.value).get('learning_rate')?.value, r);
-  checkKernelOnlyOptimizer(root, model, compile, r);
+  checkEngine(root, model, compile, r);
   return model;
 }
 
 /**
- * An optimizer TensorFlow.js lacks (AdamW, Nadam: no `tfjs` in the registry) trains only on the
- * fused kernel, so a spec the kernel cannot train (a Conv2D model, BatchNormalization) would
- * fail at the start of training: said here, with the kernel's own reason. Checked once the
- * spec is otherwise free of errors, since the kernel's plan needs the resolved spec.
+ * Which engine trains the spec, said before training when it is not the fused kernel. An
+ * optimizer TensorFlow.js lacks (AdamW, Nadam: no `tfjs` in the registry) trains only on the
+ * kernel, so a spec it cannot train would fail at the start of training: an error, with the
+ * kernel's own reason. Any other spec it cannot train runs on TensorFlow.js, several times slower:
+ * an info on the layer it cannot place (or the loss). Checked once the spec is otherwise free of
+ * errors, since the kernel's plan needs the resolved spec.
  */
-function checkKernelOnlyOptimizer(root: Node, model: ModelInfo, compile: Props, r: Reporter): void {
+function checkEngine(root: Node, model: ModelInfo, compile: Props, r: Reporter): void {
   const node = compile.get('optimizer')?.value;
   const entry = lookupOptimizer(refName('optimizer', valueOf(r, node)) ?? '');
-  if (!node || !entry || entry.tfjs || !model.complete || r.diagnostics.some((d) => d.severity === 'error')) return;
+  if (!node || !entry || !model.complete || r.diagnostics.some((d) => d.severity === 'error')) return;
   const planned = kernelPlan(resolveModel(root, model, undefined));
   if (!('reason' in planned)) return;
+  if (entry.tfjs) {
+    const layer = planned.layer === undefined ? undefined : model.layers[planned.layer];
+    const at = layer?.node ?? compile.get('loss')?.value ?? node;
+    r.report('info', Code.StockEngine, at, layer?.path ?? ['compile', 'loss'],
+      `Trains on TensorFlow.js, several times slower than the fused WebAssembly engine, which does not support ${planned.reason}.`);
+    return;
+  }
   const instead = entry.name === 'AdamW' ? '"Adam" (with "kernel_regularizer": { "type": "l2", "l2": 0.0001 } on the Dense layers for a weight penalty)' : '"Adam"';
   r.error(Code.NeedsFusedEngine, node, ['compile', 'optimizer'],
     `${entry.name} trains only on the fused WebAssembly engine (TensorFlow.js has no ${entry.name}), and that engine cannot train this model: it does not support ${planned.reason}. ` +
-    `Use ${instead}, or change that part of the model: the fused engine trains Conv2D, pooling and Dropout before the Dense layers, and Dropout, AlphaDropout, BatchNormalization, Activation or LeakyReLU between them.`);
+    `Use ${instead}, or change that part of the model: the fused engine trains Conv2D, pooling, Dropout, BatchNormalization and activations before the Dense layers, and Dropout, AlphaDropout, BatchNormalization, Activation or LeakyReLU between them.`);
 }
 
 /** What the schema cannot say about a PiecewiseConstantDecay: increasing boundaries, one more value. */
