@@ -41,6 +41,17 @@ describe('training loop parts', () => {
     assert.ok(Number.isNaN(m.logs.loss));
   });
 
+  it("keeps a ratio metric as Keras's stateful one: its counts summed over the batches, not a mean of batch ratios", () => {
+    // precision is key 1; each step's values end with its counts (hits, predicted positives).
+    const m = new RunningMeans(['loss', 'precision', 'accuracy'], [1]);
+    m.add([1, 1, 0.5, 1, 1], 4);
+    m.add([1, 0.25, 0.5, 1, 4], 4);
+    assert.deepStrictEqual(m.logs, { loss: 1, precision: 2 / 5, accuracy: 0.5 }, 'the mean of the batch ratios would be 0.625');
+    m.reset();
+    m.add([1, 0, 1, 0, 0], 2);
+    assert.strictEqual(m.logs.precision, 0, 'no predicted positives: 0, not NaN');
+  });
+
   it('orders each epoch: a seeded permutation, the same for the same seed and epoch', () => {
     const a = new EpochOrder(50, true, 7);
     const e0 = Array.from(a.forEpoch(0));

@@ -77,7 +77,11 @@ export class StepState {
   }
 }
 
-/** Keras's batch logs: the mean of each value over the epoch's examples so far. */
+/**
+ * Keras's batch logs: the mean of each value over the epoch's examples so far; for a ratio
+ * metric (`ratios`: its index among the keys), the ratio of its counts summed so far, which a
+ * step's values carry after the keys' (engine.ts's `ratioMetrics`).
+ */
 export class RunningMeans {
   /** The means so far, keyed by log name; updated in place after each batch. */
   readonly logs: Logs = {};
@@ -85,8 +89,8 @@ export class RunningMeans {
   seen = 0;
   private readonly sums: Float64Array;
 
-  constructor(private readonly keys: readonly string[]) {
-    this.sums = new Float64Array(keys.length);
+  constructor(private readonly keys: readonly string[], private readonly ratios: readonly number[] = []) {
+    this.sums = new Float64Array(keys.length + 2 * ratios.length);
     this.reset();
   }
 
@@ -97,11 +101,17 @@ export class RunningMeans {
     for (const k of this.keys) this.logs[k] = 0;
   }
 
-  /** Adds a batch of `size` examples whose mean values are `values` (in key order). */
+  /** Adds a batch of `size` examples whose mean values are `values` (in key order, then the ratio metrics' counts). */
   add(values: readonly number[], size: number): void {
-    for (let i = 0; i < values.length; i++) this.sums[i] += values[i] * size;
+    const n = this.keys.length;
+    for (let i = 0; i < n; i++) this.sums[i] += values[i] * size;
+    for (let i = n; i < this.sums.length; i++) this.sums[i] += values[i];
     this.seen += size;
-    for (let i = 0; i < this.keys.length; i++) this.logs[this.keys[i]] = this.sums[i] / this.seen;
+    for (let i = 0; i < n; i++) this.logs[this.keys[i]] = this.sums[i] / this.seen;
+    this.ratios.forEach((k, j) => {
+      const [num, den] = [this.sums[n + 2 * j], this.sums[n + 2 * j + 1]];
+      this.logs[this.keys[k]] = den === 0 ? 0 : num / den;
+    });
   }
 }
 

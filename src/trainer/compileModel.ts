@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { lookup, lookupOptimizer } from '../core/registry';
+import { METRIC_MATH } from '../core/metricMath';
 import type { ResolvedRef, ResolvedSpec } from '../core/resolve';
 import { scheduleOf, type Schedule } from './schedules';
 import { sparseFromLogits } from './splitTensors';
@@ -82,10 +83,14 @@ function metricFunction(tfjsName: string): MetricFn | undefined {
  */
 function kerasPositives(yTrue: tf.Tensor, yPred: tf.Tensor, precision: boolean): tf.Tensor {
   return tf.tidy(() => {
-    const p = tf.cast(tf.greater(yPred, 0.5), 'float32');
-    const t = tf.cast(tf.notEqual(yTrue, 0), 'float32');
+    const [p, t] = positives(yTrue, yPred);
     return tf.divNoNan(tf.sum(tf.mul(p, t)), tf.sum(precision ? p : t));
   });
+}
+
+/** Keras's positives as 0/1: predictions above 0.5, and nonzero labels. */
+function positives(yTrue: tf.Tensor, yPred: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  return [tf.cast(tf.greater(yPred, 0.5), 'float32'), tf.cast(tf.notEqual(yTrue, 0), 'float32')];
 }
 
 /**
@@ -98,8 +103,27 @@ function logitsAccuracy(spec: ResolvedSpec): MetricFn | 'accuracy' {
   return categorical ? tfl.metrics.categoricalAccuracy : 'accuracy';
 }
 
-/** tfjs metrics, in the order of the spec's metrics (their logs keep the spec's names). */
+/**
+ * The batch counts of a ratio metric (precision, recall) as two more tfjs metrics, numerator
+ * then denominator: `trainOnBatch` then returns what the loop's running means sum (engine.ts's
+ * `ratioMetrics`).
+ */
+function countMetrics(type: string): MetricFn[] {
+  const precision = type === 'precision';
+  const hits: MetricFn = (yTrue, yPred) => tf.tidy(() => tf.sum(tf.mul(...positives(yTrue, yPred))));
+  const total: MetricFn = (yTrue, yPred) => tf.tidy(() => tf.sum(positives(yTrue, yPred)[precision ? 0 : 1]));
+  Object.defineProperty(hits, 'name', { value: `${type}_hits` });
+  Object.defineProperty(total, 'name', { value: `${type}_total` });
+  return [hits, total];
+}
+
+/** tfjs metrics, in the order of the spec's metrics (their logs keep the spec's names), then the ratio metrics' counts. */
 export function makeMetrics(spec: ResolvedSpec): (string | MetricFn)[] {
+  const counts = spec.compile.metrics.flatMap((m) => (METRIC_MATH[m.type]?.counts ? countMetrics(m.type) : []));
+  return [...specMetrics(spec), ...counts];
+}
+
+function specMetrics(spec: ResolvedSpec): (string | MetricFn)[] {
   return spec.compile.metrics.map((m) => {
     if (m.type === 'accuracy') return spec.compile.loss.from_logits === true ? logitsAccuracy(spec) : 'accuracy';
     const tfjs = lookup('metric', m.type)?.tfjs;

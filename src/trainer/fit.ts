@@ -16,7 +16,7 @@ import { callbackList, ReduceLROnPlateau, type CallbackList, type Logs, type Tra
 import { Classifier } from './classification';
 import { compileModel, getLearningRate, setLearningRate } from './compileModel';
 import { buildModel } from './buildModel';
-import { logKeys, type Engine, type EngineSelection } from './engines';
+import { logKeys, ratioMetrics, type Engine, type EngineSelection } from './engines';
 import { saveModel } from './modelFiles';
 import type { BatchMessage, FromTrainer, RunResult } from '../shared/trainerProtocol';
 import { randomSeed } from './random';
@@ -110,7 +110,7 @@ function startFit(ctx: FitContext, engine: Engine, model: tfl.LayersModel, optim
     steps,
     order: new EpochOrder(data.train.count, spec.fit.shuffle, spec.seed ?? randomSeed()),
     stepState: new StepState(model, spec, optimizer, schedule),
-    means: new RunningMeans(logKeys(spec)),
+    means: new RunningMeans(logKeys(spec), ratioMetrics(spec)),
     throttle: new BatchThrottle(ctx.batchIntervalMs),
     turns: new EventLoopTurns(),
     cancel: new CancelWatch(ctx.cancelled),

@@ -11,6 +11,7 @@ import type { ResolvedSpec } from '../../core/resolve';
 import type { Metrics } from '../../shared/trainerProtocol';
 import type { LayerHealth } from '../../core/health/types';
 import type { Block } from '../../core/health/stats';
+import { METRIC_MATH } from '../../core/metricMath';
 
 /** Sees a batch of the model's outputs (probabilities, or logits with from_logits) for a split's rows from `first`. */
 export type OutputVisitor = (out: Block, first: number) => void;
@@ -33,8 +34,9 @@ export interface EngineSetup {
 export interface Engine {
   /**
    * One training step on `rows` of the training set at `learningRate`: the batch's loss and
-   * metrics in log-key order (`loss`, then the spec's metrics). The array may be reused by the
-   * next call. Synchronous where the engine is, so the hot loop awaits only when it must.
+   * metrics in log-key order (`loss`, then the spec's metrics), then each ratio metric's counts
+   * (`ratioMetrics`). The array may be reused by the next call. Synchronous where the engine is,
+   * so the hot loop awaits only when it must.
    */
   trainBatch(rows: Int32Array, learningRate: number): readonly number[] | Promise<readonly number[]>;
   /**
@@ -79,4 +81,13 @@ export interface EngineSelection {
 /** Keras's log keys for `[loss, ...metrics]`, in the order engines return values. */
 export function logKeys(spec: ResolvedSpec): string[] {
   return ['loss', ...spec.compile.metrics.map((m) => m.name)];
+}
+
+/**
+ * The spec's ratio metrics (precision, recall) by their index in `[loss, ...metrics]`. A step's
+ * values end with each one's batch counts, numerator then denominator, so the epoch's value is
+ * Keras's: the ratio of the counts summed over its batches, not a mean of batch ratios.
+ */
+export function ratioMetrics(spec: ResolvedSpec): number[] {
+  return spec.compile.metrics.flatMap((m, i) => (METRIC_MATH[m.type]?.counts ? [i + 1] : []));
 }

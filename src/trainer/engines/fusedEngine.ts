@@ -10,9 +10,9 @@ import type { Metrics } from '../../shared/trainerProtocol';
 import { DenseKernel, type KernelPlan } from './denseKernel';
 import { healthLayers, type HealthLayer } from '../../core/health/layers';
 import type { LayerHealth } from '../../core/health/types';
-import { logKeys, type Engine, type EngineSetup, type MeasuredBatch, type OutputVisitor } from './engine';
+import { logKeys, ratioMetrics, type Engine, type EngineSetup, type MeasuredBatch, type OutputVisitor } from './engine';
 import { ThreadTuner } from './threadTuner';
-import { METRIC_MATH, SplitMetric, type LabelAt, type MetricMath } from '../../core/metricMath';
+import { METRIC_MATH, ratio, SplitMetric, type LabelAt, type MetricMath } from '../../core/metricMath';
 import type { Block } from '../../core/health/stats';
 import type { ResolvedSpec } from '../../core/resolve';
 
@@ -46,7 +46,7 @@ export class FusedEngine implements Engine {
     this.model = setup.model;
     this.spec = setup.spec;
     this.batchSize = setup.spec.fit.batch_size;
-    this.values = new Array<number>(logKeys(setup.spec).length).fill(0);
+    this.values = new Array<number>(logKeys(setup.spec).length + 2 * ratioMetrics(setup.spec).length).fill(0);
     this.metrics = setup.spec.compile.metrics.map((m) => (m.type === 'accuracy' ? 'accuracy' : METRIC_MATH[m.type]));
     this.train = setup.data.train;
     this.labelWidth = plan.labelWidth;
@@ -95,17 +95,28 @@ export class FusedEngine implements Engine {
     this.kernelStale = false;
   }
 
-  /** The step's loss and metrics: the kernel's accuracy, the others from its outputs for `rows`. */
+  /** The step's loss and metrics (the kernel's accuracy, the others from its outputs for `rows`), then the ratio metrics' counts. */
   private record([loss, accuracy]: [number, number], rows: Int32Array): readonly number[] {
-    this.values[0] = loss;
+    const values = this.values;
+    values[0] = loss;
     const [y, w] = [this.train.y, this.labelWidth];
     let out: Block | undefined;
     const label: LabelAt = (r, j) => y[rows[r] * w + j];
+    let extra = this.metrics.length + 1;
     this.metrics.forEach((m, i) => {
-      this.values[i + 1] = m === 'accuracy' ? accuracy : m.batchMean((out ??= this.kernel.outputs(rows.length)), label);
+      if (m === 'accuracy') {
+        values[i + 1] = accuracy;
+      } else if (m.counts) {
+        const counts = m.counts((out ??= this.kernel.outputs(rows.length)), label);
+        values[i + 1] = ratio(counts);
+        [values[extra], values[extra + 1]] = counts;
+        extra += 2;
+      } else {
+        values[i + 1] = m.batchMean((out ??= this.kernel.outputs(rows.length)), label);
+      }
     });
     this.modelStale = true;
-    return this.values;
+    return values;
   }
 
   /** The split's loss and metrics from the kernel, keyed as the TensorFlow.js path keys them. */

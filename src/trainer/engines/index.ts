@@ -13,7 +13,7 @@ import { TfjsEngine } from './tfjsEngine';
 import { DEFAULT_SAMPLES_PER_EPOCH } from '../health';
 
 export type { Engine, EngineSelection, EngineSetup } from './engine';
-export { logKeys } from './engine';
+export { logKeys, ratioMetrics } from './engine';
 export { SplitEvaluator } from './splitEvaluator';
 
 /** What the host asked for, and the TensorFlow.js backend that runs. */
