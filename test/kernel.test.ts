@@ -147,10 +147,11 @@ describe('fused training kernel', function () {
     unknownOptimizer.compile.optimizer = { type: 'Ftrl' };
     assert.match((kernelPlan(unknownOptimizer) as { reason: string }).reason, /optimizer Ftrl/);
     assert.strictEqual(reason([{ type: 'Dense', units: 4, kernel_regularizer: { type: 'l2', l2: 0.01 } }, out]), 'eligible');
-    // Validation refuses activity regularizers (not-supported); the kernel's own guard stays.
-    const activity = denseSpec(8, [{ type: 'Dense', units: 4 }, out], 'sparse_categorical_crossentropy', { type: 'SGD' });
+    assert.strictEqual(reason([{ type: 'Dense', units: 4, activation: 'relu', activity_regularizer: { type: 'l2', l2: 0.01 } }, out]), 'eligible');
+    // Validation refuses it (needs-fused-engine) where the kernel cannot place it; the kernel's own guard stays.
+    const activity = denseSpec(8, [out], 'sparse_categorical_crossentropy', { type: 'SGD' });
     activity.layers[1].args.activity_regularizer = { type: 'l2', l2: 0.01 };
-    assert.match((kernelPlan(activity) as { reason: string }).reason, /activity regularizer/);
+    assert.match((kernelPlan(activity) as { reason: string }).reason, /activity regularizer on the sparse_categorical_crossentropy output layer/);
   });
 
   it('follows callbacks that change the learning rate or restore weights as the tfjs path does', async () => {

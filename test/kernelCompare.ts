@@ -16,7 +16,7 @@ import { train } from '../src/trainer/train';
 import { mulberry32 } from './helpers';
 
 /** A resolved spec of layers over a flat input of `inputs` features, or an input of that shape (`extra`: more top-level fields, e.g. a seed). */
-export function denseSpec(inputs: number | number[], layers: object[], loss: string, optimizer: object, extra: object = {}): ResolvedSpec {
+export function denseSpec(inputs: number | number[], layers: object[], loss: string | object, optimizer: object, extra: object = {}): ResolvedSpec {
   const text = JSON.stringify({
     name: 'k', seed: 3,
     layers: [{ type: 'Input', shape: typeof inputs === 'number' ? [inputs] : inputs }, ...layers],

@@ -1,6 +1,6 @@
 /**
  * What the engine setting (`modelSpec.training.engine`, the CLI's `--engine`) makes of a spec
- * that validates clean: with "tfjs", AdamW and Nadam cannot train (TensorFlow.js has neither);
+ * that validates clean: with "tfjs", AdamW, Nadam and activity regularizers cannot train (TensorFlow.js has none);
  * with "kernel", a model the fused engine cannot train. Said before training, on the spec and
  * on each variant, rather than as a failed run.
  */
@@ -8,8 +8,7 @@ import type { Node } from 'jsonc-parser';
 import type { Analysis } from './analyze';
 import { Code, type Diagnostic, type JsonPath } from './diagnostics';
 import { properties } from './jsonTree';
-import { kernelPlan } from './kernelPlan';
-import { lookupOptimizer } from './registry';
+import { kernelOnly, kernelPlan } from './kernelPlan';
 import { resolveSpec, type ResolvedSpec } from './resolve';
 
 /** The node at `path` under `root`, when there is one. */
@@ -21,11 +20,11 @@ function nodeAt(root: Node | undefined, path: JsonPath): Node | undefined {
 
 /** Why `engine` cannot train `spec`, and where to say so, or undefined. */
 function problemOf(spec: ResolvedSpec, engine: string): { path: JsonPath; message: string } | undefined {
-  const optimizer = spec.compile.optimizer.type;
-  if (engine === 'tfjs' && !lookupOptimizer(optimizer)?.tfjs) {
+  const only = engine === 'tfjs' ? kernelOnly(spec) : undefined;
+  if (only) {
     return {
-      path: ['compile', 'optimizer'],
-      message: `${optimizer} trains only on the fused WebAssembly engine (TensorFlow.js has no ${optimizer}), but the modelSpec.training.engine setting is "tfjs". Set it to "auto", or use "Adam".`,
+      path: only.path,
+      message: `${only.name} trains only on the fused WebAssembly engine (${only.why}), but the modelSpec.training.engine setting is "tfjs". Set it to "auto", or ${only.instead}.`,
     };
   }
   const planned = engine === 'kernel' ? kernelPlan(spec) : undefined;

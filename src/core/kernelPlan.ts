@@ -65,6 +65,8 @@ export interface KernelPlan {
   frozen: boolean[];
   /** Per Dense layer: the kernel regularizer's [l1, l2] factors, then the bias regularizer's. */
   regularizers: [number, number, number, number][];
+  /** Per Dense layer: the activity regularizer's [l1, l2] factors on its output ([0, 0]: none). */
+  activity: [number, number][];
   /** Per Dense layer: the rate of a Dropout or AlphaDropout layer after it (0: none), and the seed of its masks. */
   dropout: { rate: number; seed: number; alpha?: boolean }[];
   /** Per Dense layer: the BatchNormalization after it, or null. */
@@ -80,8 +82,36 @@ export interface KernelPlan {
 }
 
 /** The layers' part of a plan (the front, then the Dense stack), built layer by layer. */
-type StackPlan = Pick<KernelPlan, 'front' | 'dims' | 'activations' | 'alphas' | 'biases' | 'frozen' | 'regularizers' | 'dropout' | 'norms'>;
+type StackPlan = Pick<KernelPlan, 'front' | 'dims' | 'activations' | 'alphas' | 'biases' | 'frozen' | 'regularizers' | 'activity' | 'dropout' | 'norms'>;
 type SpecLayer = ResolvedSpec['layers'][number];
+
+/** What in a spec trains only on the fused engine, where it is, why, and what to use instead. */
+export interface KernelOnly {
+  /** e.g. `AdamW`, or `The activity regularizer of layer "dense"`. */
+  name: string;
+  path: (string | number)[];
+  why: string;
+  instead: string;
+}
+
+/**
+ * What in `spec` trains only on the fused engine, or undefined: an optimizer TensorFlow.js lacks
+ * (AdamW, Nadam), or an activity regularizer (TensorFlow.js refuses to build a layer with one:
+ * "Layer invocation in the presence of activity regularizer(s) is not supported yet").
+ */
+export function kernelOnly(spec: ResolvedSpec): KernelOnly | undefined {
+  const optimizer = spec.compile.optimizer.type;
+  if (!lookupOptimizer(optimizer)?.tfjs) {
+    const instead = optimizer === 'AdamW' ? 'use "Adam" (with "kernel_regularizer": { "type": "l2", "l2": 0.0001 } on the Dense layers for a weight penalty)' : 'use "Adam"';
+    return { name: optimizer, path: ['compile', 'optimizer'], why: `TensorFlow.js has no ${optimizer}`, instead };
+  }
+  const index = spec.layers.findIndex((l) => l.args.activity_regularizer);
+  if (index < 0) return undefined;
+  return {
+    name: `The activity regularizer of layer "${spec.layers[index].name}"`, path: ['layers', index, 'activity_regularizer'],
+    why: 'TensorFlow.js refuses activity regularizers', instead: 'remove it (a "kernel_regularizer" penalizes the weights instead)',
+  };
+}
 
 /**
  * The plan for `spec`, or why the kernel cannot train it (said to the user as the engine reason),
@@ -90,7 +120,7 @@ type SpecLayer = ResolvedSpec['layers'][number];
  * derives it from the spec seed; validation needs no seed).
  */
 export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => number = () => 0): { plan: KernelPlan } | { reason: string; layer?: number } {
-  const stack: StackPlan = { front: [], dims: [], activations: [], alphas: [], biases: [], frozen: [], regularizers: [], dropout: [], norms: [] };
+  const stack: StackPlan = { front: [], dims: [], activations: [], alphas: [], biases: [], frozen: [], regularizers: [], activity: [], dropout: [], norms: [] };
   const ctx: FrontContext = {
     activation: (name) => ACTIVATIONS[String(name)], leakyRelu: LEAKY_RELU, dropoutSeed,
     penalties: (l) => [...penaltyFactors(l.args.kernel_regularizer), ...penaltyFactors(l.args.bias_regularizer)],
@@ -111,6 +141,9 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
   const fromLogits = spec.compile.loss.from_logits === true;
   const outReason = outputReason(lossType, loss, out, fromLogits);
   if (outReason) return { reason: outReason };
+  if (regularized(stack.activity[dims.length - 2]) && out !== ACTIVATIONS.linear && loss !== LOSSES.mean_squared_error) {
+    return { reason: `an activity regularizer on the ${spec.compile.loss.type} output layer (the kernel fuses its activation into the loss)`, layer: spec.layers.length - 1 };
+  }
   const other = spec.compile.metrics.find((m) => !KERNEL_METRICS.includes(m.type));
   if (other) return { reason: `metric ${other.name} (supported: ${KERNEL_METRICS.join(', ')})` };
   const misfit = spec.compile.metrics.find((m) => METRIC_MATH[m.type] && (METRIC_MATH[m.type].labels === 'sparse') !== (loss === 0));
@@ -179,9 +212,6 @@ function planDropout(slot: StackPlan['dropout'][number] | undefined, layer: Spec
 function planDense(stack: StackPlan, layer: SpecLayer): string | undefined {
   const a = layer.args;
   if (layer.inputShape.length !== 2) return `Dense layer ${layer.name} gets a ${layer.inputShape.length - 1}-D input; add Flatten first`;
-  for (const k of ['activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
-    if (a[k]) return `Dense layer ${layer.name} has a ${k.replace(/_/g, ' ')}`;
-  }
   const act = ACTIVATIONS[String(a.activation ?? 'linear')];
   if (act === undefined) return `activation ${String(a.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})`;
   if (!stack.dims.length) stack.dims.push(layer.inputShape[1] as number);
@@ -191,6 +221,7 @@ function planDense(stack: StackPlan, layer: SpecLayer): string | undefined {
   stack.biases.push(a.use_bias !== false);
   stack.frozen.push(a.trainable === false);
   stack.regularizers.push([...penaltyFactors(a.kernel_regularizer), ...penaltyFactors(a.bias_regularizer)]);
+  stack.activity.push(penaltyFactors(a.activity_regularizer));
   stack.dropout.push({ rate: 0, seed: 0 });
   stack.norms.push(null);
   return undefined;
@@ -207,6 +238,7 @@ function planNorm(stack: StackPlan, layer: SpecLayer, last: number): string | un
   const axis = a.axis as number;
   if (layer.inputShape.length !== 2 || (axis !== -1 && axis !== 1)) return `BatchNormalization layer ${layer.name} normalizes axis ${axis} of a ${layer.inputShape.length - 1}-D input`;
   const norm = normOf(layer, stack.activations[last] === ACTIVATIONS.linear);
+  if (norm.position === NORM.before && regularized(stack.activity[last])) return activityReplaced(layer);
   stack.norms[last] = stack.dropout[last].rate > 0 ? { ...norm, position: NORM.last } : norm;
   return undefined;
 }
@@ -217,6 +249,7 @@ function planActivation(stack: StackPlan, layer: SpecLayer, last: number): strin
   if (last < 0 || stack.activations[last] !== ACTIVATIONS.linear || stack.dropout[last].rate > 0 || (norm && norm.position !== NORM.before)) {
     return `${layer.type} layer ${layer.name} does not follow a linear Dense layer`;
   }
+  if (regularized(stack.activity[last])) return activityReplaced(layer);
   if (layer.type === 'LeakyReLU') {
     stack.activations[last] = LEAKY_RELU;
     stack.alphas[last] = layer.args.negative_slope as number;
@@ -226,6 +259,16 @@ function planActivation(stack: StackPlan, layer: SpecLayer, last: number): strin
   if (act === undefined) return `activation ${String(layer.args.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})`;
   stack.activations[last] = act;
   return undefined;
+}
+
+const regularized = (f: [number, number] | undefined): boolean => !!f && (f[0] !== 0 || f[1] !== 0);
+
+/**
+ * The kernel keeps a Dense layer's output only where the layer's own activation makes it: an
+ * Activation layer or a BatchNormalization after a linear Dense layer works on it in place.
+ */
+function activityReplaced(layer: SpecLayer): string {
+  return `an activity regularizer on a linear Dense layer that ${layer.type} layer ${layer.name} follows (give the Dense layer its activation, or put the regularizer on the next Dense layer)`;
 }
 
 /** A resolved l1 / l2 / l1_l2 regularizer's [l1, l2] factors ([0, 0] without one). */

@@ -14,7 +14,7 @@ import {
 } from './registry';
 import { toSnakeCase } from './registry/names';
 import { BUILTIN_DATASETS, type BuiltinDatasetInfo } from './data/dataSpec';
-import { kernelPlan } from './kernelPlan';
+import { kernelOnly, kernelPlan } from './kernelPlan';
 import { resolveModel } from './resolveModel';
 
 /** What the core knows about one layer: its effective arguments, shapes and parameter count. */
@@ -90,8 +90,8 @@ export function analyzeModel(root: Node, r: Reporter): ModelInfo {
 }
 
 /**
- * Which engine trains the spec, said before training when it is not the fused kernel. An
- * optimizer TensorFlow.js lacks (AdamW, Nadam: no `tfjs` in the registry) trains only on the
+ * Which engine trains the spec, said before training when it is not the fused kernel. What
+ * TensorFlow.js lacks (AdamW, Nadam, activity regularizers: kernelOnly) trains only on the
  * kernel, so a spec it cannot train would fail at the start of training: an error, with the
  * kernel's own reason. Any other spec it cannot train runs on TensorFlow.js, several times slower:
  * an info on the layer it cannot place (or the loss). Checked once the spec is otherwise free of
@@ -99,21 +99,23 @@ export function analyzeModel(root: Node, r: Reporter): ModelInfo {
  */
 function checkEngine(root: Node, model: ModelInfo, compile: Props, r: Reporter): void {
   const node = compile.get('optimizer')?.value;
-  const entry = lookupOptimizer(refName('optimizer', valueOf(r, node)) ?? '');
-  if (!node || !entry || !model.complete || r.diagnostics.some((d) => d.severity === 'error')) return;
-  const planned = kernelPlan(resolveModel(root, model, undefined));
+  if (!node || !lookupOptimizer(refName('optimizer', valueOf(r, node)) ?? '') || !model.complete || r.diagnostics.some((d) => d.severity === 'error')) return;
+  const spec = resolveModel(root, model, undefined);
+  const planned = kernelPlan(spec);
   if (!('reason' in planned)) return;
-  if (entry.tfjs) {
+  const only = kernelOnly(spec);
+  if (!only) {
     const layer = planned.layer === undefined ? undefined : model.layers[planned.layer];
     const at = layer?.node ?? compile.get('loss')?.value ?? node;
     r.report('info', Code.StockEngine, at, layer?.path ?? ['compile', 'loss'],
       `Trains on TensorFlow.js, several times slower than the fused WebAssembly engine, which does not support ${planned.reason}.`);
     return;
   }
-  const instead = entry.name === 'AdamW' ? '"Adam" (with "kernel_regularizer": { "type": "l2", "l2": 0.0001 } on the Dense layers for a weight penalty)' : '"Adam"';
-  r.error(Code.NeedsFusedEngine, node, ['compile', 'optimizer'],
-    `${entry.name} trains only on the fused WebAssembly engine (TensorFlow.js has no ${entry.name}), and that engine cannot train this model: it does not support ${planned.reason}. ` +
-    `Use ${instead}, or change that part of the model: the fused engine trains Conv2D, pooling, Dropout, BatchNormalization and activations before the Dense layers, and Dropout, AlphaDropout, BatchNormalization, Activation or LeakyReLU between them.`);
+  const layer = typeof only.path[1] === 'number' ? model.layers[only.path[1]] : undefined;
+  const [at, path] = layer ? [layer.argNodes.activity_regularizer ?? layer.node, [...layer.path, 'activity_regularizer']] : [node, only.path];
+  r.error(Code.NeedsFusedEngine, at, path,
+    `${only.name} trains only on the fused WebAssembly engine (${only.why}), and that engine cannot train this model: it does not support ${planned.reason}. ` +
+    `Either ${only.instead}, or change that part of the model: the fused engine trains Conv2D, pooling, Dropout, BatchNormalization and activations before the Dense layers, and Dropout, AlphaDropout, BatchNormalization, Activation or LeakyReLU between them.`);
 }
 
 /** What the schema cannot say about a PiecewiseConstantDecay: increasing boundaries, one more value. */
@@ -267,11 +269,6 @@ function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefine
       return;
     }
     info.inputShape = shape;
-    const activity = info.args.activity_regularizer;
-    if (activity !== undefined && activity !== null) {
-      r.error(Code.NotSupported, info.argNodes.activity_regularizer ?? typeNode ?? openBrace(node), [...path, 'activity_regularizer'],
-        `Layer ${index + 1} ("${name}"): "activity_regularizer" cannot train yet (TensorFlow.js refuses it and the fused engine does not compute it). Remove it, or regularize the weights with "kernel_regularizer".`);
-    }
     if (entry.name === 'BatchNormalization') checkBatchNormTrains(info, shape, r);
     checkIdentityInitializers(info, r);
     const result = entry.infer(shape, info.args);

@@ -613,6 +613,32 @@ double penalty(const Layer *l) {
   return s;
 }
 
+/**
+ * Layer i's activity regularizer: the penalty l1 sum |a| + l2 sum a^2 over the batch's outputs
+ * (after the activation), added to the loss of each batch as Keras 3 adds it (summed over the
+ * batch, not divided by its size).
+ */
+EXPORT void k_set_activity(int i, float l1, float l2) { L[i].al1 = l1; L[i].al2 = l2; }
+
+/** The activity penalty of layer l's outputs a for m rows. */
+static double activity_penalty(const Layer *l, int m) {
+  double s = 0;
+  for (int b = 0; b < m; b++) {
+    const float *a = l->a + b * l->ld;
+    for (int j = 0; j < l->out; j++) s += l->al1 * (double)__builtin_fabsf(a[j]) + l->al2 * (double)a[j] * a[j];
+  }
+  return s;
+}
+
+/** Adds the activity penalty's gradient to d (the gradient w.r.t. a), before the activation's backward pass. */
+static void activity_backward(Layer *l, int m) {
+  for (int b = 0; b < m; b++) {
+    const float *a = l->a + b * l->ld;
+    float *d = l->d + b * l->ld;
+    for (int j = 0; j < l->out; j++) d[j] += l->al1 * (float)((a[j] > 0) - (a[j] < 0)) + 2 * l->al2 * a[j];
+  }
+}
+
 /** A Dropout layer after layer i, with masks seeded from `seed` and the step. Returns 0 without memory. */
 EXPORT int k_set_dropout(int i, float rate, int seed) {
   Layer *l = &L[i];
@@ -1114,6 +1140,7 @@ static void below_backward(Layer *p, int m) {
   if (p->bn == BN_LAST) bn_backward(p, m);
   if (p->drop) dropout_backward(p, m);
   if (p->bn == BN_AFTER) bn_backward(p, m);
+  if (p->al1 || p->al2) activity_backward(p, m);
   activation_backward(p, m);
   if (p->bn == BN_BEFORE) bn_backward(p, m);
 }
@@ -1123,18 +1150,24 @@ static float *batch_input(void) { return front_input_dim() ? front_input() : xb;
 /** Floats per example there. */
 static int batch_width(void) { return front_input_dim() ? front_input_dim() : in_dim; }
 
-/** The forward pass of the batch in batch_input() through the front and every layer (with dropout while training). */
-static void forward(int m) {
+/**
+ * The forward pass of the batch in batch_input() through the front and every layer (with dropout
+ * while training); returns the activity regularizers' penalty on its outputs.
+ */
+static double forward(int m) {
+  double activity = 0;
   dense_in = front_input_dim() ? front_forward(m, step_count, training) : xb;
   for (int i = 0; i < nlayers; i++) {
     Layer *l = &L[i];
     run_everywhere(JOB_FORWARD, i, m);
     if (l->bn == BN_BEFORE) bn_forward(l, l->a, l->a, m);
     activate(l, m);
+    if (l->al1 || l->al2) activity += activity_penalty(l, m);
     if (l->bn == BN_AFTER) bn_forward(l, l->a, l->norm, m);
     if (training && l->drop) dropout_forward(l, m);
     if (l->bn == BN_LAST) bn_forward(l, training && l->drop ? l->drop : l->a, l->norm, m);
   }
+  return activity;
 }
 
 /** The regularizers' penalty on the current weights, as the reported loss includes it. */
@@ -1149,15 +1182,16 @@ EXPORT float *k_eval_input(void) { return batch_input(); }
 EXPORT float *k_eval_labels(void) { return eval_ys; }
 
 /**
- * The mean loss of m examples in inference mode (no dropout, no update, no penalty: the caller
- * adds k_penalty() once per split); k_batch_accuracy() then gives their mean accuracy.
+ * The mean loss of m examples in inference mode, with the activity regularizers' penalty on
+ * their outputs (no dropout, no update, no weight penalty: the caller adds k_penalty() once per
+ * split); k_batch_accuracy() then gives their mean accuracy.
  */
 EXPORT float k_eval_batch(int m) {
   training = 0;
-  forward(m);
+  double activity = forward(m);
   float loss = loss_and_grad(&L[nlayers - 1], eval_ys, 0, m);
   training = 1;
-  return loss;
+  return loss + (float)activity;
 }
 
 /**
@@ -1168,12 +1202,14 @@ EXPORT float k_train_batch(const int *idx, int m) {
   int width = batch_width();
   float *gathered = batch_input();
   for (int b = 0; b < m; b++) __builtin_memcpy(gathered + b * width, xs + idx[b] * width, (unsigned long)width * 4);
-  forward(m);
+  double activity = forward(m);
   step_count++;
   begin_step();
   Layer *o = &L[nlayers - 1];
-  float loss = loss_and_grad(o, ys, idx, m) + k_penalty();
-  // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; MSE gave dL/da.
+  float loss = loss_and_grad(o, ys, idx, m) + k_penalty() + (float)activity;
+  // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; MSE gave dL/da. An
+  // activity regularizer on the output layer is on a linear one (from_logits) or with MSE.
+  if (o->al1 || o->al2) activity_backward(o, m);
   if (loss_kind == LOSS_MEAN_SQUARED_ERROR) activation_backward(o, m);
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];

@@ -25,6 +25,7 @@ typedef struct {
   float alpha;
   float kl1, kl2, bl1, bl2;  // kernel and bias regularizer factors (l1 |w| + l2 w^2)
   float *cols;     // 1 per real column, 0 per padding column [ld]; only when regularized
+  float al1, al2;  // activity regularizer factors on this layer's output a (l1 |a| + l2 a^2)
   float rate;      // a Dropout layer after this one: its rate and seed, this step's mask
   uint32_t seed;   // (0 or 1 / (1 - rate)) and the dropped output the next layer reads
   float *mask, *drop;

@@ -52,7 +52,8 @@ function weighted(a: LayerArgs, ctx: Ctx) {
     biasInitializer: initializer(a.bias_initializer, ctx, 'bias'),
     kernelRegularizer: regularizer(a.kernel_regularizer),
     biasRegularizer: regularizer(a.bias_regularizer),
-    activityRegularizer: regularizer(a.activity_regularizer),
+    // No activity regularizer: TensorFlow.js refuses to build a layer with one, and only the
+    // fused engine trains it (kernelOnly); inference, export and sync do without.
   };
 }
 

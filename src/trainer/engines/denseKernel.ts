@@ -63,6 +63,7 @@ interface KernelExports extends FrontExports {
   k_dropout_mask(i: number): number;
   k_set_alpha_dropout(i: number): void;
   k_set_regularizers(i: number, kl1: number, kl2: number, bl1: number, bl2: number): number;
+  k_set_activity(i: number, l1: number, l2: number): void;
   k_set_lr(lr: number): void;
   k_weights(i: number): number;
   k_bias(i: number): number;
@@ -180,6 +181,7 @@ export class DenseKernel {
     plan.regularizers.forEach((r, i) => {
       if (r.some((f) => f > 0) && !k.k_set_regularizers(i, ...r)) throw new Error('The training kernel ran out of memory for the model.');
     });
+    plan.activity.forEach(([l1, l2], i) => k.k_set_activity(i, l1, l2));
     plan.dropout.forEach(({ rate, seed, alpha }, i) => {
       if (rate > 0 && !k.k_set_dropout(i, rate, seed | 0)) throw new Error('The training kernel ran out of memory for the model.');
       if (rate > 0 && alpha) k.k_set_alpha_dropout(i);

@@ -3,7 +3,7 @@
  * it (and the host allows it), else the stock TensorFlow.js path.
  */
 import type { Split } from '../../core/data/load';
-import { lookupOptimizer } from '../../core/registry';
+import { kernelOnly } from '../../core/kernelPlan';
 import type { ResolvedSpec } from '../../core/resolve';
 import type { EngineChoice } from '../../shared/trainerProtocol';
 import { defaultKernelThreads, KERNEL_ENGINE, kernelBuild, kernelPlan, type KernelPlan } from './denseKernel';
@@ -55,17 +55,16 @@ export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: 
  * auto asks for a TensorFlow.js backend, so it means the stock path; engine "kernel" insists.
  */
 function chooseKernel(engine: EngineChoice, backend: string, spec: ResolvedSpec, train: Split): { plan: KernelPlan } | { reason: string } {
-  const optimizer = spec.compile.optimizer.type;
-  // AdamW and Nadam (no TensorFlow.js implementation) train on the kernel whatever the backend.
-  const kernelOnly = !lookupOptimizer(optimizer)?.tfjs;
+  // AdamW, Nadam and activity regularizers (none in TensorFlow.js) train on the kernel whatever the backend.
+  const only = kernelOnly(spec);
   if (engine === 'tfjs') {
-    if (kernelOnly) throw new Error(`${optimizer} has no TensorFlow.js implementation, so it trains only on the fused engine: use engine auto (--engine auto, or the modelSpec.training.engine setting), or a TensorFlow.js optimizer such as "Adam".`);
+    if (only) throw new Error(`${only.name} trains only on the fused engine (${only.why}): use engine auto (--engine auto, or the modelSpec.training.engine setting), or ${only.instead}.`);
     return { reason: 'engine tfjs requested' };
   }
-  if (engine === 'auto' && backend !== 'auto' && !kernelOnly) return { reason: `--backend ${backend} selects the stock TensorFlow.js path` };
+  if (engine === 'auto' && backend !== 'auto' && !only) return { reason: `--backend ${backend} selects the stock TensorFlow.js path` };
   const planned = kernelPlan(spec);
   const fail = (reason: string): { reason: string } => {
-    if (kernelOnly) throw new Error(`${optimizer} trains only on the fused engine (TensorFlow.js has no ${optimizer}), which cannot train this spec: ${reason}. Use "Adam", or a model the fused engine trains.`);
+    if (only) throw new Error(`${only.name} trains only on the fused engine (${only.why}), which cannot train this spec: it does not support ${reason}. Either ${only.instead}, or change the model so the fused engine trains it.`);
     if (engine === 'kernel') throw new Error(`The fused kernel cannot train this spec: ${reason}.`);
     return { reason: `the fused kernel does not support ${reason}` };
   };

@@ -40,7 +40,7 @@ export class SplitEvaluator {
     const got = await Promise.all(vs.map((t) => t.data()));
     tf.dispose(vs);
     const values = logKeys(this.spec).map((k, i) => [k, got[i][0]] as [string, number]);
-    values[0][1] += this.penalty();
+    values[0][1] += this.penalty() + this.activityPenalty(x);
     this.ratioMetrics(split, values);
     return Object.fromEntries(values);
   }
@@ -67,6 +67,36 @@ export class SplitEvaluator {
     const value = sum.dataSync()[0];
     tf.dispose([sum, ...losses]);
     return value;
+  }
+
+  /**
+   * The activity regularizers' penalty (fused-engine specs only: the TensorFlow.js model is built
+   * without them) as Keras's evaluate adds it: each batch of the fit's batch size adds its sum
+   * l1 |y| + l2 y^2 over the outputs of the regularized layers, weighted by its size.
+   */
+  private activityPenalty(x: tf.Tensor): number {
+    type Factors = { l1?: number; l2?: number };
+    const factors = new Map(this.spec.layers.filter((l) => l.args.activity_regularizer).map((l) => [l.name, l.args.activity_regularizer as Factors]));
+    if (!factors.size) return 0;
+    const count = x.shape[0];
+    const size = this.spec.fit.batch_size;
+    let total = 0;
+    for (let start = 0; start < count; start += size) {
+      const m = Math.min(size, count - start);
+      const batch = tf.tidy(() => {
+        let y = tf.slice(x, start, m);
+        let sum: tf.Tensor = tf.scalar(0);
+        for (const layer of this.model.layers.filter((l) => l.getClassName() !== 'InputLayer')) {
+          y = layer.apply(y, { training: false }) as tf.Tensor;
+          const f = factors.get(layer.name);
+          if (f) sum = tf.addN([sum, tf.mul(tf.sum(tf.abs(y)), f.l1 ?? 0), tf.mul(tf.sum(tf.square(y)), f.l2 ?? 0)]);
+        }
+        return sum;
+      });
+      total += batch.dataSync()[0] * m;
+      batch.dispose();
+    }
+    return total / count;
   }
 
   /** Frees every split's tensors. */
