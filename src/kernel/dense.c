@@ -464,34 +464,50 @@ static void backward_row(int act, const float *a, const float *z, float *d, int 
   }
 }
 
-void activate(Layer *l, int m) {
+/**
+ * Activation of columns [j0, j1) of rows [0, m) of l->a (j0 and j1 multiples of 4, or j1 = ld):
+ * a worker's share of a forward job, or every column. l->z keeps the pre-activation where needed.
+ * Softmax works on whole rows: only with j0 = 0 and j1 = ld.
+ */
+static void activate_cols(Layer *l, int m, int j0, int j1) {
+  int n1 = j1 < l->out ? j1 : l->out;  // the real columns in range; the scalar cases skip padding
+  v128_t zero = wasm_f32x4_splat(0), one = wasm_f32x4_splat(1);
   for (int b = 0; b < m; b++) {
     float *z = l->a + b * l->ld;
-    int n = l->out;
     switch (l->act) {
       case ACT_LINEAR: break;
       // NaN stays NaN, as in tfjs: a network that overflowed must say so, not go quietly dead.
-      case ACT_RELU: for (int j = 0; j < n; j++) z[j] = z[j] > 0 || z[j] != z[j] ? z[j] : 0; break;
-      case ACT_LEAKY_RELU: for (int j = 0; j < n; j++) z[j] = z[j] > 0 ? z[j] : l->alpha * z[j]; break;
+      case ACT_RELU:
+        for (int j = j0; j < j1; j += 4) {
+          v128_t v = wasm_v128_load(z + j);
+          wasm_v128_store(z + j, wasm_v128_and(v, wasm_v128_or(wasm_f32x4_gt(v, zero), wasm_f32x4_ne(v, v))));
+        }
+        break;
+      case ACT_LEAKY_RELU: {
+        v128_t alpha = wasm_f32x4_splat(l->alpha);
+        for (int j = j0; j < j1; j += 4) {
+          v128_t v = wasm_v128_load(z + j);
+          wasm_v128_store(z + j, wasm_v128_bitselect(v, wasm_f32x4_mul(alpha, v), wasm_f32x4_gt(v, zero)));
+        }
+        break;
+      }
       // The exponential activations run 4 columns at a time (padding columns included: they
       // are never read as inputs). Scalar exp in double would cost a third of an elu step.
       case ACT_ELU: case ACT_SELU: {
-        v128_t one = wasm_f32x4_splat(1), zero = wasm_f32x4_splat(0);
         v128_t pos = wasm_f32x4_splat(l->act == ACT_SELU ? SELU_SCALE : 1), neg = wasm_f32x4_splat(l->act == ACT_SELU ? SELU_SCALE * SELU_ALPHA : 1);
-        for (int j = 0; j < l->ld; j += 4) {
+        for (int j = j0; j < j1; j += 4) {
           v128_t v = wasm_v128_load(z + j);
           v128_t e = wasm_f32x4_mul(neg, wasm_f32x4_sub(exp4(wasm_f32x4_min(v, zero)), one));
           wasm_v128_store(z + j, wasm_v128_bitselect(wasm_f32x4_mul(pos, v), e, wasm_f32x4_gt(v, zero)));
         }
         break;
       }
-      case ACT_SIGMOID: {
-        v128_t one = wasm_f32x4_splat(1);
-        for (int j = 0; j < l->ld; j += 4) wasm_v128_store(z + j, wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(wasm_v128_load(z + j))))));
+      case ACT_SIGMOID:
+        for (int j = j0; j < j1; j += 4) wasm_v128_store(z + j, wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(wasm_v128_load(z + j))))));
         break;
-      }
-      case ACT_TANH: for (int j = 0; j < n; j++) z[j] = tanhf_(z[j]); break;
+      case ACT_TANH: for (int j = j0; j < n1; j++) z[j] = tanhf_(z[j]); break;
       case ACT_SOFTMAX: {
+        int n = l->out;
         float mx = z[0];
         for (int j = 1; j < n; j++) mx = z[j] > mx ? z[j] : mx;
         double s = 0;
@@ -499,36 +515,48 @@ void activate(Layer *l, int m) {
         for (int j = 0; j < n; j++) z[j] = (float)(z[j] / s);
         break;
       }
-      default: activate_row(l->act, z, l->z ? l->z + b * l->ld : 0, n); break;
+      default: if (j0 < n1) activate_row(l->act, z + j0, l->z ? l->z + b * l->ld + j0 : 0, n1 - j0); break;
     }
   }
 }
 
-/** d (in: gradient w.r.t. the output a) becomes the gradient w.r.t. the pre-activation, from a. */
-void activation_backward(Layer *l, int m) {
+void activate(Layer *l, int m) { activate_cols(l, m, 0, l->ld); }
+
+/**
+ * Columns [j0, j1) of d (in: the gradient w.r.t. the output a) become the gradient w.r.t. the
+ * pre-activation, from a; padding columns become 0. Softmax: whole rows only (j0 = 0, j1 = ld).
+ */
+static void activation_backward_cols(Layer *l, int m, int j0, int j1) {
+  int n1 = j1 < l->out ? j1 : l->out;
+  v128_t zero = wasm_f32x4_splat(0);
   for (int b = 0; b < m; b++) {
     const float *a = l->a + b * l->ld;
     float *d = l->d + b * l->ld;
-    int n = l->out;
     switch (l->act) {
       case ACT_LINEAR: break;
-      case ACT_RELU: for (int j = 0; j < n; j++) d[j] = a[j] > 0 ? d[j] : 0; break;
-      case ACT_LEAKY_RELU: for (int j = 0; j < n; j++) d[j] = a[j] > 0 ? d[j] : l->alpha * d[j]; break;
-      case ACT_ELU: for (int j = 0; j < n; j++) d[j] = a[j] > 0 ? d[j] : d[j] * (a[j] + 1); break;
-      case ACT_SELU: for (int j = 0; j < n; j++) d[j] = a[j] > 0 ? SELU_SCALE * d[j] : d[j] * (a[j] + SELU_SCALE * SELU_ALPHA); break;
-      case ACT_SIGMOID: for (int j = 0; j < n; j++) d[j] = d[j] * a[j] * (1 - a[j]); break;
-      case ACT_TANH: for (int j = 0; j < n; j++) d[j] = d[j] * (1 - a[j] * a[j]); break;
+      // Padding columns hold 0 in a, so their d becomes 0 here too.
+      case ACT_RELU:
+        for (int j = j0; j < j1; j += 4) wasm_v128_store(d + j, wasm_v128_and(wasm_v128_load(d + j), wasm_f32x4_gt(wasm_v128_load(a + j), zero)));
+        break;
+      case ACT_LEAKY_RELU: for (int j = j0; j < n1; j++) d[j] = a[j] > 0 ? d[j] : l->alpha * d[j]; break;
+      case ACT_ELU: for (int j = j0; j < n1; j++) d[j] = a[j] > 0 ? d[j] : d[j] * (a[j] + 1); break;
+      case ACT_SELU: for (int j = j0; j < n1; j++) d[j] = a[j] > 0 ? SELU_SCALE * d[j] : d[j] * (a[j] + SELU_SCALE * SELU_ALPHA); break;
+      case ACT_SIGMOID: for (int j = j0; j < n1; j++) d[j] = d[j] * a[j] * (1 - a[j]); break;
+      case ACT_TANH: for (int j = j0; j < n1; j++) d[j] = d[j] * (1 - a[j] * a[j]); break;
       case ACT_SOFTMAX: {
         double s = 0;
-        for (int j = 0; j < n; j++) s += (double)d[j] * a[j];
-        for (int j = 0; j < n; j++) d[j] = (float)(a[j] * (d[j] - s));
+        for (int j = 0; j < l->out; j++) s += (double)d[j] * a[j];
+        for (int j = 0; j < l->out; j++) d[j] = (float)(a[j] * (d[j] - s));
         break;
       }
-      default: backward_row(l->act, a, l->z ? l->z + b * l->ld : 0, d, n); break;
+      default: if (j0 < n1) backward_row(l->act, a + j0, l->z ? l->z + b * l->ld + j0 : 0, d + j0, n1 - j0); break;
     }
-    for (int j = n; j < l->ld; j++) d[j] = 0;  // keeps padded columns' weights at zero
+    for (int j = n1 > j0 ? n1 : j0; j < j1; j++) d[j] = 0;  // keeps padded columns' weights at zero
   }
 }
+
+/** d (in: gradient w.r.t. the output a) becomes the gradient w.r.t. the pre-activation, from a. */
+void activation_backward(Layer *l, int m) { activation_backward_cols(l, m, 0, l->ld); }
 
 // ---- set-up ----
 
@@ -630,14 +658,17 @@ static double activity_penalty(const Layer *l, int m) {
   return s;
 }
 
-/** Adds the activity penalty's gradient to d (the gradient w.r.t. a), before the activation's backward pass. */
-static void activity_backward(Layer *l, int m) {
+/** Adds the activity penalty's gradient to columns [j0, j1) of d (the gradient w.r.t. a), before the activation's backward pass. */
+static void activity_backward_cols(Layer *l, int m, int j0, int j1) {
+  int n1 = j1 < l->out ? j1 : l->out;
   for (int b = 0; b < m; b++) {
     const float *a = l->a + b * l->ld;
     float *d = l->d + b * l->ld;
-    for (int j = 0; j < l->out; j++) d[j] += l->al1 * (float)((a[j] > 0) - (a[j] < 0)) + 2 * l->al2 * a[j];
+    for (int j = j0; j < n1; j++) d[j] += l->al1 * (float)((a[j] > 0) - (a[j] < 0)) + 2 * l->al2 * a[j];
   }
 }
+
+static void activity_backward(Layer *l, int m) { activity_backward_cols(l, m, 0, l->ld); }
 
 /** A Dropout layer after layer i, with masks seeded from `seed` and the step. Returns 0 without memory. */
 EXPORT int k_set_dropout(int i, float rate, int seed) {
@@ -714,10 +745,16 @@ static void dropout_forward(Layer *l, int m) {
   }
 }
 
-/** d (the gradient w.r.t. the dropped output) becomes the gradient w.r.t. the layer's output. */
-static void dropout_backward(Layer *l, int m) {
-  for (int e = 0; e < m * l->ld; e++) l->d[e] *= l->mask[e];
+/** Columns [j0, j1) of d (the gradient w.r.t. the dropped output) become the gradient w.r.t. the layer's output. */
+static void dropout_backward_cols(Layer *l, int m, int j0, int j1) {
+  for (int b = 0; b < m; b++) {
+    float *d = l->d + b * l->ld;
+    const float *mask = l->mask + b * l->ld;
+    for (int j = j0; j < j1; j += 4) wasm_v128_store(d + j, wasm_f32x4_mul(wasm_v128_load(d + j), wasm_v128_load(mask + j)));
+  }
 }
+
+static void dropout_backward(Layer *l, int m) { dropout_backward_cols(l, m, 0, l->ld); }
 
 // ---- batch normalization (axis -1), as tfjs's BatchNormalization layer computes it ----
 
@@ -1022,6 +1059,21 @@ static const float *layer_input(int i) {
   return training && p->drop ? p->drop : p->norm ? p->norm : p->a;
 }
 
+/**
+ * Whether layer l's activation runs inside its forward job, on each thread's columns (not after a
+ * BatchNormalization, nor softmax, which needs whole rows).
+ */
+static int fused_activation(const Layer *l) { return l->bn != BN_BEFORE && elementwise_activation(l->act); }
+/** Whether layer p's whole backward pass below the next layer (below_backward) works on each value alone, so it runs inside the next layer's backward job. */
+static int fused_below(const Layer *p) { return p->bn == BN_NONE && elementwise_activation(p->act); }
+
+/** below_backward for columns [j0, j1) of a layer without BatchNormalization. */
+static void below_cols(Layer *p, int m, int j0, int j1) {
+  if (p->drop) dropout_backward_cols(p, m, j0, j1);
+  if (p->al1 || p->al2) activity_backward_cols(p, m, j0, j1);
+  activation_backward_cols(p, m, j0, j1);
+}
+
 static void run_job(int t) {
   if (job.kind == JOB_FRONT) { front_job(t, job.threads); return; }
   Layer *l = &L[job.layer];
@@ -1031,11 +1083,16 @@ static void run_job(int t) {
   if (job.kind == JOB_FORWARD) {
     share(l->ld, 8, t, &lo, &hi);
     if (lo < hi) gemm_forward(m, l->in, in, ldin, l->w, l->ld, l->bias ? l->b : 0, l->a, lo, hi, scratch[t]);
+    if (lo < hi && fused_activation(l)) activate_cols(l, m, lo, hi);
   } else {
     share(l->in, 4, t, &lo, &hi);
     if (lo >= hi) return;
-    if (job.layer) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, L[job.layer - 1].d, L[job.layer - 1].ld);
-    else if (front_grad()) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, front_grad(), in_ld);
+    if (job.layer) {
+      Layer *p = &L[job.layer - 1];
+      gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, p->d, p->ld);
+      // This thread's columns of dX are done: their elementwise backward ops too (the last share takes the padding).
+      if (fused_below(p)) below_cols(p, m, lo, hi == p->out ? p->ld : hi);
+    } else if (front_grad()) gemm_backward_input(m, lo, hi, l->d, l->ld, l->w, front_grad(), in_ld);
     if (!l->frozen) gemm_grad_update(m, lo, hi, in, ldin, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0, measuring ? &measured[t] : 0, batch_rows[t]);
   }
 }
@@ -1161,7 +1218,7 @@ static double forward(int m) {
     Layer *l = &L[i];
     run_everywhere(JOB_FORWARD, i, m);
     if (l->bn == BN_BEFORE) bn_forward(l, l->a, l->a, m);
-    activate(l, m);
+    if (!fused_activation(l)) activate(l, m);
     if (l->al1 || l->al2) activity += activity_penalty(l, m);
     if (l->bn == BN_AFTER) bn_forward(l, l->a, l->norm, m);
     if (training && l->drop) dropout_forward(l, m);
@@ -1214,7 +1271,7 @@ EXPORT float k_train_batch(const int *idx, int m) {
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
     if (i || !l->frozen || front_grad()) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do, unless for the front
-    if (i) below_backward(&L[i - 1], m);
+    if (i && !fused_below(&L[i - 1])) below_backward(&L[i - 1], m);
     if (l->bias && !l->frozen) bias_update(m, l->d, l->ld, l->b, l->t1, l->t2, l->t3, l->bl1, l->bl2, l->bl1 || l->bl2 ? l->cols : 0);
   }
   if (front_grad()) front_backward(m, measuring);
