@@ -7,6 +7,8 @@
  * machine is while VS Code or a build runs. Samples/s count the training loop alone (no
  * validation), as the reference does.
  *
+ * Each system runs MODELSPEC_BENCH_ROUNDS times (default 3), interleaved with the others, and the
+ * table gives each one's median and range: this VM's speed drifts by a third between runs.
  * Quick runs: MODELSPEC_BENCH_LIMIT=10000 npm run bench -- speed; MODELSPEC_BENCH_LOAD=idle or
  * =busy runs one of the two.
  * The reference: MODELSPEC_TORCH_REFERENCE=<path> (default ../shared/bench/torch_reference.py).
@@ -24,7 +26,13 @@ const SPEC = path.join(ROOT, 'examples', 'mnist-initializers.model.json');
 const REFERENCE = process.env.MODELSPEC_TORCH_REFERENCE ?? path.resolve(ROOT, '..', 'shared', 'bench', 'torch_reference.py');
 const PYTHON = '/usr/bin/python3';
 
-interface Row { system: string; batch: number; load: string; samplesPerSecond: number; valAccuracy: number; testAccuracy: number; threads?: string }
+interface Row { system: string; batch: number; load: string; samplesPerSecond: number; valAccuracy: number; testAccuracy: number; threads?: string; range?: [number, number] }
+
+/** The run with the median samples/s (the lower middle of an even count), with the range of all. */
+function medianRow(runs: Row[]): Row {
+  const sorted = [...runs].sort((a, b) => a.samplesPerSecond - b.samplesPerSecond);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)], range: [sorted[0].samplesPerSecond, sorted[sorted.length - 1].samplesPerSecond] };
+}
 
 /** The notebook spec with `fit.batch_size` set (a copy beside the original, so data paths hold). */
 function specWithBatch(batch: number, dir: string): { path: string; text: string } {
@@ -68,8 +76,8 @@ const ENGINES: { system: string; over: Partial<StartMessage> }[] = [
   { system: 'tfjs wasm, 1 thread', over: { engine: 'tfjs', threads: 1 } },
 ];
 
-/** Every engine and the reference at both batch sizes, on the machine as it is. */
-async function measure(dir: string, limit: number | undefined, load: string, skipped: string[]): Promise<Row[]> {
+/** One run of every engine and the reference at both batch sizes, on the machine as it is. */
+async function measureOnce(dir: string, limit: number | undefined, load: string, skipped: string[]): Promise<Row[]> {
   const rows: Row[] = [];
   for (const batch of [32, 128]) {
     const spec = specWithBatch(batch, dir);
@@ -78,10 +86,19 @@ async function measure(dir: string, limit: number | undefined, load: string, ski
       rows.push({ ...row(e.system, batch, t), load });
     }
     const ref = pytorch(batch);
-    if (typeof ref === 'string') skipped.push(`PyTorch at batch ${batch} skipped: ${ref}`);
-    else rows.push({ ...ref, load });
+    if (typeof ref === 'string') {
+      if (!skipped.some((x) => x.startsWith(`PyTorch at batch ${batch}`))) skipped.push(`PyTorch at batch ${batch} skipped: ${ref}`);
+    } else rows.push({ ...ref, load });
   }
   return rows;
+}
+
+/** `rounds` interleaved runs of everything (the machine's speed drifts between them): the median of each. */
+async function measure(dir: string, limit: number | undefined, load: string, skipped: string[], rounds: number): Promise<Row[]> {
+  const runs: Row[] = [];
+  for (let r = 0; r < rounds; r++) runs.push(...(await measureOnce(dir, limit, load, skipped)));
+  const keys = [...new Set(runs.map((x) => `${x.batch}|${x.system}`))];
+  return keys.map((k) => medianRow(runs.filter((x) => `${x.batch}|${x.system}` === k)));
 }
 
 export async function run(): Promise<object> {
@@ -91,22 +108,25 @@ export async function run(): Promise<object> {
   const rows: Row[] = [];
   const skipped: string[] = [];
   const loads = (process.env.MODELSPEC_BENCH_LOAD ?? 'idle,busy').split(',');
-  if (loads.includes('idle')) rows.push(...(await measure(dir, limit, 'idle', skipped)));
+  const rounds = Number(process.env.MODELSPEC_BENCH_ROUNDS ?? 3);
+  console.log(`Medians of ${rounds} interleaved runs of each system (MODELSPEC_BENCH_ROUNDS), with their range.\n`);
+  if (loads.includes('idle')) rows.push(...(await measure(dir, limit, 'idle', skipped, rounds)));
   if (loads.includes('busy')) {
     const busy = busyProcess();
     try {
-      rows.push(...(await measure(dir, limit, '1 busy core', skipped)));
+      rows.push(...(await measure(dir, limit, '1 busy core', skipped, rounds)));
     } finally {
       busy.kill();
     }
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  console.log('| machine | system | batch | samples/s | vs PyTorch | val accuracy | test accuracy |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| machine | system | batch | samples/s (median) | range | vs PyTorch | val accuracy | test accuracy |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const torch = rows.find((x) => x.batch === r.batch && x.load === r.load && x.system.startsWith('pytorch'));
     const ratio = torch ? `${(r.samplesPerSecond / torch.samplesPerSecond).toFixed(2)}x` : '-';
-    console.log(`| ${r.load} | ${r.system} | ${r.batch} | ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} | ${ratio} | ${(r.valAccuracy * 100).toFixed(2)}% | ${(r.testAccuracy * 100).toFixed(2)}% |`);
+    const range = r.range ? r.range.map((v) => Math.round(v).toLocaleString('en-US')).join('–') : '-';
+    console.log(`| ${r.load} | ${r.system} | ${r.batch} | ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} | ${range} | ${ratio} | ${(r.valAccuracy * 100).toFixed(2)}% | ${(r.testAccuracy * 100).toFixed(2)}% |`);
   }
   for (const r of rows.filter((x) => x.threads)) console.log(`${r.load}, batch ${r.batch}: the default used ${r.threads}`);
   for (const s of skipped) console.log(s);
