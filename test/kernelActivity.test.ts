@@ -53,16 +53,18 @@ function referenceLoss(model: tfl.LayersModel, s: ResolvedSpec, xb: tf.Tensor, l
 }
 
 /** `steps` SGD steps of batch 8 on both: the kernel's and the reference's losses, and the largest weight difference. */
-async function stepBoth(s: ResolvedSpec, steps: number): Promise<{ kernel: number[]; reference: number[]; maxDiff: number }> {
+async function stepBoth(s: ResolvedSpec, steps: number, threads = 1): Promise<{ kernel: number[]; reference: number[]; maxDiff: number }> {
   const units = s.layers[s.layers.length - 1].outputShape[1] as number;
-  const inputs = s.layers[0].outputShape[1] as number;
+  const shape = s.layers[0].outputShape.slice(1) as number[];
+  const inputs = shape.reduce((a, b) => a * b, 1);
   const split = randomSplit(64, inputs, units, s.compile.loss.type, 5);
+  (split as { exampleShape: number[] }).exampleShape = shape;
   const model = buildModel(s);
   compileModel(model, s);  // which gathers the kernel regularizers' losses (calculateLosses)
-  const kernel = DenseKernel.create(planOf(s), split, 8, 1);
+  const kernel = DenseKernel.create(planOf(s), split, 8, threads);
   assert.ok(kernel, 'dist/kernel.wasm is built');
   kernel.loadWeights(model);
-  const x = tf.tensor2d(split.x, [split.count, inputs]);
+  const x = tf.tensor(split.x, [split.count, ...shape]);
   const y = split.y instanceof Int32Array ? tf.tensor1d(split.y, 'int32') : tf.tensor2d(split.y, [split.count, units]);
   const out = { kernel: [] as number[], reference: [] as number[] };
   const variables = model.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
@@ -96,7 +98,7 @@ describe('activity regularizers on the fused engine', function () {
 
   const l2 = { type: 'l2', l2: 0.01 };
   const l1l2 = { type: 'l1_l2', l1: 0.02, l2: 0.005 };
-  const cases: [string, object[], string, object?][] = [
+  const cases: [string, object[], string, object?, number[]?][] = [
     ['on hidden layers (relu, tanh)', [
       { type: 'Dense', units: 8, activation: 'relu', activity_regularizer: l2 },
       { type: 'Dense', units: 6, activation: 'tanh', activity_regularizer: l1l2 },
@@ -112,10 +114,17 @@ describe('activity regularizers on the fused engine', function () {
       { type: 'Dense', units: 8, activation: 'relu' },
       { type: 'Dense', units: 3, activation: 'sigmoid', activity_regularizer: { type: 'l1', l1: 0.05 } }], 'mean_squared_error'],
   ];
-  for (const [label, layers, loss, lossArgs] of cases) {
+  const conv = (extra: object): object[] => [
+    { type: 'Conv2D', filters: 3, kernel_size: 3, activation: 'relu', activity_regularizer: l1l2, ...extra },
+    { type: 'MaxPooling2D' }, { type: 'Flatten' }, { type: 'Dense', units: 4, activation: 'softmax' }];
+  cases.push(
+    ['on a Conv2D layer (relu, then max pooling)', conv({}), 'sparse_categorical_crossentropy', undefined, [6, 6, 1]],
+    ['on a Conv2D layer before a BatchNormalization (sigmoid)', [...conv({ activation: 'sigmoid' }).slice(0, 1), { type: 'BatchNormalization' }, ...conv({}).slice(1)], 'sparse_categorical_crossentropy', undefined, [6, 6, 1]],
+  );
+  for (const [label, layers, loss, lossArgs, input] of cases) {
     it(`match TensorFlow.js's gradient of the regularized loss ${label}`, async () => {
-      const s = denseSpec(10, layers, lossArgs ? { type: loss, ...lossArgs } : loss, SGD);
-      const got = await stepBoth(s, 4);
+      const s = denseSpec(input ?? 10, layers, lossArgs ? { type: loss, ...lossArgs } : loss, SGD);
+      const got = await stepBoth(s, 4, input ? 2 : 1);  // the convolutions' images split over 2 threads
       got.reference.forEach((r, i) => assert.ok(Math.abs(r - got.kernel[i]) <= 1e-4 * Math.max(1, Math.abs(r)), `step ${i}: loss ${got.kernel[i]} vs ${r}`));
       assert.ok(got.maxDiff <= 2e-5, `weights differ by ${got.maxDiff}`);
     });
@@ -137,10 +146,17 @@ describe('activity regularizers on the fused engine', function () {
       assert.deepStrictEqual(errors.map((d) => d.code), [Code.NeedsFusedEngine]);
       return errors[0].message;
     };
-    assert.match(reason([{ type: 'Dense', units: 8, activity_regularizer: reg }, { type: 'Activation', activation: 'relu' }, { type: 'Dense', units: 4, activation: 'softmax' }]), /activity regularizer on a linear Dense layer that Activation layer activation follows/);
+    assert.match(reason([{ type: 'Dense', units: 8, activity_regularizer: reg }, { type: 'Activation', activation: 'relu' }, { type: 'Dense', units: 4, activation: 'softmax' }]), /activity regularizer on a linear layer that Activation layer activation follows/);
     assert.match(reason([{ type: 'Dense', units: 8, activity_regularizer: reg }, { type: 'BatchNormalization' }, { type: 'Dense', units: 4, activation: 'softmax' }]), /that BatchNormalization layer/);
     assert.match(reason([{ type: 'Dense', units: 4, activation: 'softmax', activity_regularizer: reg }]), /activity regularizer on the sparse_categorical_crossentropy output layer/);
     assert.strictEqual(reason([{ type: 'Dense', units: 8, activation: 'relu', activity_regularizer: reg }, { type: 'Dropout', rate: 0.3 }, { type: 'Dense', units: 4, activation: 'softmax' }]), 'trains');
+    const convReason = (layers: object[]): string => {
+      const text = JSON.stringify({ name: 'k', layers: [{ type: 'Input', shape: [6, 6, 1] }, ...layers, { type: 'Flatten' }, { type: 'Dense', units: 4, activation: 'softmax' }], compile: { loss: 'sparse_categorical_crossentropy', optimizer: SGD }, fit: { batch_size: 8 } });
+      return analyze(text).diagnostics.filter((d) => d.severity === 'error').map((d) => d.message).join(' ') || 'trains';
+    };
+    assert.match(convReason([{ type: 'Conv2D', filters: 2, kernel_size: 3, activity_regularizer: reg }, { type: 'BatchNormalization' }]), /activity regularizer on a linear layer that BatchNormalization layer/);
+    assert.match(convReason([{ type: 'Conv2D', filters: 2, kernel_size: 3, activity_regularizer: reg }, { type: 'LeakyReLU' }]), /that LeakyReLU layer/);
+    assert.strictEqual(convReason([{ type: 'Conv2D', filters: 2, kernel_size: 3, activation: 'tanh', activity_regularizer: reg }, { type: 'BatchNormalization' }]), 'trains');
     const hidden = [{ type: 'Dense', units: 8, activation: 'relu' }, { type: 'Dense', units: 4, activation: 'relu', activity_regularizer: reg }, { type: 'Dense', units: 4, activation: 'softmax' }];
     assert.deepStrictEqual(kernelOnly(denseSpec(10, hidden, 'sparse_categorical_crossentropy', SGD))?.path, ['layers', 2, 'activity_regularizer']);
   });
@@ -159,7 +175,7 @@ describe('activity regularizers on the fused engine', function () {
     it('get needs-fused-engine on the regularizer where it cannot, with the reason and what to do', () => {
       const text = mlp(', "activity_regularizer": ⟦"l2"⟧', '\n    { "type": "Activation", "activation": "relu" },');
       const d = expectDiagnostic(text, Code.NeedsFusedEngine, 'The activity regularizer of layer "dense" trains only on the fused WebAssembly engine (TensorFlow.js refuses activity regularizers)');
-      assert.match(d.message, /give the Dense layer its activation/);
+      assert.match(d.message, /give that layer its activation/);
       assert.match(d.message, /remove it \(a "kernel_regularizer" penalizes the weights instead\)/);
     });
 

@@ -47,6 +47,8 @@ export interface ConvOp {
   frozen: boolean;
   /** The kernel regularizer's [l1, l2] factors, then the bias regularizer's. */
   regularizers: [number, number, number, number];
+  /** The activity regularizer's [l1, l2] factors on its output ([0, 0]: none). */
+  activity: [number, number];
   /** A BatchNormalization right after it (or after its folded activation). */
   norm?: KernelNorm;
 }
@@ -146,7 +148,19 @@ export interface FrontContext {
   /** The code of a folded LeakyReLU layer. */
   leakyRelu: number;
   penalties(layer: ResolvedLayer): [number, number, number, number];
+  /** The layer's activity regularizer's [l1, l2] factors ([0, 0] without one). */
+  activity(layer: ResolvedLayer): [number, number];
   dropoutSeed(index: number): number;
+}
+
+const hasActivity = (conv: ConvOp): boolean => conv.activity[0] !== 0 || conv.activity[1] !== 0;
+
+/**
+ * The kernel keeps a layer's output only where the layer's own activation makes it: an Activation
+ * layer or a BatchNormalization after a linear Dense or Conv2D layer works on it in place.
+ */
+export function activityReplaced(layer: ResolvedLayer): string {
+  return `an activity regularizer on a linear layer that ${layer.type} layer ${layer.name} follows (give that layer its activation, or put the regularizer on another layer)`;
 }
 
 /** A Conv2D layer as a front op, or why the kernel cannot train it. */
@@ -154,12 +168,11 @@ function convOp(layer: ResolvedLayer, index: number, ctx: FrontContext): ConvOp 
   const a = layer.args;
   const shape = imageShape(layer);
   if (!shape) return `Conv2D layer ${layer.name} without a known image shape`;
-  if (a.activity_regularizer) return `an activity regularizer on Conv2D layer ${layer.name}`;
   if (a.data_format === 'channels_first') return `Conv2D layer ${layer.name} with channels_first data`;
   const activation = ctx.activation(a.activation ?? 'linear');
   if (activation === undefined) return `activation ${String(a.activation)} on Conv2D layer ${layer.name}`;
   const window = windowOf(shape, a, pair(a.kernel_size, 1), pair(a.strides, 1), pair(a.dilation_rate, 1));
-  return { kind: 'conv', layer: index, shape, window, activation, alpha: 0, bias: a.use_bias !== false, frozen: a.trainable === false, regularizers: ctx.penalties(layer) };
+  return { kind: 'conv', layer: index, shape, window, activation, alpha: 0, bias: a.use_bias !== false, frozen: a.trainable === false, regularizers: ctx.penalties(layer), activity: ctx.activity(layer) };
 }
 
 /** A pooling layer as a front op, or why the kernel cannot train it. */
@@ -227,6 +240,7 @@ function addNorm(front: FrontOp[], layer: ResolvedLayer, ctx: FrontContext): str
   if (typeof channels !== 'number' || !Number.isFinite(exampleSize(layer))) return `BatchNormalization layer ${layer.name} without a known input shape`;
   if (last?.kind === 'conv' && !last.norm) {
     last.norm = normOf(layer, last.activation === ctx.activation('linear'));
+    if (last.norm.position === NORM.before && hasActivity(last)) return activityReplaced(layer);
     return undefined;
   }
   front.push({ kind: 'norm', size: exampleSize(layer), channels, norm: normOf(layer, false) });
@@ -240,6 +254,7 @@ function addActivation(front: FrontOp[], layer: ResolvedLayer, ctx: FrontContext
   if (code === undefined) return `activation ${String(layer.args.activation)} on layer ${layer.name}`;
   const alpha = layer.type === 'LeakyReLU' ? (layer.args.negative_slope as number) : 0;
   if (last?.kind === 'conv' && last.activation === ctx.activation('linear') && (!last.norm || last.norm.position === NORM.before)) {
+    if (hasActivity(last)) return activityReplaced(layer);
     last.activation = code;
     last.alpha = alpha;
     return undefined;

@@ -8,7 +8,7 @@ import type { ResolvedRef, ResolvedSpec } from './resolve';
 import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from './registry';
 import type { Json } from './registry';
 import { METRIC_MATH } from './metricMath';
-import { addFrontOp, NORM, normOf, type FrontContext, type FrontOp, type KernelNorm } from './kernelFront';
+import { activityReplaced, addFrontOp, NORM, normOf, type FrontContext, type FrontOp, type KernelNorm } from './kernelFront';
 
 export type { FrontOp, KernelNorm } from './kernelFront';
 
@@ -124,6 +124,7 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
   const ctx: FrontContext = {
     activation: (name) => ACTIVATIONS[String(name)], leakyRelu: LEAKY_RELU, dropoutSeed,
     penalties: (l) => [...penaltyFactors(l.args.kernel_regularizer), ...penaltyFactors(l.args.bias_regularizer)],
+    activity: (l) => penaltyFactors(l.args.activity_regularizer),
   };
   for (const [index, layer] of spec.layers.entries()) {
     const front = !stack.dims.length && FRONT_TYPES.includes(layer.type);
@@ -262,14 +263,6 @@ function planActivation(stack: StackPlan, layer: SpecLayer, last: number): strin
 }
 
 const regularized = (f: [number, number] | undefined): boolean => !!f && (f[0] !== 0 || f[1] !== 0);
-
-/**
- * The kernel keeps a Dense layer's output only where the layer's own activation makes it: an
- * Activation layer or a BatchNormalization after a linear Dense layer works on it in place.
- */
-function activityReplaced(layer: SpecLayer): string {
-  return `an activity regularizer on a linear Dense layer that ${layer.type} layer ${layer.name} follows (give the Dense layer its activation, or put the regularizer on the next Dense layer)`;
-}
 
 /** A resolved l1 / l2 / l1_l2 regularizer's [l1, l2] factors ([0, 0] without one). */
 function penaltyFactors(ref: Json | undefined): [number, number] {

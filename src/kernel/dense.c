@@ -648,14 +648,23 @@ double penalty(const Layer *l) {
  */
 EXPORT void k_set_activity(int i, float l1, float l2) { L[i].al1 = l1; L[i].al2 = l2; }
 
-/** The activity penalty of layer l's outputs a for m rows. */
-static double activity_penalty(const Layer *l, int m) {
+/** The activity penalty of rows [r0, r1) of layer l's outputs a (its l->out real columns). */
+double activity_penalty_rows(const Layer *l, int r0, int r1) {
   double s = 0;
-  for (int b = 0; b < m; b++) {
+  for (int b = r0; b < r1; b++) {
     const float *a = l->a + b * l->ld;
     for (int j = 0; j < l->out; j++) s += l->al1 * (double)__builtin_fabsf(a[j]) + l->al2 * (double)a[j] * a[j];
   }
   return s;
+}
+
+/** Adds the activity penalty's gradient to rows [r0, r1) of d (the gradient w.r.t. a); front.c's convolutions. */
+void activity_backward_rows(Layer *l, int r0, int r1) {
+  for (int b = r0; b < r1; b++) {
+    const float *a = l->a + b * l->ld;
+    float *d = l->d + b * l->ld;
+    for (int j = 0; j < l->out; j++) d[j] += l->al1 * (float)((a[j] > 0) - (a[j] < 0)) + 2 * l->al2 * a[j];
+  }
 }
 
 /** Adds the activity penalty's gradient to columns [j0, j1) of d (the gradient w.r.t. a), before the activation's backward pass. */
@@ -1213,13 +1222,13 @@ static int batch_width(void) { return front_input_dim() ? front_input_dim() : in
  */
 static double forward(int m) {
   double activity = 0;
-  dense_in = front_input_dim() ? front_forward(m, step_count, training) : xb;
+  dense_in = front_input_dim() ? front_forward(m, step_count, training, &activity) : xb;
   for (int i = 0; i < nlayers; i++) {
     Layer *l = &L[i];
     run_everywhere(JOB_FORWARD, i, m);
     if (l->bn == BN_BEFORE) bn_forward(l, l->a, l->a, m);
     if (!fused_activation(l)) activate(l, m);
-    if (l->al1 || l->al2) activity += activity_penalty(l, m);
+    if (l->al1 || l->al2) activity += activity_penalty_rows(l, 0, m);
     if (l->bn == BN_AFTER) bn_forward(l, l->a, l->norm, m);
     if (training && l->drop) dropout_forward(l, m);
     if (l->bn == BN_LAST) bn_forward(l, training && l->drop ? l->drop : l->a, l->norm, m);

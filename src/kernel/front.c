@@ -201,6 +201,9 @@ EXPORT float *k_front_norm_param(int i, int which) { return op_at(i) ? norm_para
 /** Conv op i has trainable: false. Call before k_front_slots. */
 EXPORT void k_front_freeze(int i) { if (op_at(i)) ops[i].l.frozen = 1; }
 
+/** Conv op i's activity regularizer on its outputs (after the activation): l1 sum |a| + l2 sum a^2 per batch. */
+EXPORT void k_front_activity(int i, float l1, float l2) { if (op_at(i)) { ops[i].l.al1 = l1; ops[i].l.al2 = l2; } }
+
 /** Conv op i's kernel and bias regularizer factors (l1 |w| + l2 w^2). Returns 0 without memory. */
 EXPORT int k_front_regularizers(int i, float kl1, float kl2, float bl1, float bl2) {
   if (!op_at(i) || ops[i].kind != OP_CONV) return 0;
@@ -405,11 +408,13 @@ static void conv_dz(Op *o, int b0, int b1) {
   if (l->bn != BN_AFTER) act_back(l, b0 * pixels, (b1 - b0) * pixels);
 }
 
-/** The activation's gradient of `rows` rows from row r0. */
+/** The activity regularizer's gradient, then the activation's, of `rows` rows from row r0. */
 static void act_back(Layer *l, int r0, int rows) {
+  if (l->al1 || l->al2) activity_backward_rows(l, r0, r0 + rows);
   Layer v = rows_view(l, r0, &rows);
   activation_backward(&v, rows);
 }
+
 
 /** Columns [j0, j1) of the bias gradient g[ld]: dZ's column sums over `rows` rows, in row order (bias_update's). */
 static void bias_grad(const float *dz, int rows, int ld, float *g, int j0, int j1) {
@@ -675,7 +680,7 @@ void front_job(int t, int threads) {
   }
 }
 
-const float *front_forward(int m, uint32_t step, int training) {
+const float *front_forward(int m, uint32_t step, int training, double *activity) {
   for (int i = 0; i < nops; i++) {
     Op *o = &ops[i];
     switch (o->kind) {
@@ -686,6 +691,8 @@ const float *front_forward(int m, uint32_t step, int training) {
           bn_forward(&o->l, o->l.a, o->l.bn == BN_BEFORE ? o->l.a : o->l.norm, m * o->oh * o->ow);
           run_images(FJ_FINISH, i, m, 0);
         }
+        // On the activation's output (never BN_BEFORE: the plan refuses it), before any BatchNormalization after it.
+        if (o->l.al1 || o->l.al2) *activity += activity_penalty_rows(&o->l, 0, m * o->oh * o->ow);
         break;
       case OP_MAXPOOL: case OP_AVGPOOL: run_images(FJ_POOL, i, m, 0); break;
       case OP_GAP: gap_forward(o, op_input(i), m); break;

@@ -80,6 +80,9 @@ void update_rows(float *w, const float *g, int n, int ld, float *s1, float *s2, 
 /** l's optimizer slots for the optimizer set by k_set_optimizer (none when frozen); 0 without memory. */
 int alloc_slots(Layer *l);
 double penalty(const Layer *l);
+/** The activity regularizer's penalty on rows [r0, r1) of l->a, and its gradient into those rows of l->d. */
+double activity_penalty_rows(const Layer *l, int r0, int r1);
+void activity_backward_rows(Layer *l, int r0, int r1);
 /** BatchNormalization of l's output over `rows` rows (see dense.c), its set-up and parameters. */
 int norm_init(Layer *l, int rows, int position, float momentum, float eps, int center, int scale, int frozen);
 void bn_forward(Layer *l, const float *x, float *y, int rows);
@@ -94,10 +97,11 @@ int front_input_dim(void);
 /** The front's input batch [batch][front_input_dim()], where the step gathers the examples. */
 float *front_input(void);
 /**
- * The front's forward pass on m examples; returns its output [m][first Dense layer's inputs].
- * Dropout draws its masks from `step` in training, and passes values through otherwise.
+ * The front's forward pass on m examples; returns its output [m][first Dense layer's inputs] and
+ * adds its convolutions' activity penalty to *activity. Dropout draws its masks from `step` in
+ * training, and passes values through otherwise.
  */
-const float *front_forward(int m, uint32_t step, int training);
+const float *front_forward(int m, uint32_t step, int training, double *activity);
 /** Where the first Dense layer puts the gradient w.r.t. its input, or 0 when the front has nothing to train. */
 float *front_grad(void);
 /** The front's backward pass and optimizer update, after the Dense stack's. */

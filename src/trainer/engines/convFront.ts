@@ -23,6 +23,7 @@ export interface FrontExports {
   k_front_act(i: number, size: number, channels: number, act: number, alpha: number): number;
   k_front_bn(i: number, size: number, channels: number, momentum: number, epsilon: number, center: number, scale: number, frozen: number): number;
   k_front_regularizers(i: number, kl1: number, kl2: number, bl1: number, bl2: number): number;
+  k_front_activity(i: number, l1: number, l2: number): void;
   k_front_slots(): number;
   k_front_weights(i: number): number;
   k_front_bias(i: number): number;
@@ -106,6 +107,7 @@ export class ConvFront {
           ok = k.k_front_conv(i, ints(op.shape), ints(op.window), op.activation, op.alpha, op.bias ? 1 : 0);
           if (ok && op.frozen) k.k_front_freeze(i);
           if (ok && op.regularizers.some((f) => f > 0)) ok = k.k_front_regularizers(i, ...op.regularizers);
+          if (ok) k.k_front_activity(i, ...op.activity);
           if (ok && op.norm) ok = this.initNorm(i, op.norm);
           break;
         case 'maxpool': case 'avgpool': ok = k.k_front_pool(i, op.kind === 'maxpool' ? 1 : 0, ints(op.shape), ints(op.window)); break;
