@@ -131,32 +131,83 @@ static const float SELU_ALPHA = 1.6732632423543772f, SELU_SCALE = 1.050700987355
   } while (0)
 
 /**
- * C[m][j0..j1) = A[m][0..k) * W[k][j0..j1) + bias: 4x8 register tiles, one k step per iteration.
- * Not unrolled: V8 does not reorder wasm, and clang's interleaved loads of two k steps need more
- * than x64's 16 vector registers, so the accumulators spilled (1.3x to 1.5x slower measured).
+ * C[rows][j0..j1) of a panel whose A is mostly zeros (MNIST's pixels): 2x16 register tiles over
+ * the union of 2 rows' nonzero inputs, fewer than the union of 4 rows' a 4x8 tile pays for
+ * (MNIST: 29% of the pixels against 39%), with as many accumulators (8: V8 spills more). The sums
+ * are those of the dense tiles bit for bit (ascending inputs from the bias, zeros added +0).
  */
-void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *nz) {
-  for (int i = 0; i < m; i += 4) {
-    // A last block of 1 to 3 rows (a conv's 121 pixels) repeats its first row in the tile and
-    // stores only its own: 4 independent sums stay faster than one row's chain of dependent ones.
-    int rows = m - i < 4 ? m - i : 4;
+static void forward_panel_sparse(int rows, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *nz) {
+  for (int r = 0; r < rows; r += 2) {
+    const float *a0 = a + r * lda, *a1 = r + 1 < rows ? a0 + lda : a0;
+    int *list = nz + (r / 2) * (k + 1) + 1, count = 0;
+    for (int p = 0; p < k; p++) if (a0[p] != 0 || a1[p] != 0) list[count++] = p;
+    list[-1] = count;
+  }
+  for (int j = j0; j < j1; j += 8) {
+    // 16 columns at a time; an 8-column tail (j1 - j0 is a multiple of 8) repeats its first 8 and stores only those.
+    int wide = j1 - j >= 16;
+    const float *wj = w + j, *bj = bias ? bias + j : 0;
+    for (int r = 0; r < rows; r += 2) {
+      const float *a0 = a + r * lda, *a1 = r + 1 < rows ? a0 + lda : a0;
+      const int *list = nz + (r / 2) * (k + 1) + 1;
+      int count = list[-1], h = wide ? 8 : 0;
+      v128_t c00 = bj ? wasm_v128_load(bj) : wasm_f32x4_splat(0), c01 = bj ? wasm_v128_load(bj + 4) : wasm_f32x4_splat(0);
+      v128_t c02 = bj ? wasm_v128_load(bj + h) : wasm_f32x4_splat(0), c03 = bj ? wasm_v128_load(bj + h + 4) : wasm_f32x4_splat(0);
+      v128_t c10 = c00, c11 = c01, c12 = c02, c13 = c03;
+#pragma clang loop unroll(disable)
+      for (int q = 0; q < count; q++) {
+        int p = list[q];
+        const float *wq = wj + p * ld;
+        v128_t x0 = wasm_v128_load32_splat(a0 + p), x1 = wasm_v128_load32_splat(a1 + p), u;
+        u = wasm_v128_load(wq); c00 = MADD(x0, u, c00); c10 = MADD(x1, u, c10);
+        u = wasm_v128_load(wq + 4); c01 = MADD(x0, u, c01); c11 = MADD(x1, u, c11);
+        u = wasm_v128_load(wq + h); c02 = MADD(x0, u, c02); c12 = MADD(x1, u, c12);
+        u = wasm_v128_load(wq + h + 4); c03 = MADD(x0, u, c03); c13 = MADD(x1, u, c13);
+      }
+      float *cp = c + r * ld + j;
+      wasm_v128_store(cp, c00); wasm_v128_store(cp + 4, c01);
+      if (wide) { wasm_v128_store(cp + 8, c02); wasm_v128_store(cp + 12, c03); }
+      if (r + 1 >= rows) continue;
+      cp += ld; wasm_v128_store(cp, c10); wasm_v128_store(cp + 4, c11);
+      if (wide) { wasm_v128_store(cp + 8, c12); wasm_v128_store(cp + 12, c13); }
+    }
+    if (wide) j += 8;
+  }
+}
+
+/**
+ * C[rows][j0..j1) of a panel: 4x8 register tiles, one k step per iteration. Not unrolled: V8
+ * does not reorder wasm, and clang's interleaved loads of two k steps need more than x64's 16
+ * vector registers, so the accumulators spilled (1.3x to 1.5x slower measured).
+ */
+static void forward_panel_dense(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *nz) {
+  int blocks = (m + 3) / 4;
+  // Inputs that are zero in all 4 rows of a block add nothing (relu's zeros): skipping them keeps
+  // the sums bit for bit. When few are zero, the plain loop is faster than the indirection.
+  for (int bl = 0; bl < blocks; bl++) {
+    int i = 4 * bl, rows = m - i < 4 ? m - i : 4;
     const float *a0 = a + i * lda, *a1 = rows > 1 ? a0 + lda : a0, *a2 = rows > 2 ? a0 + 2 * lda : a0, *a3 = rows > 3 ? a0 + 3 * lda : a0;
-    // Inputs that are zero in all 4 rows add nothing: MNIST's blank pixels and relu's zeros.
-    // Skipping them keeps the sums bit for bit (they only ever added +0). When few are zero,
-    // the plain loop is faster than the indirection.
-    int count = 0;
-    for (int p = 0; p < k; p++) if (a0[p] != 0 || a1[p] != 0 || a2[p] != 0 || a3[p] != 0) nz[count++] = p;
-    int dense = count * 8 >= k * 7;
-    for (int j = j0; j < j1; j += 8) {
-      v128_t b0 = bias ? wasm_v128_load(bias + j) : wasm_f32x4_splat(0), b1 = bias ? wasm_v128_load(bias + j + 4) : wasm_f32x4_splat(0);
+    int *list = nz + bl * (k + 1), count = 0;
+    for (int p = 0; p < k; p++) if (a0[p] != 0 || a1[p] != 0 || a2[p] != 0 || a3[p] != 0) list[1 + count++] = p;
+    list[0] = count * 8 >= k * 7 ? -1 : count;
+  }
+  for (int j = j0; j < j1; j += 8) {
+    v128_t b0 = bias ? wasm_v128_load(bias + j) : wasm_f32x4_splat(0), b1 = bias ? wasm_v128_load(bias + j + 4) : wasm_f32x4_splat(0);
+    const float *wj = w + j;
+    for (int bl = 0; bl < blocks; bl++) {
+      // A last block of 1 to 3 rows (a conv's 121 pixels) repeats its first row in the tile and
+      // stores only its own: 4 independent sums stay faster than one row's chain of dependent ones.
+      int i = 4 * bl, rows = m - i < 4 ? m - i : 4;
+      const float *a0 = a + i * lda, *a1 = rows > 1 ? a0 + lda : a0, *a2 = rows > 2 ? a0 + 2 * lda : a0, *a3 = rows > 3 ? a0 + 3 * lda : a0;
+      const int *list = nz + bl * (k + 1) + 1;
+      int count = list[-1];
       v128_t c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1, c30 = b0, c31 = b1;
-      const float *wj = w + j;
-      if (dense) {
+      if (count < 0) {
 #pragma clang loop unroll(disable)
         for (int p = 0; p < k; p++) FORWARD_STEP(p, wj + p * ld);
       } else {
 #pragma clang loop unroll(disable)
-        for (int q = 0; q < count; q++) FORWARD_STEP(nz[q], wj + nz[q] * ld);
+        for (int q = 0; q < count; q++) FORWARD_STEP(list[q], wj + list[q] * ld);
       }
       float *cp = c + i * ld + j;
       wasm_v128_store(cp, c00); wasm_v128_store(cp + 4, c01);
@@ -167,6 +218,27 @@ void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld,
       if (rows < 4) continue;
       cp += ld; wasm_v128_store(cp, c30); wasm_v128_store(cp + 4, c31);
     }
+  }
+}
+
+/** Whether fewer than SPARSE_PERCENT of a panel's inputs are nonzero. */
+static int mostly_zero(int rows, int k, const float *a, int lda) {
+  int nonzero = 0;
+  for (int r = 0; r < rows; r++) for (int p = 0; p < k; p++) nonzero += a[r * lda + p] != 0;
+  return nonzero * 100 < rows * k * SPARSE_PERCENT;
+}
+
+/**
+ * C[m][j0..j1) = A[m][0..k) * W[k][j0..j1) + bias, in panels of PANEL_ROWS rows of A; `scratch`:
+ * PANEL_ROWS * (k + 1) ints per thread (the panels' lists of nonzero inputs).
+ */
+void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *scratch) {
+  for (int i = 0; i < m; i += PANEL_ROWS) {
+    int rows = m - i < PANEL_ROWS ? m - i : PANEL_ROWS;
+    const float *ai = a + i * lda;
+    float *ci = c + i * ld;
+    if (mostly_zero(rows, k, ai, lda)) forward_panel_sparse(rows, k, ai, lda, w, ld, bias, ci, j0, j1, scratch);
+    else forward_panel_dense(rows, k, ai, lda, w, ld, bias, ci, j0, j1, scratch);
   }
 }
 
@@ -1171,7 +1243,7 @@ EXPORT int k_set_workers(int n) {
   int widest = in_dim;
   for (int i = 0; i < nlayers; i++) widest = L[i].in > widest ? L[i].in : widest;
   for (int t = 0; t <= n; t++) {
-    if (!scratch[t] && !(scratch[t] = (int *)k_alloc(widest * 4))) return -1;
+    if (!scratch[t] && !(scratch[t] = (int *)k_alloc(PANEL_ROWS * (widest + 1) * 4))) return -1;
     if (!batch_rows[t] && !(batch_rows[t] = (int *)k_alloc(max_batch * 4))) return -1;
   }
   if (!front_set_threads(n + 1)) return -1;

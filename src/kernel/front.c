@@ -235,7 +235,7 @@ EXPORT int k_front_slots(void) {
 
 int front_set_threads(int threads) {
   for (int t = 0; t < threads && t < MAX_THREADS && nops; t++) {
-    if (!nz[t] && !(nz[t] = (int *)k_alloc(widest_k * 4 + 4))) return 0;
+    if (!nz[t] && !(nz[t] = (int *)k_alloc(PANEL_ROWS * (widest_k + 1) * 4))) return 0;
     if (!dcol[t] && widest_col && !(dcol[t] = zalloc(widest_col))) return 0;
   }
   return 1;
