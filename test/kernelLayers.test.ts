@@ -181,8 +181,13 @@ describe('fused kernel: frozen layers, activations, optimizers, regularizers, dr
       assert.strictEqual(reason([dense, drop, { type: 'BatchNormalization' }, out]), 'eligible');
       assert.match(reason([dense, drop, { type: 'BatchNormalization' }, drop, out]), /Dropout layer \S+ after a Dropout and a BatchNormalization/);
       assert.match(reason([dense, out, drop]), /Dropout after the output layer/);
-      // Activation(Dropout(x)) is not Dropout(Activation(x)) for every activation: not folded between Dense layers.
+      // Activation(Dropout(x)) is Dropout(Activation(x)) only where f(m * x) = m * f(x): relu, leaky relu, linear.
       assert.match(reason([dense, drop, { type: 'Activation', activation: 'tanh' }, out]), /does not follow a linear Dense layer/);
+      for (const act of [{ type: 'Activation', activation: 'relu' }, { type: 'LeakyReLU', negative_slope: 0.3 }, { type: 'Activation', activation: 'linear' }]) {
+        assert.strictEqual(reason([dense, drop, act, out]), 'eligible', JSON.stringify(act));
+      }
+      assert.match(reason([dense, { type: 'AlphaDropout', rate: 0.1 }, { type: 'Activation', activation: 'relu' }, out]), /does not follow a linear Dense layer/);
+      assert.match(reason([dense, drop, { type: 'BatchNormalization' }, { type: 'Activation', activation: 'relu' }, out]), /does not follow a linear Dense layer/);
       // Before the first Dense layer it is an op of its own.
       assert.strictEqual(reason([drop, { type: 'Activation', activation: 'tanh' }, dense, out]), 'eligible');
     });
@@ -233,6 +238,30 @@ describe('fused kernel: frozen layers, activations, optimizers, regularizers, dr
       assert.deepStrictEqual(run(spec, 5, 2), first);
       const other = run(denseSpec(16, stack(0.4), SPARSE, { type: 'Adam', learning_rate: 0.01 }, { seed: 10 }), 5);
       assert.notDeepStrictEqual(other.masks, first.masks);
+    });
+
+    it('Dense -> Dropout -> relu trains bit for bit as Dense(relu) -> Dropout (the mask commutes with relu)', () => {
+      const tail = [{ type: 'Dense', units: 4, activation: 'softmax' }];
+      const across = denseSpec(16, [{ type: 'Dense', units: 24 }, { type: 'Dropout', rate: 0.4 }, { type: 'Activation', activation: 'relu' }, ...tail], SPARSE, { type: 'Adam', learning_rate: 0.01 }, { seed: 4 });
+      const folded = denseSpec(16, [{ type: 'Dense', units: 24, activation: 'relu' }, { type: 'Dropout', rate: 0.4 }, ...tail], SPARSE, { type: 'Adam', learning_rate: 0.01 }, { seed: 4 });
+      const model = buildModel(folded);
+      const kernels = [across, folded].map((spec) => {
+        const kernel = DenseKernel.create(planOf(spec), randomSplit(64, 16, 4, SPARSE, 3), 32);
+        assert.ok(kernel);
+        kernel.loadWeights(model);
+        return kernel;
+      });
+      const trained = kernels.map((kernel) => {
+        const losses = [0, 1, 2, 3].map((s) => kernel.trainBatch(Int32Array.from({ length: 32 }, (_, i) => (s * 32 + i) % 64), 0.01)[0]);
+        const mask = kernel.dropoutMask(0, 32);
+        kernel.storeWeights(model);
+        const weights = model.getWeights().map((w) => w.dataSync().slice() as Float32Array);
+        kernel.dispose();
+        return { losses, mask, weights };
+      });
+      assert.ok(trained[0].mask.some((v) => v === 0), 'the Dropout dropped units');
+      assert.deepStrictEqual(trained[0], trained[1]);
+      model.dispose();
     });
 
     it('routes gradients through the mask: a unit dropped in the whole batch changes no weight it touches', () => {

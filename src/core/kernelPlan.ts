@@ -244,10 +244,16 @@ function planNorm(stack: StackPlan, layer: SpecLayer, last: number): string | un
   return undefined;
 }
 
-/** An Activation or LeakyReLU folded into the linear Dense layer before it (across a BatchNormalization). */
+/**
+ * An Activation or LeakyReLU folded into the linear Dense layer before it (across a
+ * BatchNormalization, or across a Dropout when it commutes with the mask: relu(m * x) is
+ * m * relu(x) for the mask's m >= 0, bit for bit).
+ */
 function planActivation(stack: StackPlan, layer: SpecLayer, last: number): string | undefined {
   const norm = stack.norms[last];
-  if (last < 0 || stack.activations[last] !== ACTIVATIONS.linear || stack.dropout[last].rate > 0 || (norm && norm.position !== NORM.before)) {
+  const dropout = stack.dropout[last];
+  const acrossDropout = dropout?.rate > 0 && !dropout.alpha && !norm && commutesWithDropout(layer);
+  if (last < 0 || stack.activations[last] !== ACTIVATIONS.linear || (dropout.rate > 0 && !acrossDropout) || (norm && norm.position !== NORM.before)) {
     return `${layer.type} layer ${layer.name} does not follow a linear Dense layer`;
   }
   if (regularized(stack.activity[last])) return activityReplaced(layer);
@@ -260,6 +266,12 @@ function planActivation(stack: StackPlan, layer: SpecLayer, last: number): strin
   if (act === undefined) return `activation ${String(layer.args.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})`;
   stack.activations[last] = act;
   return undefined;
+}
+
+/** Whether an Activation or LeakyReLU layer commutes with a Dropout's mask (the registry's flag). */
+function commutesWithDropout(layer: SpecLayer): boolean {
+  if (layer.type !== 'Activation') return !!lookupLayer(layer.type)?.fusedKernel?.commutesWithDropout;
+  return !!REGISTRY_ACTIVATIONS.find((a) => a.name === String(layer.args.activation))?.commutesWithDropout;
 }
 
 const regularized = (f: [number, number] | undefined): boolean => !!f && (f[0] !== 0 || f[1] !== 0);

@@ -11,8 +11,8 @@ export interface HealthLayer {
   index: number;
   /**
    * Index in `spec.layers` of the layer whose output is measured: the weighted layer itself, or
-   * the Activation / LeakyReLU layer right after a linear one, or after the BatchNormalization
-   * that follows it (the fused kernel folds it in).
+   * the Activation / LeakyReLU layer right after a linear one, or after the BatchNormalization or
+   * Dropout that follows it (the fused kernel folds it in).
    */
   outputIndex: number;
   /** The Keras activation of the measured output: `relu`, `sigmoid`, `leaky_relu`, `linear`, ... */
@@ -25,8 +25,8 @@ export function healthLayers(spec: ResolvedSpec): HealthLayer[] {
   spec.layers.forEach((layer, index) => {
     if (!lookupLayer(layer.type)?.kernelInitializerArg) return;
     const own = String(layer.args.activation ?? 'linear');
-    // Dense -> BatchNormalization -> Activation: the activation's output is the one worth watching.
-    const skip = spec.layers[index + 1]?.type === 'BatchNormalization' ? 2 : 1;
+    // Dense -> BatchNormalization or Dropout -> Activation: the activation's output is the one worth watching.
+    const skip = ['BatchNormalization', 'Dropout'].includes(spec.layers[index + 1]?.type ?? '') ? 2 : 1;
     const next = spec.layers[index + skip];
     const folded = own === 'linear' && next ? foldedActivation(next.type, next.args) : undefined;
     out.push({ name: layer.name, type: layer.type, index, outputIndex: folded ? index + skip : index, activation: folded ?? own });

@@ -5,8 +5,8 @@ import type { ActivationEntry } from './types';
  * an entry here plus its maths (tfjs has it; for the fused kernel, a dense.c case and a code).
  */
 export const ACTIVATIONS: readonly ActivationEntry[] = [
-  { name: 'linear', aliases: [], tfjs: 'linear', family: 'other', fusedKernel: { code: 0 }, args: [], doc: 'Identity: returns its input unchanged (no activation).' },
-  { name: 'relu', aliases: [], tfjs: 'relu', family: 'relu', fusedKernel: { code: 1 }, args: [], doc: 'Rectified linear unit: max(x, 0). The default choice for hidden layers; pair with he_normal.' },
+  { name: 'linear', aliases: [], tfjs: 'linear', family: 'other', fusedKernel: { code: 0 }, commutesWithDropout: true, args: [], doc: 'Identity: returns its input unchanged (no activation).' },
+  { name: 'relu', aliases: [], tfjs: 'relu', family: 'relu', fusedKernel: { code: 1 }, commutesWithDropout: true, args: [], doc: 'Rectified linear unit: max(x, 0). The default choice for hidden layers; pair with he_normal.' },
   { name: 'relu6', aliases: [], tfjs: 'relu6', family: 'relu', fusedKernel: { code: 8 }, args: [], doc: 'ReLU capped at 6: min(max(x, 0), 6).' },
   { name: 'elu', aliases: [], tfjs: 'elu', family: 'relu', fusedKernel: { code: 2 }, args: [], doc: 'Exponential linear unit: x if x > 0 else exp(x) - 1. Smooth, negative outputs push mean activations towards 0.' },
   { name: 'selu', aliases: [], tfjs: 'selu', family: 'selu', fusedKernel: { code: 3 }, args: [], doc: 'Scaled ELU: self-normalizing when paired with lecun_normal initialization (and AlphaDropout).', detail: 'scale * (x if x > 0 else alpha * (exp(x) - 1)), alpha = 1.67326, scale = 1.05070.' },

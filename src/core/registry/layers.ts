@@ -178,7 +178,7 @@ export const LAYERS: readonly LayerEntry[] = [
   },
   {
     name: 'LeakyReLU', doc: 'Leaky ReLU: x if x > 0 else negative_slope * x.',
-    defaultName: 'leaky_re_lu', inSummary: true, fusedKernel: { activationCode: 7 },
+    defaultName: 'leaky_re_lu', inSummary: true, fusedKernel: { activationCode: 7, commutesWithDropout: true },
     args: [{ name: 'negative_slope', type: { kind: 'number', min: 0 }, default: 0.3, doc: 'Slope for x < 0 (Keras 2 called it `alpha`).', deprecatedAlias: 'alpha' }],
     infer: (input) => ok(input),
   },

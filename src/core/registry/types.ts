@@ -117,6 +117,8 @@ export type ActivationFamily = 'relu' | 'selu' | 'saturating' | 'other';
 export interface ActivationEntry extends NamedEntry {
   family: ActivationFamily;
   fusedKernel?: FusedKernelCode;
+  /** f(c * x) = c * f(x) for every c >= 0 (relu, linear): it commutes with a Dropout's mask. */
+  commutesWithDropout?: boolean;
 }
 
 /** An optimizer, with the state it keeps per weight. */
@@ -180,8 +182,11 @@ export interface LayerEntry {
   inSummary: boolean;
   /** The layer changes no values at inference (Dropout, Flatten, Reshape): the output activation is before it. */
   passThrough?: boolean;
-  /** The fused kernel trains this layer type; `activationCode` when it is an activation of its own (LeakyReLU). */
-  fusedKernel?: { activationCode?: number };
+  /**
+   * The fused kernel trains this layer type; `activationCode` when it is an activation of its own
+   * (LeakyReLU), `commutesWithDropout` as for an activation.
+   */
+  fusedKernel?: { activationCode?: number; commutesWithDropout?: boolean };
   /**
    * Output shape and parameter count from the input shape and the fully-defaulted arguments.
    * Must not throw on any argument values that passed validation.
