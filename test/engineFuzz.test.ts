@@ -56,7 +56,11 @@ function lossAndOutput(rand: Rand): { loss: string; units: number; output: strin
   return { loss, units, output, logits };
 }
 
-/** A random stack of 1 to 3 hidden Dense layers, some normalized, then the output layer; `extreme`: large initial weights. */
+/**
+ * A random stack of 1 to 3 hidden Dense layers, some normalized, some followed by a second
+ * Activation (an order the Dense stack cannot hold: the layers before it train in the kernel's
+ * front), then the output layer; `extreme`: large initial weights.
+ */
 function randomLayers(rand: Rand, units: number, output: string, extreme: boolean): object[] {
   const layers: object[] = [];
   for (let depth = Math.floor(rand() * 4); depth > 0; depth--) {
@@ -69,6 +73,7 @@ function randomLayers(rand: Rand, units: number, output: string, extreme: boolea
     } else {
       layers.push({ type: 'Dense', units: width, activation: act, kernel_initializer: init }, ...(norm ? [{ type: 'BatchNormalization' }] : []));
     }
+    if (rand() < 0.2) layers.push({ type: 'Activation', activation: pick(rand, HIDDEN_ACTIVATIONS) });
   }
   layers.push({ type: 'Dense', units, activation: output, kernel_initializer: { type: 'RandomNormal', stddev: extreme ? 3 : pick(rand, [0.05, 0.3]) } });
   return layers;
@@ -76,14 +81,15 @@ function randomLayers(rand: Rand, units: number, output: string, extreme: boolea
 
 /**
  * A random convolutional front on an h x w x c image: 1 to 3 ops (Conv2D of random geometry and
- * activation, max or average pooling, BatchNormalization, an Activation), then Flatten or
+ * activation, max or average pooling, BatchNormalization, an Activation, a Dense layer on the
+ * image's last axis), then Flatten or
  * global average pooling. Shapes are tracked so every op has an image of at least 1 x 1.
  */
 function randomFront(rand: Rand, image: [number, number, number]): object[] {
   let [h, w] = image;
   const layers: object[] = [];
   for (let n = 1 + Math.floor(rand() * 3); n > 0; n--) {
-    const kind = pick(rand, ['conv', 'conv', 'pool', 'norm', 'act']);
+    const kind = pick(rand, ['conv', 'conv', 'pool', 'norm', 'act', 'dense']);
     if (kind === 'conv') {
       const [k, strides, padding] = [1 + Math.floor(rand() * Math.min(3, h, w)), pick(rand, [1, 1, 2]), pick(rand, ['valid', 'same'])];
       layers.push({ type: 'Conv2D', filters: 1 + Math.floor(rand() * 5), kernel_size: k, strides, padding, activation: pick(rand, HIDDEN_ACTIVATIONS) });
@@ -96,6 +102,8 @@ function randomFront(rand: Rand, image: [number, number, number]): object[] {
       layers.push({ type: 'BatchNormalization' });
     } else if (kind === 'act') {
       layers.push({ type: 'Activation', activation: pick(rand, HIDDEN_ACTIVATIONS) });
+    } else if (kind === 'dense') {
+      layers.push({ type: 'Dense', units: 1 + Math.floor(rand() * 5), activation: pick(rand, HIDDEN_ACTIVATIONS) });
     }
   }
   layers.push({ type: rand() < 0.7 ? 'Flatten' : 'GlobalAveragePooling2D' });

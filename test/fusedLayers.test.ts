@@ -72,6 +72,37 @@ const MORE: Record<string, { input: number[]; layers: object[] }> = {
     input: [5, 5, 2],
     layers: [{ type: 'Conv2D', filters: 3, kernel_size: 2, activation: 'relu' }, { type: 'Dropout', rate: 0.3 }, { type: 'BatchNormalization' }, { type: 'Activation', activation: 'tanh' }, { type: 'Flatten' }, OUT],
   },
+  // Layer orders the Dense stack cannot hold between its layers: the Dense layers before them
+  // train in the front as 1x1 convolutions (several images to a GEMM), the rest in the stack.
+  'tanh after Dropout between Dense layers': {
+    input: [6],
+    layers: [{ type: 'Dense', units: 7 }, { type: 'Dropout', rate: 0.4 }, { type: 'Activation', activation: 'tanh' }, { type: 'Dense', units: 5, activation: 'relu' }, OUT],
+  },
+  'an Activation after another between Dense layers': {
+    input: [6],
+    layers: [{ type: 'Dense', units: 9, activation: 'relu' }, { type: 'Activation', activation: 'sigmoid' }, { type: 'Dense', units: 5, activation: 'relu' }, OUT],
+  },
+  'two BatchNormalizations after a Dense layer': {
+    input: [6],
+    layers: [{ type: 'Dense', units: 7, activation: 'relu' }, { type: 'BatchNormalization' }, { type: 'BatchNormalization', momentum: 0.5 }, { type: 'Dense', units: 5 }, OUT],
+  },
+  'Dropout after Dropout and BatchNormalization': {
+    input: [6],
+    layers: [{ type: 'Dense', units: 7, activation: 'relu' }, { type: 'Dropout', rate: 0.3 }, { type: 'BatchNormalization' }, { type: 'Dropout', rate: 0.2 }, OUT],
+  },
+  'AlphaDropout after Dropout': {
+    input: [6],
+    layers: [{ type: 'Dense', units: 7, activation: 'selu' }, { type: 'Dropout', rate: 0.3 }, { type: 'AlphaDropout', rate: 0.2 }, { type: 'Dense', units: 4 }, OUT],
+  },
+  // A Dense layer on an image (Keras applies it to the last axis: a 1x1 convolution), and a Conv2D after a Dense layer.
+  'Dense on an image, then Conv2D': {
+    input: [3, 3, 2],
+    layers: [{ type: 'Dense', units: 4, activation: 'relu' }, { type: 'Conv2D', filters: 3, kernel_size: 2 }, { type: 'Flatten' }, OUT],
+  },
+  'Conv2D after Dense and Reshape': {
+    input: [6],
+    layers: [{ type: 'Dense', units: 18, activation: 'tanh' }, { type: 'Reshape', target_shape: [3, 3, 2] }, { type: 'Conv2D', filters: 4, kernel_size: 2, activation: 'relu' }, { type: 'Flatten' }, { type: 'Dense', units: 5 }, OUT],
+  },
 };
 
 /**
@@ -135,13 +166,13 @@ function tfjsStep(spec: ResolvedSpec, data: Split, masks: Map<number, Float32Arr
   return { loss, weights };
 }
 
-/** The kernel's masks of the last step by the index of their Dropout layer in `spec.layers`. */
-function dropoutMasks(spec: ResolvedSpec, kernel: DenseKernel): Map<number, Float32Array> {
+/** The kernel's masks of the last step by the index of their Dropout layer in `spec.layers`: the front's, then the Dense stack's. */
+function dropoutMasks(spec: ResolvedSpec, kernel: DenseKernel, stackLayers: number): Map<number, Float32Array> {
   const masks = kernel.frontDropoutMasks(BATCH);
-  let dense = -1;
+  let dense = stackLayers - spec.layers.filter((l) => l.type === 'Dense').length - 1;
   spec.layers.forEach((l, index) => {
     if (l.type === 'Dense') dense++;
-    if ((l.type === 'Dropout' || l.type === 'AlphaDropout') && dense >= 0) masks.set(index, kernel.dropoutMask(dense, BATCH));
+    if ((l.type === 'Dropout' || l.type === 'AlphaDropout') && dense >= 0 && !masks.has(index)) masks.set(index, kernel.dropoutMask(dense, BATCH));
   });
   return masks;
 }
@@ -168,7 +199,7 @@ describe('every registry layer type the fused kernel trains: its first step agre
       assert.ok(kernel);
       kernel.loadWeights(model);
       const [loss] = kernel.trainBatch(Int32Array.from({ length: BATCH }, (_, i) => i), LR);
-      const masks = dropoutMasks(spec, kernel);
+      const masks = dropoutMasks(spec, kernel, plan.activations.length);
       kernel.storeWeights(model);
       const got = model.layers.flatMap((l) => l.getWeights()).map((w) => w.dataSync().slice() as Float32Array);
       kernel.dispose();

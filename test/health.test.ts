@@ -240,6 +240,20 @@ describe('training health measured by the engines', function () {
     });
   });
 
+  it('measures Dense layers the front trains (orders the Dense stack cannot hold) alike: the Activation after a Dropout', async () => {
+    const layers = [
+      { type: 'Dense', units: 12 }, { type: 'Dropout', rate: 0 }, { type: 'Activation', activation: 'tanh' }, { type: 'Activation', activation: 'relu' },
+      { type: 'Dense', units: 8, activation: 'sigmoid' }, { type: 'BatchNormalization' }, { type: 'BatchNormalization' },
+      { type: 'Dense', units: 4, activation: 'softmax' },
+    ];
+    const plan = planOf(denseSpec(20, layers, 'sparse_categorical_crossentropy', { type: 'SGD' }));
+    assert.deepStrictEqual([plan.front.filter((op) => op.kind === 'conv').length, plan.dims.length - 1], [2, 1], 'two Dense layers in the front');
+    const [tfjs, kernel] = await measureBoth(layers, { type: 'SGD', learning_rate: 0.1 }, Array.from({ length: 16 }, (_, i) => i * 3 % 64));
+    assert.deepStrictEqual(kernel.map((l) => l.activation), ['tanh', 'sigmoid', 'softmax']);
+    tfjs.forEach((t, i) => assertAgree(t, kernel[i]));
+    close(tfjs[0].saturation, kernel[0].saturation, 1e-6, 'tanh saturation');
+  });
+
   it('leaves the moving statistics as the step alone moves them, when TensorFlow.js measures in training mode', async () => {
     const spec = denseSpec(20, [{ type: 'Dense', units: 6 }, { type: 'BatchNormalization', momentum: 0.5 }, { type: 'Dense', units: 4, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD', learning_rate: 0.1 });
     const data = { train: randomSplit(32, 20, 4, 'sparse_categorical_crossentropy', 12) as Split, sources: [] };

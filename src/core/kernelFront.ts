@@ -1,7 +1,8 @@
 /**
- * The convolutional front of a kernel plan (src/kernel/front.c): the ops before the first Dense
- * layer, with the shapes the resolver gave each layer and TensorFlow.js's padding. Flatten and
- * Reshape add no op (an NHWC example is one row-major block either way).
+ * The convolutional front of a kernel plan (src/kernel/front.c): the ops before the Dense stack
+ * (kernelPlan.ts chooses where it starts), with the shapes the resolver gave each layer and
+ * TensorFlow.js's padding. Flatten and Reshape add no op (an NHWC example is one row-major block
+ * either way).
  */
 import type { ResolvedLayer } from './resolve';
 import type { Json } from './registry';
@@ -34,11 +35,16 @@ export function normOf(layer: ResolvedLayer, linear: boolean): KernelNorm {
   };
 }
 
-/** A convolution: window is kh, kw, sh, sw, dh, dw, pad top, pad left (front.c's k_front_conv). */
+/**
+ * A convolution: window is kh, kw, sh, sw, dh, dw, pad top, pad left (front.c's k_front_conv). A
+ * Dense layer before the Dense stack is one too: a 1x1 convolution over its input's pixels (one
+ * pixel for a flat input), with the same [inputs][units] kernel.
+ */
 export interface ConvOp {
   kind: 'conv';
-  /** Index in `spec.layers` of the Conv2D layer. */
+  /** Index in `spec.layers` of the Conv2D or Dense layer, and its name in the model. */
   layer: number;
+  name: string;
   shape: FrontShape;
   window: number[];
   activation: number;
@@ -51,6 +57,13 @@ export interface ConvOp {
   activity: [number, number];
   /** A BatchNormalization right after it (or after its folded activation). */
   norm?: KernelNorm;
+  /**
+   * The index in the front of the act op whose output training health measures as this layer's
+   * (core/health/layers.ts's rule): an Activation after a linear layer and a Dropout, or after a
+   * linear layer whose output an activity regularizer reads (with a BatchNormalization between,
+   * or none), where it does not fold in. Else the op's own output.
+   */
+  measuredAt?: number;
 }
 
 /** Max or average pooling: window is kh, kw, sh, sw, pad top, pad left. */
@@ -172,7 +185,27 @@ function convOp(layer: ResolvedLayer, index: number, ctx: FrontContext): ConvOp 
   const activation = ctx.activation(a.activation ?? 'linear');
   if (activation === undefined) return `activation ${String(a.activation)} on Conv2D layer ${layer.name}`;
   const window = windowOf(shape, a, pair(a.kernel_size, 1), pair(a.strides, 1), pair(a.dilation_rate, 1));
-  return { kind: 'conv', layer: index, shape, window, activation, alpha: 0, bias: a.use_bias !== false, frozen: a.trainable === false, regularizers: ctx.penalties(layer), activity: ctx.activity(layer) };
+  return weighted(layer, index, ctx, shape, window, activation);
+}
+
+/** A Conv2D or Dense layer's op from its shape, window and activation code. */
+function weighted(layer: ResolvedLayer, index: number, ctx: FrontContext, shape: FrontShape, window: number[], activation: number): ConvOp {
+  const a = layer.args;
+  return { kind: 'conv', layer: index, name: layer.name, shape, window, activation, alpha: 0, bias: a.use_bias !== false, frozen: a.trainable === false, regularizers: ctx.penalties(layer), activity: ctx.activity(layer) };
+}
+
+/**
+ * A Dense layer before the Dense stack (after another Dense layer the stack cannot hold it, or
+ * on an image) as a 1x1 convolution: Keras applies a Dense layer to its input's last axis.
+ */
+function denseOp(layer: ResolvedLayer, index: number, ctx: FrontContext): ConvOp | string {
+  const channels = layer.inputShape[layer.inputShape.length - 1];
+  const pixels = exampleSize(layer) / (channels ?? NaN);
+  const units = layer.args.units as number;
+  if (typeof channels !== 'number' || !Number.isInteger(pixels)) return `Dense layer ${layer.name} without a known input shape`;
+  const activation = ctx.activation(layer.args.activation ?? 'linear');
+  if (activation === undefined) return `activation ${String(layer.args.activation)} on Dense layer ${layer.name}`;
+  return weighted(layer, index, ctx, [1, pixels, channels, 1, pixels, units], [1, 1, 1, 1, 1, 1, 0, 0], activation);
 }
 
 /** A pooling layer as a front op, or why the kernel cannot train it. */
@@ -188,14 +221,19 @@ function poolOp(layer: ResolvedLayer): PoolOp | string {
 }
 
 /**
- * Adds `layer` (at `index` in the spec, before any Dense layer) to the front, or says why the
- * kernel cannot train it. BatchNormalization, Activation and LeakyReLU fold into a Conv2D right
- * before them where they can, else are ops of their own.
+ * Adds `layer` (at `index` in the spec, before the Dense stack) to the front, or says why the
+ * kernel cannot train it. BatchNormalization, Activation and LeakyReLU fold into a Conv2D or Dense
+ * layer right before them where they can, else are ops of their own.
  */
 export function addFrontOp(front: FrontOp[], layer: ResolvedLayer, index: number, ctx: FrontContext): string | undefined {
   switch (layer.type) {
-    case 'Conv2D': {
-      const op = convOp(layer, index, ctx);
+    case 'Input':
+    case 'Flatten':
+    case 'Reshape':
+      return undefined;
+    case 'Conv2D':
+    case 'Dense': {
+      const op = layer.type === 'Dense' ? denseOp(layer, index, ctx) : convOp(layer, index, ctx);
       if (typeof op === 'string') return op;
       front.push(op);
       return undefined;
@@ -231,36 +269,43 @@ function exampleSize(layer: ResolvedLayer): number {
   return layer.inputShape.slice(1).reduce<number>((p, d) => p * (d ?? NaN), 1);
 }
 
-/** A BatchNormalization on the last axis: held by the Conv2D right before it, else an op of its own. */
+/**
+ * A BatchNormalization on the last axis: held by the Conv2D or Dense layer right before it, else
+ * (after another layer, or a linear one whose output an activity regularizer reads) an op of its own.
+ */
 function addNorm(front: FrontOp[], layer: ResolvedLayer, ctx: FrontContext): string | undefined {
   const last = front[front.length - 1];
   const rank = layer.inputShape.length - 1;
   if (layer.args.axis !== -1 && layer.args.axis !== rank) return `BatchNormalization layer ${layer.name} on axis ${String(layer.args.axis)} (the kernel normalizes the last axis)`;
   const channels = layer.inputShape[rank];
   if (typeof channels !== 'number' || !Number.isFinite(exampleSize(layer))) return `BatchNormalization layer ${layer.name} without a known input shape`;
-  if (last?.kind === 'conv' && !last.norm) {
+  if (last?.kind === 'conv' && !last.norm && !(hasActivity(last) && last.activation === ctx.activation('linear'))) {
     last.norm = normOf(layer, last.activation === ctx.activation('linear'));
-    if (last.norm.position === NORM.before && hasActivity(last)) return activityReplaced(layer);
     return undefined;
   }
   front.push({ kind: 'norm', size: exampleSize(layer), channels, norm: normOf(layer, false) });
   return undefined;
 }
 
-/** An Activation or LeakyReLU layer: folded into the linear Conv2D right before it, else an op of its own. */
+/**
+ * An Activation or LeakyReLU layer: folded into the linear Conv2D or Dense layer right before it,
+ * else (after another layer, or after one whose linear output an activity regularizer reads) an op of its own.
+ */
 function addActivation(front: FrontOp[], layer: ResolvedLayer, ctx: FrontContext): string | undefined {
   const last = front[front.length - 1];
   const code = layer.type === 'LeakyReLU' ? ctx.leakyRelu : ctx.activation(layer.args.activation);
   if (code === undefined) return `activation ${String(layer.args.activation)} on layer ${layer.name}`;
   const alpha = layer.type === 'LeakyReLU' ? (layer.args.negative_slope as number) : 0;
-  if (last?.kind === 'conv' && last.activation === ctx.activation('linear') && (!last.norm || last.norm.position === NORM.before)) {
-    if (hasActivity(last)) return activityReplaced(layer);
+  if (last?.kind === 'conv' && last.activation === ctx.activation('linear') && (!last.norm || last.norm.position === NORM.before) && !hasActivity(last)) {
     last.activation = code;
     last.alpha = alpha;
     return undefined;
   }
   const channels = layer.inputShape[layer.inputShape.length - 1];
   if (typeof channels !== 'number' || !Number.isFinite(exampleSize(layer))) return `${layer.type} layer ${layer.name} without a known input shape`;
+  // Training health measures an Activation after a linear layer and a Dropout or BatchNormalization (core/health/layers.ts).
+  const weighted = last?.kind === 'dropout' || last?.kind === 'norm' ? front[front.length - 2] : last;
+  if (weighted?.kind === 'conv' && weighted.activation === ctx.activation('linear') && !weighted.norm) weighted.measuredAt = front.length;
   front.push({ kind: 'act', size: exampleSize(layer), channels, activation: code, alpha });
   return undefined;
 }

@@ -48,12 +48,12 @@ const KERNEL_LAYERS = LAYERS.filter((l) => l.fusedKernel).map((l) => l.name);
 const KERNEL_ACTIVATIONS = [...Object.keys(ACTIVATIONS), ...LAYERS.filter((l) => l.fusedKernel?.activationCode !== undefined).map((l) => l.name)];
 const KERNEL_METRICS = REGISTRY_METRICS.filter((m) => m.fusedKernel).map((m) => m.name);
 
-/** Layer types that make front ops (kernelFront.ts) before the first Dense layer; after it only some fold into Dense layers. */
-const FRONT_TYPES = ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Dropout', 'AlphaDropout', 'Activation', 'LeakyReLU', 'BatchNormalization'];
-
 /** What the kernel trains: a convolutional front, a stack of Dense layers, the loss, metric and optimizer codes. */
 export interface KernelPlan {
-  /** The ops before the first Dense layer (front.c); empty for a Dense stack on flat inputs. */
+  /**
+   * The ops before the Dense stack (front.c): the layers before the first Dense layer the stack
+   * can hold from there on, Dense layers among them as 1x1 convolutions; empty for a Dense stack on flat inputs.
+   */
   front: FrontOp[];
   /** Layer widths, input first. */
   dims: number[];
@@ -120,21 +120,41 @@ export function kernelOnly(spec: ResolvedSpec): KernelOnly | undefined {
  * derives it from the spec seed; validation needs no seed).
  */
 export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => number = () => 0): { plan: KernelPlan } | { reason: string; layer?: number } {
-  const stack: StackPlan = { front: [], dims: [], activations: [], alphas: [], biases: [], frozen: [], regularizers: [], activity: [], dropout: [], norms: [] };
   const ctx: FrontContext = {
     activation: (name) => ACTIVATIONS[String(name)], leakyRelu: LEAKY_RELU, dropoutSeed,
     penalties: (l) => [...penaltyFactors(l.args.kernel_regularizer), ...penaltyFactors(l.args.bias_regularizer)],
     activity: (l) => penaltyFactors(l.args.activity_regularizer),
   };
+  const denseAt = spec.layers.flatMap((l, i) => (l.type === 'Dense' ? [i] : []));
+  if (!denseAt.length) return { reason: 'no Dense layer' };
+  // The Dense stack starts at the first Dense layer where it can; what comes before is the front.
+  // When none can, the reason is that of the placement that got furthest.
+  let furthest: { reason: string; layer: number } | undefined;
+  for (const start of denseAt) {
+    const stack = planStack(spec, start, ctx);
+    if (!('reason' in stack)) return finishPlan(spec, stack);
+    if (!furthest || stack.layer > furthest.layer) furthest = stack;
+    if (stack.layer < start) break;  // the front cannot hold it either
+  }
+  return furthest as { reason: string; layer: number };
+}
+
+/** The front of layers [0, start) and the Dense stack of the rest, or why the kernel cannot train a layer there. */
+function planStack(spec: ResolvedSpec, start: number, ctx: FrontContext): StackPlan | { reason: string; layer: number } {
+  const stack: StackPlan = { front: [], dims: [], activations: [], alphas: [], biases: [], frozen: [], regularizers: [], activity: [], dropout: [], norms: [] };
   for (const [index, layer] of spec.layers.entries()) {
-    const front = !stack.dims.length && FRONT_TYPES.includes(layer.type);
-    const reason = front ? addFrontOp(stack.front, layer, index, ctx) : planLayer(stack, layer, () => dropoutSeed(index));
+    const reason = index < start ? addFrontOp(stack.front, layer, index, ctx) : planLayer(stack, layer, () => ctx.dropoutSeed(index));
     if (reason) return { reason, layer: index };
   }
+  return stack;
+}
+
+/** The plan of a placed stack: the loss, metric and optimizer codes, or why the kernel has none. */
+function finishPlan(spec: ResolvedSpec, stack: StackPlan): { plan: KernelPlan } | { reason: string; layer?: number } {
   const { dims, activations, dropout, norms } = stack;
-  if (!dims.length) return { reason: 'no Dense layer' };
-  if (dropout[dropout.length - 1].rate > 0) return { reason: 'Dropout after the output layer' };
-  if (norms[norms.length - 1]) return { reason: 'BatchNormalization after the output layer' };
+  const lastOf = (...types: string[]): number => spec.layers.map((l) => types.includes(l.type)).lastIndexOf(true);
+  if (dropout[dropout.length - 1].rate > 0) return { reason: 'Dropout after the output layer', layer: lastOf('Dropout', 'AlphaDropout') };
+  if (norms[norms.length - 1]) return { reason: 'BatchNormalization after the output layer', layer: lastOf('BatchNormalization') };
   const out = activations[activations.length - 1];
   const lossType = spec.compile.loss.type;
   const loss = LOSSES[lossType];
@@ -159,9 +179,9 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
 
 /** Why the output layer's activation does not suit the loss in the kernel, or undefined. */
 function outputReason(lossType: string, loss: number, out: number, fromLogits: boolean): string | undefined {
-  if (fromLogits) return out === ACTIVATIONS.linear && loss <= 2 ? undefined : `${lossType} with from_logits needs a linear output layer in the kernel`;
-  if (loss <= 1 && out !== ACTIVATIONS.softmax) return `${lossType} needs a softmax output layer in the kernel`;
-  if (loss === 2 && out !== ACTIVATIONS.sigmoid) return 'binary_crossentropy needs a sigmoid output layer in the kernel';
+  if (fromLogits) return out === ACTIVATIONS.linear && loss <= 2 ? undefined : `${lossType} with from_logits on an output layer that is not linear`;
+  if (loss <= 1 && out !== ACTIVATIONS.softmax) return `${lossType} on an output layer without softmax`;
+  if (loss === 2 && out !== ACTIVATIONS.sigmoid) return 'binary_crossentropy on an output layer without sigmoid';
   return undefined;
 }
 
@@ -201,7 +221,7 @@ function planLayer(stack: StackPlan, layer: SpecLayer, seed: () => number): stri
 function planDropout(slot: StackPlan['dropout'][number] | undefined, layer: SpecLayer, seed: () => number): string | undefined {
   const rate = layer.args.rate as number;
   const alpha = layer.type === 'AlphaDropout';
-  if (!slot) return `${layer.type} layer ${layer.name} does not follow a Dense layer`;
+  if (!slot) return `${layer.type} layer ${layer.name}, which does not follow a Dense layer`;
   // A rate of 0 drops nothing (Keras and TensorFlow.js pass the input through).
   if (!(rate > 0)) return undefined;
   if (slot.rate > 0 && (alpha || slot.alpha)) return `AlphaDropout and another dropout layer in a row (${layer.name})`;
@@ -212,7 +232,7 @@ function planDropout(slot: StackPlan['dropout'][number] | undefined, layer: Spec
 
 function planDense(stack: StackPlan, layer: SpecLayer): string | undefined {
   const a = layer.args;
-  if (layer.inputShape.length !== 2) return `Dense layer ${layer.name} gets a ${layer.inputShape.length - 1}-D input; add Flatten first`;
+  if (layer.inputShape.length !== 2) return `an output Dense layer (${layer.name}) on a ${layer.inputShape.length - 1}-D input (add Flatten before it)`;
   const act = ACTIVATIONS[String(a.activation ?? 'linear')];
   if (act === undefined) return `activation ${String(a.activation)} (supported: ${KERNEL_ACTIVATIONS.join(', ')})`;
   if (!stack.dims.length) stack.dims.push(layer.inputShape[1] as number);
@@ -235,7 +255,7 @@ function planDense(stack: StackPlan, layer: SpecLayer): string | undefined {
  */
 function planNorm(stack: StackPlan, layer: SpecLayer, last: number): string | undefined {
   const a = layer.args;
-  if (last < 0 || stack.norms[last]) return `BatchNormalization layer ${layer.name} does not follow a Dense layer`;
+  if (last < 0 || stack.norms[last]) return `BatchNormalization layer ${layer.name}, which does not follow a Dense layer`;
   const axis = a.axis as number;
   if (layer.inputShape.length !== 2 || (axis !== -1 && axis !== 1)) return `BatchNormalization layer ${layer.name} normalizes axis ${axis} of a ${layer.inputShape.length - 1}-D input`;
   const norm = normOf(layer, stack.activations[last] === ACTIVATIONS.linear);
@@ -254,7 +274,7 @@ function planActivation(stack: StackPlan, layer: SpecLayer, last: number): strin
   const dropout = stack.dropout[last];
   const acrossDropout = dropout?.rate > 0 && !dropout.alpha && !norm && commutesWithDropout(layer);
   if (last < 0 || stack.activations[last] !== ACTIVATIONS.linear || (dropout.rate > 0 && !acrossDropout) || (norm && norm.position !== NORM.before)) {
-    return `${layer.type} layer ${layer.name} does not follow a linear Dense layer`;
+    return `${layer.type} layer ${layer.name}, which does not follow a linear Dense layer`;
   }
   if (regularized(stack.activity[last])) return activityReplaced(layer);
   if (layer.type === 'LeakyReLU') {

@@ -1256,6 +1256,10 @@ static void dispatch(void) {
 }
 
 /** How many workers will run k_worker() (at most MAX_THREADS - 1; returns that number, or -1 without memory). Call once, before they start. */
+void grad_update(Layer *l, int m, int p0, int p1, const float *x, int ldx, int t, Measure *ms) {
+  gemm_grad_update(m, p0, p1, x, ldx, l->d, l->ld, l->w, l->s1, l->s2, l->s3, l->kl1, l->kl2, l->kl1 || l->kl2 ? l->cols : 0, ms, batch_rows[t]);
+}
+
 EXPORT int k_set_workers(int n) {
   if (n > MAX_THREADS - 1) n = MAX_THREADS - 1;
   int widest = in_dim;

@@ -80,6 +80,11 @@ int keeps_preactivation(int act);
 int elementwise_activation(int act);
 /** AlphaDropout's constants at `rate` (Keras's formula): dropped values become alpha_p, then all a x + shift. */
 void alpha_dropout_affine(float rate, float *a, float *shift, float *alpha_p);
+/**
+ * Kernel rows [p0, p1) of l's dW = X^T dZ over m rows (at most the batch) of x, applied at once
+ * (the Dense layers' fused pass, which skips blank input rows), on thread t.
+ */
+void grad_update(Layer *l, int m, int p0, int p1, const float *x, int ldx, int t, Measure *ms);
 void update_rows(float *w, const float *g, int n, int ld, float *s1, float *s2, float *s3, float l1, float l2, const float *cols, Measure *ms);
 /** l's optimizer slots for the optimizer set by k_set_optimizer (none when frozen); 0 without memory. */
 int alloc_slots(Layer *l);

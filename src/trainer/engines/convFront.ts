@@ -1,6 +1,6 @@
 /**
  * The kernel's convolutional front (src/kernel/front.c) from the TypeScript side: set up from the
- * plan's ops, Conv2D weights copied to and from the tfjs model, and each conv's buffers as
+ * plan's ops, Conv2D (and front Dense) weights copied to and from the tfjs model, and each conv's buffers as
  * training health reads them. DenseKernel (denseKernel.ts) owns the instance and calls these.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -80,11 +80,6 @@ export function syncNorms(held: readonly HeldNorm[], model: tfl.LayersModel, mem
   }
 }
 
-/** The model's Conv2D layers in order: the front's conv ops. */
-function convLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
-  return model.layers.filter((l) => l.getClassName() === 'Conv2D');
-}
-
 /** The front's conv ops with their op index. */
 function convOps(front: readonly FrontOp[]): { op: ConvOp; i: number }[] {
   return front.flatMap((op, i) => (op.kind === 'conv' ? [{ op, i }] : []));
@@ -151,11 +146,10 @@ export class ConvFront {
     return { data: new Float32Array(this.memory.buffer, ptr, rows * ld), rows, cols: (this.front[i] as ConvOp).shape[5], stride: ld };
   }
 
-  /** Copies the tfjs model's Conv2D weights ([kh, kw, cin, cout] kernels: [kh * kw * cin][cout] rows) into the kernel. */
+  /** Copies the tfjs model's Conv2D and Dense weights ([kh, kw, cin, cout] and [cin, cout] kernels: [kh * kw * cin][cout] rows) into the kernel. */
   loadWeights(model: tfl.LayersModel): void {
-    const layers = convLayers(model);
-    convOps(this.front).forEach(({ op, i }, n) => {
-      const [kernel, bias] = layers[n].getWeights();
+    convOps(this.front).forEach(({ op, i }) => {
+      const [kernel, bias] = model.getLayer(op.name).getWeights();
       const src = kernel.dataSync() as Float32Array;
       const dst = this.block(i, this.k.k_front_weights(i), src.length / op.shape[5]);
       for (let r = 0; r < dst.rows; r++) dst.data.set(src.subarray(r * dst.cols, (r + 1) * dst.cols), r * dst.stride);
@@ -163,18 +157,17 @@ export class ConvFront {
     });
   }
 
-  /** Copies the kernel's Conv2D weights into the tfjs model. */
+  /** Copies the kernel's Conv2D and Dense weights into the tfjs model (in the shapes the layers hold them). */
   storeWeights(model: tfl.LayersModel): void {
-    const layers = convLayers(model);
-    convOps(this.front).forEach(({ op, i }, n) => {
-      const [kh, kw] = op.window;
-      const rows = kh * kw * op.shape[2];
+    convOps(this.front).forEach(({ op, i }) => {
+      const layer = model.getLayer(op.name);
+      const rows = op.window[0] * op.window[1] * op.shape[2];
       const src = this.block(i, this.k.k_front_weights(i), rows);
       const w = new Float32Array(rows * src.cols);
       for (let r = 0; r < rows; r++) w.set(src.data.subarray(r * src.stride, r * src.stride + src.cols), r * src.cols);
-      const ts: tf.Tensor[] = [tf.tensor4d(w, [kh, kw, op.shape[2], src.cols])];
+      const ts: tf.Tensor[] = [tf.tensor(w, layer.weights[0].shape as number[])];
       if (op.bias) ts.push(tf.tensor1d(new Float32Array(this.memory.buffer, this.k.k_front_bias(i), src.cols).slice()));
-      layers[n].setWeights(ts);
+      layer.setWeights(ts);
       tf.dispose(ts);
     });
   }
@@ -188,6 +181,14 @@ export class ConvFront {
     return masks;
   }
 
+  /** Conv op i's output of `rows` rows after its activation, or after the Activation op it is measured at. */
+  private outputs(op: ConvOp, i: number, rows: number): Block {
+    const at = op.measuredAt;
+    if (at === undefined) return this.block(i, this.k.k_front_activations(i), rows);
+    const stride = this.k.k_front_ld(at);
+    return { data: new Float32Array(this.memory.buffer, this.k.k_front_activations(at), rows * stride), rows, cols: op.shape[5], stride };
+  }
+
   /** Each conv's buffers for training health, in model order. */
   views(): KernelLayerView[] {
     return convOps(this.front).map(({ op, i }): KernelLayerView => {
@@ -196,7 +197,7 @@ export class ConvFront {
       return {
         frozen: op.frozen,
         weights: () => this.block(i, this.k.k_front_weights(i), rows),
-        outputs: (m) => this.block(i, this.k.k_front_activations(i), m * pixels),
+        outputs: (m) => this.outputs(op, i, m * pixels),
         deltas: (m) => this.block(i, this.k.k_front_deltas(i), m * pixels),
         gradSq: () => this.k.k_front_grad_sq(i),
         deltaSq: () => this.k.k_front_delta_sq(i),

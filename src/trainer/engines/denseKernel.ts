@@ -140,9 +140,9 @@ export function kernelBuild(): KernelBuild | undefined {
   return (build = { bytes: fs.readFileSync(plain), simd: `SIMD128 (${why})` });
 }
 
-/** The model's Dense layers in order: the kernel's layers. */
-function denseLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
-  return model.layers.filter((l) => l.getClassName() === 'Dense');
+/** The model's Dense layers of the kernel's Dense stack (the last ones; any before them are front ops), in order. */
+function denseLayers(model: tfl.LayersModel, plan: KernelPlan): tfl.layers.Layer[] {
+  return model.layers.filter((l) => l.getClassName() === 'Dense').slice(-plan.activations.length);
 }
 
 /** A kernel instance holding one model's weights, optimizer state and training set. */
@@ -226,7 +226,7 @@ export class DenseKernel {
   /** Copies the tfjs model's Conv2D and Dense weights into the kernel (at start, and after a callback restored weights). */
   loadWeights(model: tfl.LayersModel): void {
     this.front.loadWeights(model);
-    denseLayers(model).forEach((layer, i) => {
+    denseLayers(model, this.plan).forEach((layer, i) => {
       const [kernel, bias] = layer.getWeights();
       const [rows, cols] = kernel.shape as [number, number];
       const ld = this.k.k_ld(i);
@@ -247,7 +247,7 @@ export class DenseKernel {
   /** Copies the kernel's weights into the tfjs model, before anything reads them there. */
   storeWeights(model: tfl.LayersModel): void {
     this.front.storeWeights(model);
-    denseLayers(model).forEach((layer, i) => {
+    denseLayers(model, this.plan).forEach((layer, i) => {
       const [rows, cols] = [this.plan.dims[i], this.plan.dims[i + 1]];
       const ld = this.k.k_ld(i);
       const src = new Float32Array(this.memory.buffer, this.k.k_weights(i), rows * ld);

@@ -43,11 +43,17 @@ export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: 
   const on = tune ? `on 1 to ${threads} threads, chosen by measured speed as the machine's load changes` : `on ${threads} thread${threads === 1 ? '' : 's'}`;
   return {
     name: KERNEL_ENGINE,
-    reason: `${chosen.plan.front.some((op) => op.kind === 'conv') ? 'a Sequential convnet (Conv2D and pooling, then Dense layers)' : 'a Sequential Dense stack'}: one WebAssembly call per batch ${on}, ${kernelBuild()?.simd}, evaluation in the kernel, weights synced to TensorFlow.js only when read`,
+    reason: `${modelKind(spec, chosen.plan)}: one WebAssembly call per batch ${on}, ${kernelBuild()?.simd}, evaluation in the kernel, weights synced to TensorFlow.js only when read`,
     create: (setup) => new FusedEngine(setup, chosen.plan, threads, tune),
     measuredBy: 'measured in the fused kernel during the step',
     healthSamplesPerEpoch: DEFAULT_SAMPLES_PER_EPOCH.kernel,
   };
+}
+
+/** What the kernel trains, as the engine reason says it. */
+function modelKind(spec: ResolvedSpec, plan: KernelPlan): string {
+  if (spec.layers.some((l) => l.type === 'Conv2D')) return 'a Sequential convnet (Conv2D and pooling, then Dense layers)';
+  return plan.front.length ? 'a Sequential stack of Dense layers and the layers between them' : 'a Sequential Dense stack';
 }
 
 /**
