@@ -1,7 +1,7 @@
 /**
  * Differential fuzz test of the fused kernel against TensorFlow.js: random small specs (random
  * stacks, activations, BatchNormalization, a random convolutional front on some, every
- * optimizer, every loss with and without logits),
+ * optimizer, every loss with and without logits, on its own output activation or another),
  * a few steps on both engines from the same weights. Both must give the same numbers, or both
  * must reach a non-finite loss at the same step. In extreme cases too (initializers with large
  * stddevs, learning rate 1, inputs in the thousands) a cross-entropy is never negative.
@@ -47,12 +47,14 @@ const OPTIMIZERS = [
   (r: Rand) => ({ type: 'Adamax', learning_rate: pick(r, [0.002, 0.05]), epsilon: 1e-3 }),
 ];
 
-/** A loss with the output layer that suits it in the kernel, and whether it takes logits. */
+/** A loss with an output layer (mostly the one that suits it), and whether it takes logits. */
 function lossAndOutput(rand: Rand): { loss: string; units: number; output: string; logits: boolean } {
   const loss = pick(rand, ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'binary_crossentropy', 'mean_squared_error']);
   const logits = loss !== 'mean_squared_error' && rand() < 0.3;
   const units = loss === 'binary_crossentropy' ? pick(rand, [1, 3]) : 2 + Math.floor(rand() * 4);
-  const output = logits ? 'linear' : loss === 'binary_crossentropy' ? 'sigmoid' : loss === 'mean_squared_error' ? pick(rand, ['linear', 'tanh']) : 'softmax';
+  let output = logits ? 'linear' : loss === 'binary_crossentropy' ? 'sigmoid' : loss === 'mean_squared_error' ? pick(rand, ['linear', 'tanh']) : 'softmax';
+  // Sometimes an output the loss does not take in (the kernel then takes the activation's gradient after the loss's).
+  if (loss !== 'mean_squared_error' && rand() < 0.25) output = pick(rand, logits ? ['relu', 'tanh', 'softmax'] : ['sigmoid', 'softplus', 'relu', 'hard_sigmoid', ...(loss === 'binary_crossentropy' ? ['softmax'] : [])]);
   return { loss, units, output, logits };
 }
 

@@ -35,9 +35,27 @@ describe('losses from logits in the fused kernel', function () {
     }
   }
 
-  it('refuses logits from a softmax output layer (the loss would apply softmax twice)', () => {
-    const spec = denseSpec(10, [{ type: 'Dense', units: 4, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD' });
-    spec.compile.loss = { ...spec.compile.loss, from_logits: true };
-    assert.match((kernelPlan(spec) as { reason: string }).reason, /from_logits on an output layer that is not linear/);
-  });
+  // Any output activation with any loss, as Keras and TensorFlow.js take it: a cross-entropy on
+  // outputs no softmax made divides them by their sum and clips; binary cross-entropy on outputs
+  // no sigmoid made clips; logits from a non-linear layer are that layer's outputs. The loss
+  // gives dL/da and the output activation's own backward follows.
+  const OUTPUTS: [string, string, number, boolean][] = [
+    ['sparse_categorical_crossentropy', 'sigmoid', 4, false],
+    ['categorical_crossentropy', 'softplus', 3, false],
+    ['sparse_categorical_crossentropy', 'relu', 4, false],
+    ['binary_crossentropy', 'softmax', 3, false],
+    ['binary_crossentropy', 'hard_sigmoid', 2, false],
+    ['sparse_categorical_crossentropy', 'softmax', 4, true],
+    ['binary_crossentropy', 'tanh', 1, true],
+  ];
+  for (const [loss, activation, units, logits] of OUTPUTS) {
+    it(`${loss}${logits ? ' with from_logits' : ''} on a ${activation} output layer: 6 steps as TensorFlow.js takes them`, async () => {
+      const layers = [{ type: 'Dense', units: 12, activation: 'tanh' }, { type: 'Dense', units, activation, kernel_initializer: { type: 'RandomNormal', stddev: 0.5 } }];
+      const spec = denseSpec(10, layers, logits ? { type: loss, from_logits: true } : loss, { type: 'SGD', learning_rate: 0.1 });
+      assert.ok('plan' in kernelPlan(spec), 'the kernel trains it');
+      const got = await compare(spec, randomSplit(48, 10, units, loss, 7), 8, 6);
+      assertClose(got, `${loss} on ${activation}`);
+      assert.ok(got.kernel.every(([l]) => Number.isFinite(l) && l >= 0), `losses ${got.kernel.map(([l]) => l)}`);
+    });
+  }
 });

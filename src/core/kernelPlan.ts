@@ -72,7 +72,7 @@ export interface KernelPlan {
   /** Per Dense layer: the BatchNormalization after it, or null. */
   norms: (KernelNorm | null)[];
   loss: number;
-  /** The loss takes logits: a linear output layer, softmax / sigmoid inside the loss. */
+  /** The loss takes logits: softmax / sigmoid inside the loss, on the output layer's output. */
   fromLogits: boolean;
   accuracy: number;
   /** Label floats per example (1 for class ids). */
@@ -160,9 +160,8 @@ function finishPlan(spec: ResolvedSpec, stack: StackPlan): { plan: KernelPlan } 
   const loss = LOSSES[lossType];
   if (loss === undefined) return { reason: `loss ${lossType} (supported: ${Object.keys(LOSSES).join(', ')})` };
   const fromLogits = spec.compile.loss.from_logits === true;
-  const outReason = outputReason(lossType, loss, out, fromLogits);
-  if (outReason) return { reason: outReason };
-  if (regularized(stack.activity[dims.length - 2]) && out !== ACTIVATIONS.linear && loss !== LOSSES.mean_squared_error) {
+  if (fromLogits && loss === LOSSES.mean_squared_error) return { reason: 'mean_squared_error with from_logits' };
+  if (regularized(stack.activity[dims.length - 2]) && fusedOutput(loss, out, fromLogits)) {
     return { reason: `an activity regularizer on the ${spec.compile.loss.type} output layer (the kernel fuses its activation into the loss)`, layer: spec.layers.length - 1 };
   }
   const other = spec.compile.metrics.find((m) => !KERNEL_METRICS.includes(m.type));
@@ -177,12 +176,13 @@ function finishPlan(spec: ResolvedSpec, stack: StackPlan): { plan: KernelPlan } 
   return { plan: { ...stack, loss, fromLogits, accuracy, labelWidth: loss === 0 ? 1 : units, optimizer } };
 }
 
-/** Why the output layer's activation does not suit the loss in the kernel, or undefined. */
-function outputReason(lossType: string, loss: number, out: number, fromLogits: boolean): string | undefined {
-  if (fromLogits) return out === ACTIVATIONS.linear && loss <= 2 ? undefined : `${lossType} with from_logits on an output layer that is not linear`;
-  if (loss <= 1 && out !== ACTIVATIONS.softmax) return `${lossType} on an output layer without softmax`;
-  if (loss === 2 && out !== ACTIVATIONS.sigmoid) return 'binary_crossentropy on an output layer without sigmoid';
-  return undefined;
+/**
+ * Whether the kernel fuses the output layer's activation into the loss (dense.c's fused_output:
+ * softmax with a cross-entropy, sigmoid with binary cross-entropy), so it never has dL/da.
+ */
+function fusedOutput(loss: number, out: number, fromLogits: boolean): boolean {
+  if (fromLogits || loss === LOSSES.mean_squared_error) return false;
+  return loss === LOSSES.binary_crossentropy ? out === ACTIVATIONS.sigmoid : out === ACTIVATIONS.softmax;
 }
 
 /** Adds one spec layer to the stack, or says why the kernel cannot train it there. */

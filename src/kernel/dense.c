@@ -37,7 +37,7 @@ static int training = 1;     // 0 while evaluating: no dropout (inference mode)
 static const float *dense_in;  // the first Dense layer's input this step: xb, or the front's output
 static int measuring;        // k_measure: steps record each kernel's squared gradient norm
 static float batch_acc;
-static int from_logits;      // k_set_from_logits: the loss applies softmax / sigmoid itself to a linear output
+static int from_logits;      // k_set_from_logits: the loss applies softmax / sigmoid itself to the output (the logits)
 
 extern unsigned char __heap_base;
 static uintptr_t heap_top;
@@ -784,7 +784,7 @@ EXPORT void k_set_alpha_dropout(int i) { L[i].alpha_drop = 1; }
 
 /** AdamW's weight decay (call after k_set_optimizer). */
 EXPORT void k_set_weight_decay(float v) { p_weight_decay = v; }
-/** The loss takes logits (from_logits: true): the output layer is linear, the loss applies softmax / sigmoid. */
+/** The loss takes logits (from_logits: true): the loss applies softmax / sigmoid to the output layer's output. */
 EXPORT void k_set_from_logits(int on) { from_logits = on; }
 
 EXPORT void k_set_lr(float v) { lr = v; }
@@ -1044,12 +1044,65 @@ static double bce_logits(const float *z, const float *y, float *d, int n, float 
 }
 
 /**
+ * Cross-entropy of one example's outputs a that no softmax made (a sigmoid, relu or linear
+ * output), as TensorFlow.js takes it: divided by their sum and clipped to [eps, 1 - eps]; the
+ * sparse loss first clips the outputs too (tfjs-layers' sparseCategoricalCrossentropy; Keras's
+ * neither clips first nor divides). dL/da = (g - <g, q>) / (S m) with q = c / S, c the outputs as
+ * the sum takes them, g_j = -t_j / q_j inside the clip (else 0), and 0 where c clipped a.
+ */
+static double ce_normalized(const float *a, const float *y, float *d, int n, float inv_m) {
+  const float eps = 1e-7f;
+  int sparse = loss_kind == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+  float s = 0;
+  for (int j = 0; j < n; j++) s += sparse ? (a[j] < eps ? eps : a[j] > 1 - eps ? 1 - eps : a[j]) : a[j];
+  double l = 0, dot = 0;
+  for (int j = 0; j < n; j++) {
+    float t = sparse ? (j == (int)y[0] ? 1.0f : 0.0f) : y[j];
+    float c = sparse ? (a[j] < eps ? eps : a[j] > 1 - eps ? 1 - eps : a[j]) : a[j];
+    float q = c / s, p = q < eps ? eps : q > 1 - eps ? 1 - eps : q;
+    if (t != 0) l -= t * log_d(p);
+    d[j] = t != 0 && q >= eps && q <= 1 - eps ? -t / q : 0;
+    dot += (double)d[j] * q;
+  }
+  for (int j = 0; j < n; j++) {
+    float c = sparse ? (a[j] < eps ? eps : a[j] > 1 - eps ? 1 - eps : a[j]) : a[j];
+    d[j] = c == a[j] ? (float)((d[j] - dot) / s) * inv_m : 0;
+  }
+  return l;
+}
+
+/**
+ * Binary cross-entropy of one example's outputs a that no sigmoid made, clipped to [eps, 1 - eps]:
+ * the mean over its n outputs; dL/da = (a - y) / (a (1 - a) m n) inside the clip, else 0.
+ */
+static double bce_probs(const float *a, const float *y, float *d, int n, float inv_m) {
+  const float eps = 1e-7f;
+  double l = 0;
+  for (int j = 0; j < n; j++) {
+    float p = a[j] < eps ? eps : a[j] > 1 - eps ? 1 - eps : a[j];
+    l -= y[j] * log_d(p) + (1 - y[j]) * log_d(1 - p);
+    d[j] = p == a[j] ? (float)((a[j] - y[j]) / ((double)a[j] * (1 - a[j]))) * inv_m / (float)n : 0;
+  }
+  return l / n;
+}
+
+/**
+ * Whether the loss takes the output layer's pre-activation gradient itself (softmax with a
+ * cross-entropy, sigmoid with binary cross-entropy); else loss_and_grad gives dL/da and the
+ * output activation's backward follows.
+ */
+static int fused_output(const Layer *o) {
+  if (from_logits || loss_kind == LOSS_MEAN_SQUARED_ERROR) return 0;
+  return loss_kind == LOSS_BINARY_CROSSENTROPY ? o->act == ACT_SIGMOID : o->act == ACT_SOFTMAX;
+}
+
+/**
  * Loss (mean over the batch) and dL/da of the output layer, as tfjs's losses compute them.
  * Example b's labels are labels[idx[b]] (labels[b] without idx), y_dim floats each.
  */
 static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m) {
   const float eps = 1e-7f, inv_m = 1.0f / (float)m;
-  int n = o->out;
+  int n = o->out, fused = fused_output(o);
   double total = 0;
   int correct = 0;
   double bin_correct = 0;
@@ -1059,6 +1112,7 @@ static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m)
     switch (loss_kind) {
       case LOSS_SPARSE_CATEGORICAL_CROSSENTROPY: case LOSS_CATEGORICAL_CROSSENTROPY: {
         if (from_logits) { total += ce_logits(a, y, d, n, inv_m); break; }
+        if (!fused) { total += ce_normalized(a, y, d, n, inv_m); break; }
         // The softmax output is fused: dL/dz = (p - y) / m; d holds dz already (see k_train_batch).
         // The loss clips p to [eps, 1 - eps] as Keras and tfjs do, and as in tfjs no gradient
         // flows through a clipped probability: an example whose labelled class is clipped
@@ -1077,6 +1131,7 @@ static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m)
       }
       case LOSS_BINARY_CROSSENTROPY: {
         if (from_logits) { total += bce_logits(a, y, d, n, inv_m); break; }
+        if (!fused) { total += bce_probs(a, y, d, n, inv_m); break; }
         // Sigmoid output fused: dL/dz = (p - y) / (m n), zero where p is clipped (as in tfjs).
         double l = 0;
         for (int j = 0; j < n; j++) {
@@ -1367,10 +1422,11 @@ EXPORT float k_train_batch(const int *idx, int m) {
   begin_step();
   Layer *o = &L[nlayers - 1];
   float loss = loss_and_grad(o, ys, idx, m) + k_penalty() + (float)activity;
-  // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; MSE gave dL/da. An
-  // activity regularizer on the output layer is on a linear one (from_logits) or with MSE.
+  // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; the other losses and
+  // outputs gave dL/da (from_logits: the output is the logits). An activity regularizer on the
+  // output layer is on one of those.
   if (o->al1 || o->al2) activity_backward(o, m);
-  if (loss_kind == LOSS_MEAN_SQUARED_ERROR) activation_backward(o, m);
+  if (!fused_output(o)) activation_backward(o, m);
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
     if (i || !l->frozen || front_grad()) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do, unless for the front
