@@ -94,6 +94,10 @@ const MORE: Record<string, { input: number[]; layers: object[] }> = {
     input: [6],
     layers: [{ type: 'Dense', units: 7, activation: 'selu' }, { type: 'Dropout', rate: 0.3 }, { type: 'AlphaDropout', rate: 0.2 }, { type: 'Dense', units: 4 }, OUT],
   },
+  // After the output layer: the loss reads the dropped or normalized probabilities (and their gradient goes back through them).
+  'Dropout after the output layer': { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, OUT, { type: 'Dropout', rate: 0.3 }] },
+  'BatchNormalization after the output layer': { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, OUT, { type: 'BatchNormalization' }] },
+  'BatchNormalization before a softmax output': { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, { type: 'Dense', units: 3 }, { type: 'BatchNormalization' }, { type: 'Activation', activation: 'softmax' }] },
   // A Dense layer on an image (Keras applies it to the last axis: a 1x1 convolution), and a Conv2D after a Dense layer.
   'Dense on an image, then Conv2D': {
     input: [3, 3, 2],
@@ -154,8 +158,10 @@ function tfjsStep(spec: ResolvedSpec, data: Split, masks: Map<number, Float32Arr
       if (!mask) h = layer.apply(h, { training: true }) as tf.Tensor;
       else h = kind === 'Dropout' ? tf.mul(h, tf.tensor(mask, h.shape)) : alphaDropped(h, mask, (layer as unknown as { rate: number }).rate);
     }
-    // Keras's sparse cross-entropy on probabilities, clipped to [1e-7, 1 - 1e-7].
-    return tf.neg(tf.mean(tf.log(tf.clipByValue(tf.sum(tf.mul(h, labels), 1), 1e-7, 1 - 1e-7)))) as tf.Scalar;
+    // TensorFlow.js's sparse cross-entropy on probabilities: clipped to [1e-7, 1 - 1e-7], divided by their sum, clipped again.
+    const clipped = tf.clipByValue(h, 1e-7, 1 - 1e-7);
+    const q = tf.clipByValue(tf.div(clipped, tf.sum(clipped, 1, true)), 1e-7, 1 - 1e-7);
+    return tf.neg(tf.mean(tf.log(tf.sum(tf.mul(q, labels), 1)))) as tf.Scalar;
   };
   const { value, grads } = tf.variableGrads(forward, vars);
   const loss = value.dataSync()[0];

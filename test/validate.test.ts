@@ -309,14 +309,15 @@ describe('validation: diagnostics with codes and exact ranges', () => {
   it('refuses AdamW and Nadam (fused engine only) on a model that engine cannot train (test/kernelOnlyOptimizers.test.ts has more)', () => {
     const conv = '{ "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] }, { "type": "Conv2D", "filters": 4, "kernel_size": 3 }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }';
     assert.deepStrictEqual(codes(spec(conv, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "AdamW" }')), [], 'the fused engine trains the convnet');
-    const late = `${conv}, { "type": "Dropout", "rate": 0.1 }`;
-    expectDiagnostic(spec(late, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ⟦"AdamW"⟧ }'), Code.NeedsFusedEngine, 'Dropout after the output layer');
+    // An all-convolutional net: no Dense layer for the fused engine's loss to follow.
+    const allConv = '{ "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] }, { "type": "Conv2D", "filters": 10, "kernel_size": 3 }, { "type": "GlobalAveragePooling2D" }, { "type": "Activation", "activation": "softmax" }';
+    expectDiagnostic(spec(allConv, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ⟦"AdamW"⟧ }'), Code.NeedsFusedEngine, 'a model without a Dense layer');
     assert.deepStrictEqual(codes(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "Nadam" }')), []);
   });
 
   it('says which specs train on TensorFlow.js rather than the fused engine, and why, on the layer it cannot place', () => {
-    const late = '{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 36 }, { "type": "Dense", "units": 10, "activation": "softmax" }, ⟦{ "type": "Dropout", "rate": 0.1 }⟧';
-    const d = expectDiagnostic(spec(late), Code.StockEngine, 'Trains on TensorFlow.js, several times slower than the fused WebAssembly engine, which does not support Dropout after the output layer');
+    const allConv = '{ "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] }, { "type": "Conv2D", "filters": 10, "kernel_size": 3 }, { "type": "GlobalAveragePooling2D" }, ⟦{ "type": "Activation", "activation": "softmax" }⟧';
+    const d = expectDiagnostic(spec(allConv), Code.StockEngine, 'Trains on TensorFlow.js, several times slower than the fused WebAssembly engine, which does not support a model without a Dense layer');
     assert.strictEqual(d.severity, 'info');
     assert.deepStrictEqual(codes(spec(MLP)), [], 'nothing for a spec the fused engine trains');
   });

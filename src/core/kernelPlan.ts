@@ -126,7 +126,7 @@ export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => n
     activity: (l) => penaltyFactors(l.args.activity_regularizer),
   };
   const denseAt = spec.layers.flatMap((l, i) => (l.type === 'Dense' ? [i] : []));
-  if (!denseAt.length) return { reason: 'no Dense layer' };
+  if (!denseAt.length) return { reason: 'a model without a Dense layer (its loss follows the last one)', layer: spec.layers.length - 1 };
   // The Dense stack starts at the first Dense layer where it can; what comes before is the front.
   // When none can, the reason is that of the placement that got furthest.
   let furthest: { reason: string; layer: number } | undefined;
@@ -152,16 +152,15 @@ function planStack(spec: ResolvedSpec, start: number, ctx: FrontContext): StackP
 /** The plan of a placed stack: the loss, metric and optimizer codes, or why the kernel has none. */
 function finishPlan(spec: ResolvedSpec, stack: StackPlan): { plan: KernelPlan } | { reason: string; layer?: number } {
   const { dims, activations, dropout, norms } = stack;
-  const lastOf = (...types: string[]): number => spec.layers.map((l) => types.includes(l.type)).lastIndexOf(true);
-  if (dropout[dropout.length - 1].rate > 0) return { reason: 'Dropout after the output layer', layer: lastOf('Dropout', 'AlphaDropout') };
-  if (norms[norms.length - 1]) return { reason: 'BatchNormalization after the output layer', layer: lastOf('BatchNormalization') };
   const out = activations[activations.length - 1];
+  // A Dropout or BatchNormalization after the output layer: the loss reads what they make.
+  const after = dropout[dropout.length - 1].rate > 0 || (norms[norms.length - 1]?.position ?? NORM.before) !== NORM.before;
   const lossType = spec.compile.loss.type;
   const loss = LOSSES[lossType];
   if (loss === undefined) return { reason: `loss ${lossType} (supported: ${Object.keys(LOSSES).join(', ')})` };
   const fromLogits = spec.compile.loss.from_logits === true;
   if (fromLogits && loss === LOSSES.mean_squared_error) return { reason: 'mean_squared_error with from_logits' };
-  if (regularized(stack.activity[dims.length - 2]) && fusedOutput(loss, out, fromLogits)) {
+  if (regularized(stack.activity[dims.length - 2]) && !after && fusedOutput(loss, out, fromLogits)) {
     return { reason: `an activity regularizer on the ${spec.compile.loss.type} output layer (the kernel fuses its activation into the loss)`, layer: spec.layers.length - 1 };
   }
   const other = spec.compile.metrics.find((m) => !KERNEL_METRICS.includes(m.type));
@@ -178,7 +177,8 @@ function finishPlan(spec: ResolvedSpec, stack: StackPlan): { plan: KernelPlan } 
 
 /**
  * Whether the kernel fuses the output layer's activation into the loss (dense.c's fused_output:
- * softmax with a cross-entropy, sigmoid with binary cross-entropy), so it never has dL/da.
+ * softmax with a cross-entropy, sigmoid with binary cross-entropy, nothing after them but a
+ * BatchNormalization before), so it never has dL/da.
  */
 function fusedOutput(loss: number, out: number, fromLogits: boolean): boolean {
   if (fromLogits || loss === LOSSES.mean_squared_error) return false;

@@ -115,7 +115,7 @@ function checkEngine(root: Node, model: ModelInfo, compile: Props, r: Reporter):
   const [at, path] = layer ? [layer.argNodes.activity_regularizer ?? layer.node, [...layer.path, 'activity_regularizer']] : [node, only.path];
   r.error(Code.NeedsFusedEngine, at, path,
     `${only.name} trains only on the fused WebAssembly engine (${only.why}), and that engine cannot train this model: it does not support ${planned.reason}. ` +
-    `Either ${only.instead}, or change that part of the model: the fused engine trains Conv2D, pooling, Dropout, BatchNormalization and activations before the Dense layers, and Dropout, AlphaDropout, BatchNormalization, Activation or LeakyReLU between them.`);
+    `Either ${only.instead}, or change that part of the model: the fused engine trains the layers in any order up to a last Dense layer, and a Dropout, BatchNormalization or Activation after it.`);
 }
 
 /** What the schema cannot say about a PiecewiseConstantDecay: increasing boundaries, one more value. */

@@ -1086,13 +1086,16 @@ static double bce_probs(const float *a, const float *y, float *d, int n, float i
   return l / n;
 }
 
+static const float *output_of(const Layer *p);
+static const float *last_output;  // what loss_and_grad last read: the model's output (k_last_output)
+
 /**
  * Whether the loss takes the output layer's pre-activation gradient itself (softmax with a
  * cross-entropy, sigmoid with binary cross-entropy); else loss_and_grad gives dL/da and the
  * output activation's backward follows.
  */
 static int fused_output(const Layer *o) {
-  if (from_logits || loss_kind == LOSS_MEAN_SQUARED_ERROR) return 0;
+  if (from_logits || loss_kind == LOSS_MEAN_SQUARED_ERROR || o->drop || o->bn == BN_AFTER || o->bn == BN_LAST) return 0;
   return loss_kind == LOSS_BINARY_CROSSENTROPY ? o->act == ACT_SIGMOID : o->act == ACT_SOFTMAX;
 }
 
@@ -1103,11 +1106,12 @@ static int fused_output(const Layer *o) {
 static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m) {
   const float eps = 1e-7f, inv_m = 1.0f / (float)m;
   int n = o->out, fused = fused_output(o);
+  const float *out = last_output = output_of(o);
   double total = 0;
   int correct = 0;
   double bin_correct = 0;
   for (int b = 0; b < m; b++) {
-    const float *a = o->a + b * o->ld, *y = labels + (idx ? idx[b] : b) * y_dim;
+    const float *a = out + b * o->ld, *y = labels + (idx ? idx[b] : b) * y_dim;
     float *d = o->d + b * o->ld;
     switch (loss_kind) {
       case LOSS_SPARSE_CATEGORICAL_CROSSENTROPY: case LOSS_CATEGORICAL_CROSSENTROPY: {
@@ -1205,13 +1209,14 @@ static void share(int n, int unit, int t, int *lo, int *hi) {
   *hi = u1 * unit < n ? u1 * unit : n;
 }
 
-/** What layer i reads: the batch, or the layer before's output (dropped, in training). */
-static const float *layer_input(int i) {
-  if (!i) return dense_in;
-  const Layer *p = &L[i - 1];
+/** Layer p's output after its dropout and BatchNormalization (dropped, in training): what the next layer or the loss reads. */
+static const float *output_of(const Layer *p) {
   if (p->bn == BN_LAST) return p->norm;
   return training && p->drop ? p->drop : p->norm ? p->norm : p->a;
 }
+
+/** What layer i reads: the batch, or the layer before's output. */
+static const float *layer_input(int i) { return i ? output_of(&L[i - 1]) : dense_in; }
 
 /**
  * Whether layer l's activation runs inside its forward job, on each thread's columns (not after a
@@ -1422,11 +1427,12 @@ EXPORT float k_train_batch(const int *idx, int m) {
   begin_step();
   Layer *o = &L[nlayers - 1];
   float loss = loss_and_grad(o, ys, idx, m) + k_penalty() + (float)activity;
-  // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz; the other losses and
-  // outputs gave dL/da (from_logits: the output is the logits). An activity regularizer on the
-  // output layer is on one of those.
-  if (o->al1 || o->al2) activity_backward(o, m);
-  if (!fused_output(o)) activation_backward(o, m);
+  // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz (a BatchNormalization
+  // before the softmax still takes its part); the other losses and outputs gave the gradient
+  // w.r.t. the layer's final output (from_logits: the output is the logits), which goes back
+  // through its dropout, normalization and activation as a hidden layer's does.
+  if (!fused_output(o)) below_backward(o, m);
+  else if (o->bn == BN_BEFORE) bn_backward(o, m);
   for (int i = nlayers - 1; i >= 0; i--) {
     Layer *l = &L[i];
     if (i || !l->frozen || front_grad()) run_everywhere(JOB_BACKWARD, i, m);  // a frozen first layer has nothing to do, unless for the front
@@ -1450,5 +1456,7 @@ EXPORT double k_delta_sq(int i) { return L[i].delta_sq; }
 EXPORT double k_weight_sq(int i) { return L[i].weight_sq; }
 /** Layer i's output (after its activation) for the last batch, [batch][ld]. */
 EXPORT float *k_activations(int i) { return L[i].a; }
+/** The model's output [batch][ld] for the last batch trained or evaluated, as the loss read it (after any Dropout or BatchNormalization after the output layer). */
+EXPORT const float *k_last_output(void) { return last_output; }
 /** The loss gradient w.r.t. layer i's pre-activation for the last batch, [batch][ld]. */
 EXPORT float *k_deltas(int i) { return L[i].d; }

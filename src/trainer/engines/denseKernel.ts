@@ -84,6 +84,7 @@ interface KernelExports extends FrontExports {
   k_delta_sq(i: number): number;
   k_weight_sq(i: number): number;
   k_activations(i: number): number;
+  k_last_output(): number;
   k_deltas(i: number): number;
   k_output_stats(x: number, rows: number, cols: number, stride: number, low: number, high: number, inclusive: number, hmin: number, hmax: number, bins: number, out: number, alive: number): void;
   k_count_nonfinite(x: number, rows: number, cols: number, stride: number): number;
@@ -372,10 +373,10 @@ export class DenseKernel {
     return [loss / count + this.k.k_penalty(), correct / count];
   }
 
-  /** The output layer's values for the last batch's m rows (probabilities, or logits with from_logits). */
+  /** The model's outputs for the last batch's m rows, trained or evaluated (probabilities, or logits with from_logits). */
   outputs(m: number): Block {
     const last = this.plan.dims.length - 2;
-    return this.block(last, this.k.k_activations(last), m);
+    return this.block(last, this.k.k_last_output(), m);
   }
 
   /** One training step on the given rows of the training set: [mean loss, mean accuracy]. */
