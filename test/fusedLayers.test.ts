@@ -98,6 +98,9 @@ const MORE: Record<string, { input: number[]; layers: object[] }> = {
   'Dropout after the output layer': { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, OUT, { type: 'Dropout', rate: 0.3 }] },
   'BatchNormalization after the output layer': { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, OUT, { type: 'BatchNormalization' }] },
   'BatchNormalization before a softmax output': { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, { type: 'Dense', units: 3 }, { type: 'BatchNormalization' }, { type: 'Activation', activation: 'softmax' }] },
+  // No Dense stack: the front holds the whole model, and the loss reads its output.
+  'a model without a Dense layer': { input: [5, 5, 2], layers: [{ type: 'Conv2D', filters: 3, kernel_size: 2, activation: 'relu' }, { type: 'GlobalAveragePooling2D' }, { type: 'Activation', activation: 'softmax' }] },
+  'Dropout between the output layer and its softmax': { input: [6], layers: [{ type: 'Dense', units: 7, activation: 'relu' }, { type: 'Dense', units: 3 }, { type: 'Dropout', rate: 0.3 }, { type: 'Activation', activation: 'softmax' }] },
   // A Dense layer on an image (Keras applies it to the last axis: a 1x1 convolution), and a Conv2D after a Dense layer.
   'Dense on an image, then Conv2D': {
     input: [3, 3, 2],

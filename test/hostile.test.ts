@@ -85,7 +85,7 @@ const SPECS: Case[] = [
   { name: 'input_shape [1e9]', spec: (s) => { s.layers[0].input_shape = [1e9]; }, expect: 'invalid' },
   { name: '500 Dense layers of 1,000 units', spec: (s) => { s.layers.splice(1, 0, ...Array.from({ length: 500 }, () => ({ type: 'Dense', units: 1000 }))); }, expect: 'invalid' },
   { name: 'an activity regularizer (the fused engine trains it)', spec: (s) => { s.layers[0].activity_regularizer = 'l2'; }, expect: 'trains' },
-  { name: 'an activity regularizer on the softmax output (no engine trains it)', spec: (s) => { s.layers[1].activity_regularizer = 'l2'; }, expect: 'invalid' },
+  { name: 'an activity regularizer on the softmax output (the fused engine trains the whole model in its front)', spec: (s) => { s.layers[1].activity_regularizer = 'l2'; }, expect: 'trains' },
   { name: 'an unknown activation', spec: (s) => { s.layers[0].activation = 'relu; rm -rf /'; }, expect: 'invalid' },
   // Fit and compile
   { name: 'epochs 1e23', spec: (s) => { s.fit.epochs = 1e23; }, expect: 'invalid' },

@@ -131,6 +131,14 @@ describe('the fused kernel\'s convolutional front', function () {
         { type: 'GlobalAveragePooling2D' }, { type: 'BatchNormalization', trainable: false }, { type: 'Dense', units: 3, activation: 'softmax' },
       ],
     },
+    {
+      // No Dense stack: the whole model is the front, and the loss reads its last op's output.
+      label: 'an all-convolutional net without a Dense layer (Adam)', shape: [6, 6, 2], optimizer: { type: 'Adam', learning_rate: 0.01 },
+      layers: [
+        { type: 'Conv2D', filters: 4, kernel_size: 2, activation: 'relu' }, { type: 'MaxPooling2D' },
+        { type: 'Conv2D', filters: 3, kernel_size: 1 }, { type: 'GlobalAveragePooling2D' }, { type: 'Activation', activation: 'softmax' },
+      ],
+    },
   ];
   for (const c of cases) {
     for (const threads of [1, 2]) {

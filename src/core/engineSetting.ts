@@ -29,8 +29,9 @@ function problemOf(spec: ResolvedSpec, engine: string): { path: JsonPath; messag
   }
   const planned = engine === 'kernel' ? kernelPlan(spec) : undefined;
   if (!planned || !('reason' in planned)) return undefined;
+  const path: JsonPath = planned.layer !== undefined ? ['layers', planned.layer] : planned.metric !== undefined ? ['compile', 'metrics', planned.metric] : ['layers'];
   return {
-    path: ['layers'],
+    path,
     message: `The modelSpec.training.engine setting is "kernel", and the fused WebAssembly engine cannot train this model: it does not support ${planned.reason}. Set the engine to "auto" to train it on TensorFlow.js.`,
   };
 }

@@ -8,7 +8,7 @@ import type { ResolvedRef, ResolvedSpec } from './resolve';
 import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from './registry';
 import type { Json } from './registry';
 import { METRIC_MATH } from './metricMath';
-import { activityReplaced, addFrontOp, NORM, normOf, type FrontContext, type FrontOp, type KernelNorm } from './kernelFront';
+import { activityReplaced, addFrontOp, frontOutputSize, NORM, normOf, type FrontContext, type FrontOp, type KernelNorm } from './kernelFront';
 
 export type { FrontOp, KernelNorm } from './kernelFront';
 
@@ -113,28 +113,38 @@ export function kernelOnly(spec: ResolvedSpec): KernelOnly | undefined {
   };
 }
 
+/** Why the kernel cannot train a spec, and where: a layer it cannot place, or a metric (indices in the spec). */
+export interface KernelRefusal {
+  reason: string;
+  layer?: number;
+  metric?: number;
+}
+
 /**
  * The plan for `spec`, or why the kernel cannot train it (said to the user as the engine reason),
- * with the index in `spec.layers` of the layer it cannot place, when it is one.
+ * with the index in `spec.layers` of the layer it cannot place, or of the metric, when it is one.
  * `dropoutSeed(index)` seeds the masks of the Dropout layer at `spec.layers[index]` (the trainer
  * derives it from the spec seed; validation needs no seed).
  */
-export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => number = () => 0): { plan: KernelPlan } | { reason: string; layer?: number } {
+export function kernelPlan(spec: ResolvedSpec, dropoutSeed: (index: number) => number = () => 0): { plan: KernelPlan } | KernelRefusal {
   const ctx: FrontContext = {
     activation: (name) => ACTIVATIONS[String(name)], leakyRelu: LEAKY_RELU, dropoutSeed,
     penalties: (l) => [...penaltyFactors(l.args.kernel_regularizer), ...penaltyFactors(l.args.bias_regularizer)],
     activity: (l) => penaltyFactors(l.args.activity_regularizer),
   };
-  const denseAt = spec.layers.flatMap((l, i) => (l.type === 'Dense' ? [i] : []));
-  if (!denseAt.length) return { reason: 'a model without a Dense layer (its loss follows the last one)', layer: spec.layers.length - 1 };
   // The Dense stack starts at the first Dense layer where it can; what comes before is the front.
-  // When none can, the reason is that of the placement that got furthest.
+  // Where none can (or there is none), the front holds every layer and the loss reads its output.
+  // When that cannot either, the reason is that of the placement that got furthest.
+  const starts = [...spec.layers.flatMap((l, i) => (l.type === 'Dense' ? [i] : [])), spec.layers.length];
   let furthest: { reason: string; layer: number } | undefined;
-  for (const start of denseAt) {
+  for (const start of starts) {
     const stack = planStack(spec, start, ctx);
-    if (!('reason' in stack)) return finishPlan(spec, stack);
-    if (!furthest || stack.layer > furthest.layer) furthest = stack;
-    if (stack.layer < start) break;  // the front cannot hold it either
+    const planned = 'reason' in stack ? stack : finishPlan(spec, stack);
+    if ('plan' in planned) return planned;
+    // The loss, a metric or the optimizer: no placement changes that.
+    if (planned.layer === undefined) return planned;
+    if (!furthest || planned.layer > furthest.layer) furthest = { reason: planned.reason, layer: planned.layer };
+    if (planned.layer < start) break;  // the front cannot hold it either
   }
   return furthest as { reason: string; layer: number };
 }
@@ -150,11 +160,17 @@ function planStack(spec: ResolvedSpec, start: number, ctx: FrontContext): StackP
 }
 
 /** The plan of a placed stack: the loss, metric and optimizer codes, or why the kernel has none. */
-function finishPlan(spec: ResolvedSpec, stack: StackPlan): { plan: KernelPlan } | { reason: string; layer?: number } {
+function finishPlan(spec: ResolvedSpec, stack: StackPlan): { plan: KernelPlan } | KernelRefusal {
   const { dims, activations, dropout, norms } = stack;
-  const out = activations[activations.length - 1];
+  const out = activations[activations.length - 1] ?? ACTIVATIONS.linear;
+  // Without a Dense stack the loss reads the front's last op, a linear layer to it.
+  if (!dims.length) {
+    const last = spec.layers[spec.layers.length - 1];
+    if (!stack.front.length || last.outputShape.length !== 2) return { reason: `a model without a Dense layer whose output has ${last.outputShape.length - 1} dimensions`, layer: spec.layers.length - 1 };
+    dims.push(frontOutputSize(stack.front));
+  }
   // A Dropout or BatchNormalization after the output layer: the loss reads what they make.
-  const after = dropout[dropout.length - 1].rate > 0 || (norms[norms.length - 1]?.position ?? NORM.before) !== NORM.before;
+  const after = (dropout[dropout.length - 1]?.rate ?? 0) > 0 || (norms[norms.length - 1]?.position ?? NORM.before) !== NORM.before;
   const lossType = spec.compile.loss.type;
   const loss = LOSSES[lossType];
   if (loss === undefined) return { reason: `loss ${lossType} (supported: ${Object.keys(LOSSES).join(', ')})` };
@@ -165,8 +181,8 @@ function finishPlan(spec: ResolvedSpec, stack: StackPlan): { plan: KernelPlan } 
   }
   const other = spec.compile.metrics.find((m) => !KERNEL_METRICS.includes(m.type));
   if (other) return { reason: `metric ${other.name} (supported: ${KERNEL_METRICS.join(', ')})` };
-  const misfit = spec.compile.metrics.find((m) => METRIC_MATH[m.type] && (METRIC_MATH[m.type].labels === 'sparse') !== (loss === 0));
-  if (misfit) return { reason: `metric ${misfit.name} with the labels of ${lossType}` };
+  const misfit = spec.compile.metrics.findIndex((m) => METRIC_MATH[m.type] && (METRIC_MATH[m.type].labels === 'sparse') !== (loss === 0));
+  if (misfit >= 0) return { reason: `metric ${spec.compile.metrics[misfit].name} with the labels of ${lossType}`, metric: misfit };
   const units = dims[dims.length - 1];
   // TensorFlow.js's choice of accuracy for "accuracy" (training.js): binary for one output or BCE.
   const accuracy = !spec.compile.metrics.length ? ACC.none : units === 1 || loss === 2 ? ACC.binary : loss === 0 ? ACC.sparse : ACC.categorical;

@@ -106,8 +106,9 @@ function checkEngine(root: Node, model: ModelInfo, compile: Props, r: Reporter):
   const only = kernelOnly(spec);
   if (!only) {
     const layer = planned.layer === undefined ? undefined : model.layers[planned.layer];
-    const at = layer?.node ?? compile.get('loss')?.value ?? node;
-    r.report('info', Code.StockEngine, at, layer?.path ?? ['compile', 'loss'],
+    const metric = planned.metric === undefined ? undefined : compile.get('metrics')?.value?.children?.[planned.metric];
+    const at = layer?.node ?? metric ?? compile.get('loss')?.value ?? node;
+    r.report('info', Code.StockEngine, at, layer?.path ?? (metric ? ['compile', 'metrics', planned.metric as number] : ['compile', 'loss']),
       `Trains on TensorFlow.js, several times slower than the fused WebAssembly engine, which does not support ${planned.reason}.`);
     return;
   }

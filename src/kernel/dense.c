@@ -1088,6 +1088,14 @@ static double bce_probs(const float *a, const float *y, float *d, int n, float i
 
 static const float *output_of(const Layer *p);
 static const float *last_output;  // what loss_and_grad last read: the model's output (k_last_output)
+static Layer front_out;           // the front's output as the loss's layer, without a Dense stack
+
+/** The layer the loss reads: the last Dense layer, or without one the front's last op (front_output_view). */
+static Layer *output_layer(void) {
+  if (nlayers) return &L[nlayers - 1];
+  front_output_view(&front_out);
+  return &front_out;
+}
 
 /**
  * Whether the loss takes the output layer's pre-activation gradient itself (softmax with a
@@ -1409,7 +1417,7 @@ EXPORT float *k_eval_labels(void) { return eval_ys; }
 EXPORT float k_eval_batch(int m) {
   training = 0;
   double activity = forward(m);
-  float loss = loss_and_grad(&L[nlayers - 1], eval_ys, 0, m);
+  float loss = loss_and_grad(output_layer(), eval_ys, 0, m);
   training = 1;
   return loss + (float)activity;
 }
@@ -1425,7 +1433,7 @@ EXPORT float k_train_batch(const int *idx, int m) {
   double activity = forward(m);
   step_count++;
   begin_step();
-  Layer *o = &L[nlayers - 1];
+  Layer *o = output_layer();
   float loss = loss_and_grad(o, ys, idx, m) + k_penalty() + (float)activity;
   // Cross-entropy after softmax and BCE after sigmoid already gave dL/dz (a BatchNormalization
   // before the softmax still takes its part); the other losses and outputs gave the gradient
@@ -1456,7 +1464,8 @@ EXPORT double k_delta_sq(int i) { return L[i].delta_sq; }
 EXPORT double k_weight_sq(int i) { return L[i].weight_sq; }
 /** Layer i's output (after its activation) for the last batch, [batch][ld]. */
 EXPORT float *k_activations(int i) { return L[i].a; }
-/** The model's output [batch][ld] for the last batch trained or evaluated, as the loss read it (after any Dropout or BatchNormalization after the output layer). */
+/** The model's output [batch][k_output_ld()] for the last batch trained or evaluated, as the loss read it (after any Dropout or BatchNormalization after the output layer). */
 EXPORT const float *k_last_output(void) { return last_output; }
+EXPORT int k_output_ld(void) { return output_layer()->ld; }
 /** The loss gradient w.r.t. layer i's pre-activation for the last batch, [batch][ld]. */
 EXPORT float *k_deltas(int i) { return L[i].d; }

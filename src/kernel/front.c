@@ -262,6 +262,13 @@ int front_input_dim(void) { return nops ? in_size : 0; }
 float *front_input(void) { return fx; }
 float *front_grad(void) { return nops && trainable ? ops[nops - 1].dout : 0; }
 
+void front_output_view(Layer *v) {
+  __builtin_memset(v, 0, sizeof(Layer));
+  const Op *o = &ops[nops - 1];
+  v->out = v->ld = size_out(o);
+  v->a = o->out; v->d = o->dout;
+}
+
 double front_penalty(void) {
   double s = 0;
   for (int i = 0; i < nops; i++) if (ops[i].kind == OP_CONV && ops[i].l.cols) s += penalty(&ops[i].l);

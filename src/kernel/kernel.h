@@ -111,6 +111,11 @@ float *front_input(void);
  * training, and passes values through otherwise.
  */
 const float *front_forward(int m, uint32_t step, int training, double *activity);
+/**
+ * The front's output as a linear layer for the loss of a model without Dense layers: its output
+ * and gradient buffers, [batch][size] (ld = size, no padding).
+ */
+void front_output_view(Layer *v);
 /** Where the first Dense layer puts the gradient w.r.t. its input, or 0 when the front has nothing to train. */
 float *front_grad(void);
 /** The front's backward pass and optimizer update, after the Dense stack's. */

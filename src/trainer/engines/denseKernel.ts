@@ -85,6 +85,7 @@ interface KernelExports extends FrontExports {
   k_weight_sq(i: number): number;
   k_activations(i: number): number;
   k_last_output(): number;
+  k_output_ld(): number;
   k_deltas(i: number): number;
   k_output_stats(x: number, rows: number, cols: number, stride: number, low: number, high: number, inclusive: number, hmin: number, hmax: number, bins: number, out: number, alive: number): void;
   k_count_nonfinite(x: number, rows: number, cols: number, stride: number): number;
@@ -143,7 +144,8 @@ export function kernelBuild(): KernelBuild | undefined {
 
 /** The model's Dense layers of the kernel's Dense stack (the last ones; any before them are front ops), in order. */
 function denseLayers(model: tfl.LayersModel, plan: KernelPlan): tfl.layers.Layer[] {
-  return model.layers.filter((l) => l.getClassName() === 'Dense').slice(-plan.activations.length);
+  const n = plan.activations.length;
+  return n ? model.layers.filter((l) => l.getClassName() === 'Dense').slice(-n) : [];
 }
 
 /** A kernel instance holding one model's weights, optimizer state and training set. */
@@ -375,8 +377,8 @@ export class DenseKernel {
 
   /** The model's outputs for the last batch's m rows, trained or evaluated (probabilities, or logits with from_logits). */
   outputs(m: number): Block {
-    const last = this.plan.dims.length - 2;
-    return this.block(last, this.k.k_last_output(), m);
+    const stride = this.k.k_output_ld();
+    return { data: new Float32Array(this.memory.buffer, this.k.k_last_output(), m * stride), rows: m, cols: this.plan.dims[this.plan.dims.length - 1], stride };
   }
 
   /** One training step on the given rows of the training set: [mean loss, mean accuracy]. */

@@ -52,7 +52,7 @@ export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: 
 
 /** What the kernel trains, as the engine reason says it. */
 function modelKind(spec: ResolvedSpec, plan: KernelPlan): string {
-  if (spec.layers.some((l) => l.type === 'Conv2D')) return 'a Sequential convnet (Conv2D and pooling, then Dense layers)';
+  if (spec.layers.some((l) => l.type === 'Conv2D')) return plan.activations.length ? 'a Sequential convnet (Conv2D and pooling, then Dense layers)' : 'an all-convolutional Sequential model (the loss on its last layer)';
   return plan.front.length ? 'a Sequential stack of Dense layers and the layers between them' : 'a Sequential Dense stack';
 }
 
