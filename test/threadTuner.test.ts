@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { ThreadTuner } from '../src/trainer/engines/threadTuner';
+import { ThreadTuner, type FreeCores } from '../src/trainer/engines/threadTuner';
 import { mulberry32 } from './helpers';
 
 /**
@@ -85,6 +85,45 @@ describe('the kernel thread tuner', () => {
   it('keeps a core free when 2 threads are no faster than 1', () => {
     const used = simulate(new ThreadTuner(2), 3000, (t) => (t === 2 ? 0.00198 : 0.002));
     assert.ok(share(used, 1) > 0.9, `1 thread for ${share(used, 1)} of the steps`);
+  });
+
+  describe('reading the machine\'s load', () => {
+    /** Free cores as the meter reads them: `free(step)`, known only every other reading (the meter needs time between readings). */
+    const meter = (free: (step: number) => number, at: () => number): FreeCores => {
+      let calls = 0;
+      return () => (calls++ % 2 ? undefined : free(at()));
+    };
+
+    it('never runs a step on 2 threads while another process keeps a core busy from the start', () => {
+      let step = 0;
+      const tuner = new ThreadTuner(2, meter(() => 1.02, () => step));
+      const used = simulate(tuner, 1719, (t) => { step++; return t === 2 ? 0.008 : 0.002; });
+      assert.deepStrictEqual([...used], [[1, 1719]]);
+      assert.match(tuner.describe(), /^1 thread for 1,719 steps \(other processes left as few as 1\.0 cores free\)$/);
+    });
+
+    it('goes to 1 thread within two windows of steps when a busy process starts, without probing', () => {
+      let step = 0;
+      // 2 threads no slower under load here: only the load reading can move the tuner.
+      const tuner = new ThreadTuner(2, meter((s) => (s < 1000 ? 1.95 : 1.0), () => step));
+      const used = simulate(tuner, 1200, (t) => { step++; return t === 2 ? 0.0012 : 0.002; }, 1000);
+      assert.ok((used.get(2) ?? 0) <= 64, `${used.get(2)} of the 200 loaded steps on 2 threads`);
+    });
+
+    it('probes again and goes back to 2 threads when the busy process ends', () => {
+      let step = 0;
+      const tuner = new ThreadTuner(2, meter((s) => (s < 1000 ? 1.0 : 1.98), () => step));
+      const used = simulate(tuner, 2000, (t) => { step++; return step < 1000 ? (t === 2 ? 0.0066 : 0.0022) : t === 2 ? 0.0012 : 0.002; }, 1000);
+      assert.ok(share(used, 2) > 0.9, `2 threads for ${share(used, 2)} of the idle steps`);
+    });
+
+    it('still measures when other processes take less than half a core: 2 threads that are faster win', () => {
+      let step = 0;
+      const tuner = new ThreadTuner(2, meter(() => 1.6, () => step));
+      const used = simulate(tuner, 3000, (t) => { step++; return t === 2 ? 0.0014 : 0.002; });
+      assert.ok(share(used, 2) > 0.95, `2 threads for ${share(used, 2)} of the steps`);
+      assert.doesNotMatch(tuner.describe(), /cores free/);
+    });
   });
 
   it('has nothing to choose with one thread', () => {

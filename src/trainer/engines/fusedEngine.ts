@@ -12,6 +12,7 @@ import { healthLayers, type HealthLayer } from '../../core/health/layers';
 import type { LayerHealth } from '../../core/health/types';
 import { logKeys, ratioMetrics, type Engine, type EngineSetup, type MeasuredBatch, type OutputVisitor } from './engine';
 import { ThreadTuner } from './threadTuner';
+import { machineLoad } from './loadMeter';
 import { METRIC_MATH, ratio, SplitMetric, type LabelAt, type MetricMath } from '../../core/metricMath';
 import type { Block } from '../../core/health/stats';
 import type { ResolvedSpec } from '../../core/resolve';
@@ -52,7 +53,7 @@ export class FusedEngine implements Engine {
     this.labelWidth = plan.labelWidth;
     this.health = healthLayers(setup.spec);
     this.active = kernel.threads;
-    this.tuner = tune && kernel.threads > 1 ? new ThreadTuner(kernel.threads) : undefined;
+    this.tuner = tune && kernel.threads > 1 ? new ThreadTuner(kernel.threads, () => machineLoad.freeCores()) : undefined;
   }
 
   trainBatch(rows: Int32Array, learningRate: number): readonly number[] {

@@ -40,7 +40,7 @@ export function selectEngine(request: EngineRequest, spec: ResolvedSpec, train: 
   const threads = request.threads ?? defaultKernelThreads();
   // The host may fix the count (several runs at once share the cores); else the engine measures.
   const tune = request.threads === undefined && threads > 1;
-  const on = tune ? `on 1 to ${threads} threads, chosen by measured speed as the machine's load changes` : `on ${threads} thread${threads === 1 ? '' : 's'}`;
+  const on = tune ? `on 1 to ${threads} threads, chosen by the machine's load (other processes' busy cores) and measured speed` : `on ${threads} thread${threads === 1 ? '' : 's'}`;
   return {
     name: KERNEL_ENGINE,
     reason: `${modelKind(spec, chosen.plan)}: one WebAssembly call per batch ${on}, ${kernelBuild()?.simd}, evaluation in the kernel, weights synced to TensorFlow.js only when read`,

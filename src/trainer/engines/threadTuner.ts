@@ -7,7 +7,9 @@
  * whose first is not timed (it pays the switch: waking the worker, or the other core's cold
  * cache, which made 2 threads look up to 10% slower than they run), stops as soon as one is
  * clearly slower, keeps the faster for a while, probes again, and probes early when steps get
- * slower than it measured.
+ * slower than it measured. When the machine's load is known (loadMeter.ts), it does not probe while
+ * other processes keep a core busy (a probe there costs steps on 2 threads at a fraction of 1
+ * thread's speed), goes to 1 thread as soon as they start, and probes again when they stop.
  */
 
 /** Timed steps of each thread count in a probe, at most. */
@@ -30,11 +32,16 @@ const CLEARLY_SLOWER = 1.25;
 /** Steps whose mean time per sample, this much slower than the chosen count measured, make the tuner probe early. */
 const SLOWER = 1.3;
 const WINDOW_STEPS = 32;
+/** Free cores (all less those other processes kept busy) short of the thread count by this much or more keep the tuner on 1 thread, without probing. */
+const BUSY_SHORT = 0.5;
 
 type Phase =
   | { kind: 'warm-up'; left: number }
   | { kind: 'probe'; next: number; one: number[]; many: number[]; switched: boolean }
   | { kind: 'run'; left: number; window: number; steps: number };
+
+/** Cores other processes left free since the last call, or undefined when unknown (see LoadMeter.freeCores). */
+export type FreeCores = () => number | undefined;
 
 export class ThreadTuner {
   private phase: Phase;
@@ -45,11 +52,31 @@ export class ThreadTuner {
   private other = Infinity;
   /** Steps trained on each thread count. */
   readonly steps = new Map<number, number>();
+  /** Whether the fewest free cores read kept the tuner on 1 thread, and how many that was. */
+  private heldByLoad = false;
+  private fewestFree = Infinity;
 
-  /** `max` threads available (1 means no choice to make). */
-  constructor(private readonly max: number) {
+  /** `max` threads available (1 means no choice to make); `free` reads the machine's load. */
+  constructor(private readonly max: number, private readonly free: FreeCores = () => undefined) {
     this.chosen = max;
     this.phase = max === 1 ? { kind: 'run', left: Infinity, window: 0, steps: 0 } : { kind: 'warm-up', left: WARM_UP_STEPS };
+    if (max > 1 && this.busy() === true) this.hold();
+  }
+
+  /** Whether other processes keep too many cores busy for all threads to pay, or undefined when unknown. */
+  private busy(): boolean | undefined {
+    const free = this.free();
+    if (free === undefined) return undefined;
+    const busy = free <= this.max - BUSY_SHORT;
+    if (busy) this.fewestFree = Math.min(this.fewestFree, free);
+    return busy;
+  }
+
+  /** Runs on 1 thread until the load is gone (checked every window of steps). */
+  private hold(): void {
+    this.heldByLoad = true;
+    this.chosen = 1;
+    this.phase = { kind: 'run', left: Infinity, window: 0, steps: 0 };
   }
 
   /** The thread count for the next step. */
@@ -75,14 +102,15 @@ export class ThreadTuner {
     const perSample = seconds / Math.max(1, samples);
     const p = this.phase;
     if (p.kind === 'warm-up') {
-      if (--p.left <= 0) this.phase = this.probe();
+      if (--p.left <= 0) this.probe();
     } else if (p.kind === 'probe') this.recordProbe(p, perSample);
     else this.recordRun(p, perSample);
   }
 
-  /** Blocks of two steps on 1 thread and on all, alternating, the first on 1. */
-  private probe(): Phase {
-    return { kind: 'probe', next: 1, one: [], many: [], switched: true };
+  /** Blocks of two steps on 1 thread and on all, alternating, the first on 1; or 1 thread while the machine is busy. */
+  private probe(): void {
+    if (this.busy() === true) this.hold();
+    else this.phase = { kind: 'probe', next: 1, one: [], many: [], switched: true };
   }
 
   private recordProbe(p: Extract<Phase, { kind: 'probe' }>, perSample: number): void {
@@ -127,22 +155,33 @@ export class ThreadTuner {
     if (++r.steps >= WINDOW_STEPS) {
       const mean = r.window / r.steps;
       [r.window, r.steps] = [0, 0];
-      if (this.chosen > 1 && mean > this.other) {
-        this.fallBack(mean);
-        return;
-      }
-      if (mean > this.expected * SLOWER) {
-        this.phase = this.probe();
-        return;
-      }
+      if (this.windowEnds(mean)) return;
     }
-    if (--r.left <= 0) this.phase = this.probe();
+    if (--r.left <= 0) this.probe();
   }
 
-  /** What the run used, e.g. `2 threads for 1,510 steps, 1 thread for 209`. */
+  /** At the end of a window of steps with `mean` seconds per sample: whether it changed the phase. */
+  private windowEnds(mean: number): boolean {
+    const busy = this.busy();
+    if (this.heldByLoad) {
+      if (busy === false) {
+        this.heldByLoad = false;
+        this.probe();
+      }
+      return busy === false;
+    }
+    if (this.chosen > 1 && busy) this.hold();
+    else if (this.chosen > 1 && mean > this.other) this.fallBack(mean);
+    else if (mean > this.expected * SLOWER) this.probe();
+    else return false;
+    return true;
+  }
+
+  /** What the run used, e.g. `2 threads for 1,510 steps, 1 thread for 209` and, when load kept it on 1 thread, how much. */
   describe(): string {
     const parts = [...this.steps].sort((a, b) => b[0] - a[0]).map(([t, n], i) => `${t} thread${t === 1 ? '' : 's'} for ${n.toLocaleString('en-US')}${i ? '' : ' steps'}`);
-    return parts.join(', ');
+    const load = Number.isFinite(this.fewestFree) ? ` (other processes left as few as ${this.fewestFree.toFixed(1)} cores free)` : '';
+    return parts.join(', ') + load;
   }
 }
 
