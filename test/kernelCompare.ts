@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../src/core/data/load';
 import { resolveSpec, type ResolvedSpec } from '../src/core/resolve';
+import { lookupLoss } from '../src/core/registry';
 import { buildModel } from '../src/trainer/buildModel';
 import { compileModel } from '../src/trainer/compileModel';
 import { DenseKernel, kernelPlan, type KernelPlan } from '../src/trainer/engines/denseKernel';
@@ -35,9 +36,12 @@ export function planOf(spec: ResolvedSpec): KernelPlan {
   return p.plan;
 }
 
+/** Regression losses made for targets of 0 and up (counts, log-scale values, percentages of a magnitude). */
+const POSITIVE_TARGETS = ['poisson', 'mean_squared_logarithmic_error', 'mean_absolute_percentage_error'];
+
 /**
- * Random inputs and labels that suit `loss` for a model with `units` outputs. Like images, the
- * inputs are sparse (the kernel skips zeros): 40% zeros, and the first 4 features always zero.
+ * Random inputs and labels that suit `loss`'s family for a model with `units` outputs. Like
+ * images, the inputs are sparse (the kernel skips zeros): 40% zeros, and the first 4 features always zero.
  */
 export function randomSplit(count: number, inputs: number, units: number, loss: string, seed: number): Split {
   const rand = mulberry32(seed);
@@ -47,11 +51,15 @@ export function randomSplit(count: number, inputs: number, units: number, loss: 
   if (loss === 'sparse_categorical_crossentropy') {
     y = Int32Array.from({ length: count }, () => Math.floor(rand() * units));
     labelShape = [];
-  } else if (loss === 'categorical_crossentropy') {
+  } else if (lookupLoss(loss)?.family === 'categorical') {
     y = new Float32Array(count * units);
     for (let i = 0; i < count; i++) y[i * units + Math.floor(rand() * units)] = 1;
-  } else if (loss === 'binary_crossentropy') {
+  } else if (lookupLoss(loss)?.family === 'binary') {
     y = Float32Array.from({ length: count * units }, () => (rand() < 0.5 ? 0 : 1));
+  } else if (POSITIVE_TARGETS.includes(loss)) {
+    // MAPE divides by the target: targets near 0, where it means nothing, make its steps huge.
+    const least = loss === 'mean_absolute_percentage_error' ? 0.5 : 0;
+    y = Float32Array.from({ length: count * units }, () => least + rand() * 3);
   } else {
     y = Float32Array.from({ length: count * units }, () => rand() * 2 - 1);
   }

@@ -197,7 +197,7 @@ function finishPlan(spec: ResolvedSpec, stack: StackPlan): { plan: KernelPlan } 
  * BatchNormalization before), so it never has dL/da.
  */
 function fusedOutput(loss: number, out: number, fromLogits: boolean): boolean {
-  if (fromLogits || loss === LOSSES.mean_squared_error) return false;
+  if (fromLogits || loss > LOSSES.binary_crossentropy) return false;
   return loss === LOSSES.binary_crossentropy ? out === ACTIVATIONS.sigmoid : out === ACTIVATIONS.softmax;
 }
 

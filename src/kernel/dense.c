@@ -16,7 +16,11 @@
 // its entries; test/registryLists.test.ts compares them. ACC_ are the variants of `accuracy`.
 // From ACT_RELU6 on, the backward pass reads the pre-activation (kept in Layer.z), except relu6's.
 enum { ACT_LINEAR, ACT_RELU, ACT_ELU, ACT_SELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_RELU6, ACT_HARD_SIGMOID, ACT_SOFTPLUS, ACT_SOFTSIGN, ACT_SWISH, ACT_MISH, ACT_GELU };
-enum { LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, LOSS_CATEGORICAL_CROSSENTROPY, LOSS_BINARY_CROSSENTROPY, LOSS_MEAN_SQUARED_ERROR };
+enum {
+  LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, LOSS_CATEGORICAL_CROSSENTROPY, LOSS_BINARY_CROSSENTROPY, LOSS_MEAN_SQUARED_ERROR,
+  LOSS_MEAN_ABSOLUTE_ERROR, LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR, LOSS_MEAN_SQUARED_LOGARITHMIC_ERROR, LOSS_HINGE,
+  LOSS_SQUARED_HINGE, LOSS_CATEGORICAL_HINGE, LOSS_LOG_COSH, LOSS_KL_DIVERGENCE, LOSS_POISSON, LOSS_COSINE_SIMILARITY
+};
 enum { ACC_NONE, ACC_SPARSE, ACC_CATEGORICAL, ACC_BINARY };
 // OPT_ADAMW and OPT_NADAM are Keras 3's (TensorFlow.js has neither): the kernel is their only engine.
 enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP, OPT_ADAMAX, OPT_ADAGRAD, OPT_ADADELTA, OPT_RMSPROP_CENTERED, OPT_ADAMW, OPT_NADAM };
@@ -1086,6 +1090,108 @@ static double bce_probs(const float *a, const float *y, float *d, int n, float i
   return l / n;
 }
 
+static float sign_(float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : 0.0f; }
+
+/** Whether the batch's labels are all 0 or 1: Keras's hinge losses then take them as -1 and 1. */
+static int binary_labels(const float *labels, const int *idx, int m) {
+  for (int b = 0; b < m; b++) {
+    const float *y = labels + (idx ? idx[b] : b) * y_dim;
+    for (int j = 0; j < y_dim; j++) if (y[j] != 0 && y[j] != 1) return 0;
+  }
+  return 1;
+}
+
+/**
+ * Categorical hinge of one example (tfjs-layers' categoricalHinge): max(0, 1 + neg - pos) with
+ * pos = <y, a> and neg = max_j (1 - y_j) a_j; the gradient goes to every j at that max, as
+ * tfjs's max does.
+ */
+static double categorical_hinge(const float *a, const float *y, float *d, int n, float inv_m) {
+  float pos = 0, neg = -__builtin_inff();
+  for (int j = 0; j < n; j++) {
+    float v = (1 - y[j]) * a[j];
+    pos += y[j] * a[j];
+    neg = v > neg ? v : neg;
+  }
+  float r = 1 + (neg - pos);
+  for (int j = 0; j < n; j++) d[j] = r > 0 ? (((1 - y[j]) * a[j] == neg ? 1 - y[j] : 0) - y[j]) * inv_m : 0;
+  return r > 0 ? r : 0;
+}
+
+/**
+ * Cosine similarity loss of one example (tfjs-layers' cosineProximity): -<y / |y|, a / |a|>,
+ * each norm at least sqrt(eps); dL/da = -(u - <u, v> v) / |a| with u = y / |y| and v = a / |a|
+ * (only -u / |a| where |a|'s floor holds it constant).
+ */
+static double cosine_similarity(const float *a, const float *y, float *d, int n, float inv_m) {
+  const double eps = 1e-7;
+  double aa = 0, yy = 0, ay = 0;
+  for (int j = 0; j < n; j++) { aa += (double)a[j] * a[j]; yy += (double)y[j] * y[j]; ay += (double)a[j] * y[j]; }
+  double na = __builtin_sqrt(aa > eps ? aa : eps), ny = __builtin_sqrt(yy > eps ? yy : eps);
+  double cos = ay / (na * ny);
+  for (int j = 0; j < n; j++) {
+    double u = y[j] / ny, v = a[j] / na;
+    d[j] = (float)(-(u - (aa >= eps ? cos * v : 0)) / na) * inv_m;
+  }
+  return -cos;
+}
+
+/**
+ * The losses besides the cross-entropies, as tfjs-layers' losses.js computes them (Keras's
+ * formulas): one example's loss, and dL/da in d. The element-wise ones are means over the n
+ * outputs. `binary`: hinge and squared hinge take 0/1 labels as -1/1, as Keras does.
+ */
+static double other_loss(const float *a, const float *y, float *d, int n, float inv_m, int binary) {
+  const float eps = 1e-7f;
+  if (loss_kind == LOSS_CATEGORICAL_HINGE) return categorical_hinge(a, y, d, n, inv_m);
+  if (loss_kind == LOSS_COSINE_SIMILARITY) return cosine_similarity(a, y, d, n, inv_m);
+  double l = 0;
+  for (int j = 0; j < n; j++) {
+    float e = a[j] - y[j], g = 0;
+    switch (loss_kind) {
+      case LOSS_MEAN_ABSOLUTE_ERROR: l += e < 0 ? -e : e; g = sign_(e); break;
+      case LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR: {
+        float t = y[j] < 0 ? -y[j] : y[j], s = t > eps ? t : eps;
+        l += 100.0 * (e < 0 ? -e : e) / s;
+        g = 100 * sign_(e) / s;
+        break;
+      }
+      case LOSS_MEAN_SQUARED_LOGARITHMIC_ERROR: {
+        // Predictions and labels clipped below at eps; no gradient through a clipped prediction.
+        float cp = a[j] >= eps ? a[j] : eps, ct = y[j] >= eps ? y[j] : eps;
+        double q = log_d(1.0 + cp) - log_d(1.0 + ct);
+        l += q * q;
+        g = a[j] >= eps ? (float)(2 * q / (1.0 + cp)) : 0;
+        break;
+      }
+      case LOSS_HINGE: case LOSS_SQUARED_HINGE: {
+        float t = binary ? 2 * y[j] - 1 : y[j], r = 1 - t * a[j];
+        if (r > 0) {
+          l += loss_kind == LOSS_HINGE ? r : (double)r * r;
+          g = loss_kind == LOSS_HINGE ? -t : -2 * r * t;
+        }
+        break;
+      }
+      case LOSS_LOG_COSH: {  // log(cosh(e)) = |e| + log(1 + exp(-2 |e|)) - log 2, overflow-free
+        double ae = e < 0 ? -e : e;
+        l += ae + log_d(1 + exp_d(-2 * ae)) - 0.6931471805599453;
+        g = tanhf_(e);
+        break;
+      }
+      case LOSS_KL_DIVERGENCE: {  // a sum: y log(clip(y) / clip(a)), clipped to [eps, 1]
+        float ct = y[j] < eps ? eps : y[j] > 1 ? 1 : y[j], cp = a[j] < eps ? eps : a[j] > 1 ? 1 : a[j];
+        l += y[j] * (log_d(ct) - log_d(cp));
+        g = a[j] >= eps && a[j] <= 1 ? -y[j] / cp : 0;
+        break;
+      }
+      case LOSS_POISSON: l += a[j] - y[j] * log_d((double)a[j] + eps); g = 1 - y[j] / (a[j] + eps); break;
+      default: l += (double)e * e; g = 2 * e; break;  // mean squared error
+    }
+    d[j] = loss_kind == LOSS_KL_DIVERGENCE ? g * inv_m : g * inv_m / (float)n;
+  }
+  return loss_kind == LOSS_KL_DIVERGENCE ? l : l / n;
+}
+
 static const float *output_of(const Layer *p);
 static const float *last_output;  // what loss_and_grad last read: the model's output (k_last_output)
 static Layer front_out;           // the front's output as the loss's layer, without a Dense stack
@@ -1103,7 +1209,7 @@ static Layer *output_layer(void) {
  * output activation's backward follows.
  */
 static int fused_output(const Layer *o) {
-  if (from_logits || loss_kind == LOSS_MEAN_SQUARED_ERROR || o->drop || o->bn == BN_AFTER || o->bn == BN_LAST) return 0;
+  if (from_logits || loss_kind > LOSS_BINARY_CROSSENTROPY || o->drop || o->bn == BN_AFTER || o->bn == BN_LAST) return 0;
   return loss_kind == LOSS_BINARY_CROSSENTROPY ? o->act == ACT_SIGMOID : o->act == ACT_SOFTMAX;
 }
 
@@ -1115,6 +1221,7 @@ static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m)
   const float eps = 1e-7f, inv_m = 1.0f / (float)m;
   int n = o->out, fused = fused_output(o);
   const float *out = last_output = output_of(o);
+  int binary = (loss_kind == LOSS_HINGE || loss_kind == LOSS_SQUARED_HINGE) && binary_labels(labels, idx, m);
   double total = 0;
   int correct = 0;
   double bin_correct = 0;
@@ -1154,16 +1261,7 @@ static float loss_and_grad(Layer *o, const float *labels, const int *idx, int m)
         total += l / n;
         break;
       }
-      default: {  // MSE: dL/da = 2 (a - y) / (m n)
-        double l = 0;
-        for (int j = 0; j < n; j++) {
-          float e = a[j] - y[j];
-          l += (double)e * e;
-          d[j] = 2 * e * inv_m / (float)n;
-        }
-        total += l / n;
-        break;
-      }
+      default: total += other_loss(a, y, d, n, inv_m, binary); break;
     }
     for (int j = n; j < o->ld; j++) d[j] = 0;
     switch (acc_kind) {

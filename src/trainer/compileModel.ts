@@ -46,6 +46,7 @@ export function setLearningRate(opt: Optimizer, lr: number): void {
 export function makeLoss(l: ResolvedRef): string | LossFn {
   const tfjs = lookup('loss', l.type)?.tfjs;
   if (!tfjs) throw new Error(`Loss ${l.type} has no TensorFlow.js implementation.`);
+  if (l.type === 'hinge' || l.type === 'squared_hinge') return kerasHinge(l.type === 'squared_hinge');
   if (l.from_logits !== true) return tfjs;
   switch (l.type) {
     // Sparse labels arrive one-hot for this loss (splitTensors), so it is the categorical one.
@@ -56,6 +57,19 @@ export function makeLoss(l: ResolvedRef): string | LossFn {
       return (yTrue, yPred) => tf.mean(tf.losses.sigmoidCrossEntropy(yTrue, yPred, undefined, 0, tf.Reduction.NONE), -1);
     default: return tfjs;
   }
+}
+
+/**
+ * Keras's hinge and squared hinge: mean(max(0, 1 - y a)) (squared), with labels that are all 0 or
+ * 1 in a batch taken as -1 and 1 (tfjs's own take 0 as 0, so a 0 label never moves the output).
+ */
+function kerasHinge(squared: boolean): LossFn {
+  return (yTrue, yPred) => tf.tidy(() => {
+    const binary = tf.cast(tf.all(tf.logicalOr(tf.equal(yTrue, 0), tf.equal(yTrue, 1))), 'float32');
+    const t = tf.add(yTrue, tf.mul(binary, tf.sub(yTrue, 1)));
+    const r = tf.relu(tf.sub(1, tf.mul(t, yPred)));
+    return tf.mean(squared ? tf.square(r) : r, -1);
+  });
 }
 
 type MetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
