@@ -280,6 +280,16 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     assert.strictEqual(d.suggestion, 'binary_accuracy');
     expectDiagnostic(oneUnit('⟦"SparseCategoricalCrossentropy"⟧'), Code.MetricMismatch);
     expectDiagnostic(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy", ⟦"binary_crossentropy"⟧] }'), Code.MetricMismatch, 'one class id per example and the last layer has 10 units');
+    // A metric made for the other kind of labels than the loss makes: Keras would compare the outputs with the wrong labels.
+    const onIds = (metric: string): ReturnType<typeof expectDiagnostic> => expectDiagnostic(spec(MLP, '', `"compile": { "loss": "sparse_categorical_crossentropy", "metrics": [⟦"${metric}"⟧] }`), Code.MetricMismatch,
+      `${metric} compares the outputs with one label per output unit (one-hot rows), but sparse_categorical_crossentropy labels are one class id per example.`);
+    assert.strictEqual(onIds('categorical_accuracy').suggestion, 'sparse_categorical_accuracy');
+    assert.strictEqual(onIds('categorical_crossentropy').suggestion, 'sparse_categorical_crossentropy');
+    assert.strictEqual(onIds('mean_squared_error').suggestion, 'accuracy');
+    const csv = (loss: string, metric: string): string => `{ "data": { "train": { "csv": "train.csv" } }, "layers": [{ "type": "Dense", "units": 3, "input_shape": [4] }], "compile": { "loss": "${loss}", "metrics": [⟦"${metric}"⟧] } }`;
+    const onValues = expectDiagnostic(csv('mse', 'sparse_categorical_accuracy'), Code.MetricMismatch, 'sparse_categorical_accuracy reads one class id per example, but mean_squared_error labels are values, one per output unit.');
+    assert.strictEqual(onValues.suggestion, 'mean_absolute_error');
+    assert.strictEqual(expectDiagnostic(csv('kld', 'sparse_categorical_accuracy'), Code.MetricMismatch, 'kl_divergence labels are one-hot rows').suggestion, 'categorical_accuracy');
   });
 
   it('rejects layer names TensorFlow.js cannot use as tensor names', () => {
@@ -294,10 +304,9 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     assert.deepStrictEqual(codes(spec(`{ "type": "Dense", "units": 10, "input_shape": [784] }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }`)), []);
   });
 
-  it('refuses an activity regularizer (TensorFlow.js has none) only where the fused engine cannot train the model', () => {
-    const softmaxOut = (metric: string): string => spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 10, "activation": "softmax", "activity_regularizer": ⟦"l2"⟧ }`, '', `"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "SGD", "metrics": ["${metric}"] }`);
-    assert.deepStrictEqual(codes(softmaxOut('accuracy').replace(/[⟦⟧]/g, '')), [], 'on a softmax output: the whole model trains in the front');
-    expectDiagnostic(softmaxOut('categorical_accuracy'), Code.NeedsFusedEngine, 'metric categorical_accuracy with the labels of sparse_categorical_crossentropy');
+  it('accepts an activity regularizer (TensorFlow.js has none) wherever it is: the fused engine trains them all', () => {
+    const softmaxOut = spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 10, "activation": "softmax", "activity_regularizer": "l2" }`, '', `"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "SGD", "metrics": ["accuracy"] }`);
+    assert.deepStrictEqual(codes(softmaxOut), [], 'on a softmax output: the whole model trains in the front');
   });
 
   it('refuses a BatchNormalization axis TensorFlow.js cannot train: any but the last', () => {
@@ -308,22 +317,13 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     for (const ok of ['"axis": 3', '"axis": -1', '"momentum": 0.9']) assert.deepStrictEqual(codes(bn(ok)), [], ok);
   });
 
-  it('refuses AdamW and Nadam (fused engine only) on a model that engine cannot train (test/kernelOnlyOptimizers.test.ts has more)', () => {
+  it('accepts AdamW and Nadam (fused engine only) on any model, the fused engine training them all (test/kernelOnlyOptimizers.test.ts has more)', () => {
     const conv = '{ "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] }, { "type": "Conv2D", "filters": 4, "kernel_size": 3 }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }';
     assert.deepStrictEqual(codes(spec(conv, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "AdamW" }')), [], 'the fused engine trains the convnet');
-    // categorical_accuracy on class ids: TensorFlow.js computes it (argmax of a one-wide label), the fused engine does not.
-    expectDiagnostic(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": ⟦"AdamW"⟧, "metrics": ["categorical_accuracy"] }'), Code.NeedsFusedEngine, 'metric categorical_accuracy with the labels of sparse_categorical_crossentropy');
     // An all-convolutional net (no Dense layer) trains on it: the loss reads the front's output.
     const allConv = '{ "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] }, { "type": "Conv2D", "filters": 10, "kernel_size": 3 }, { "type": "GlobalAveragePooling2D" }, { "type": "Activation", "activation": "softmax" }';
     assert.deepStrictEqual(codes(spec(allConv, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "AdamW" }')), []);
     assert.deepStrictEqual(codes(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "Nadam" }')), []);
-  });
-
-  it('says which specs train on TensorFlow.js rather than the fused engine, and why, on what it cannot train', () => {
-    const d = expectDiagnostic(spec(MLP, '', '"compile": { "loss": "sparse_categorical_crossentropy", "optimizer": "SGD", "metrics": [⟦"categorical_accuracy"⟧] }'), Code.StockEngine,
-      'Trains on TensorFlow.js, several times slower than the fused WebAssembly engine, which does not support metric categorical_accuracy with the labels of sparse_categorical_crossentropy');
-    assert.strictEqual(d.severity, 'info');
-    assert.deepStrictEqual(codes(spec(MLP)), [], 'nothing for a spec the fused engine trains');
   });
 
   it("says when the engine setting cannot train a spec that validates clean (test/engineSetting.test.ts has more)", () => {

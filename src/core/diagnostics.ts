@@ -40,10 +40,6 @@ export enum Code {
   InvalidLayerName = 'invalid-layer-name',
   NotSupported = 'not-supported',
   MetricMismatch = 'metric-mismatch',
-  /** The optimizer (AdamW, Nadam) trains only on the fused engine, which cannot train this spec. */
-  NeedsFusedEngine = 'needs-fused-engine',
-  /** The fused engine cannot train the spec, so it trains on TensorFlow.js (slower): an info with the reason. */
-  StockEngine = 'stock-engine',
   /** The engine setting (modelSpec.training.engine) cannot train the spec: tfjs with AdamW or Nadam, kernel with a model it does not fit. */
   EngineSetting = 'engine-setting',
   /** A file the `data` section names is missing or not a regular file. */

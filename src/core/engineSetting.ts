@@ -1,14 +1,15 @@
 /**
  * What the engine setting (`modelSpec.training.engine`, the CLI's `--engine`) makes of a spec
- * that validates clean: with "tfjs", AdamW, Nadam and activity regularizers cannot train (TensorFlow.js has none);
- * with "kernel", a model the fused engine cannot train. Said before training, on the spec and
- * on each variant, rather than as a failed run.
+ * that validates clean: with "tfjs", AdamW, Nadam and activity regularizers cannot train
+ * (TensorFlow.js has none). The fused engine trains every spec that validates clean, so "kernel"
+ * and "auto" always can. Said before training, on the spec and on each variant, rather than as a
+ * failed run.
  */
 import type { Node } from 'jsonc-parser';
 import type { Analysis } from './analyze';
 import { Code, type Diagnostic, type JsonPath } from './diagnostics';
 import { properties } from './jsonTree';
-import { kernelOnly, kernelPlan } from './kernelPlan';
+import { kernelOnly } from './kernelPlan';
 import { resolveSpec, type ResolvedSpec } from './resolve';
 
 /** The node at `path` under `root`, when there is one. */
@@ -21,24 +22,16 @@ function nodeAt(root: Node | undefined, path: JsonPath): Node | undefined {
 /** Why `engine` cannot train `spec`, and where to say so, or undefined. */
 function problemOf(spec: ResolvedSpec, engine: string): { path: JsonPath; message: string } | undefined {
   const only = engine === 'tfjs' ? kernelOnly(spec) : undefined;
-  if (only) {
-    return {
-      path: only.path,
-      message: `${only.name} trains only on the fused WebAssembly engine (${only.why}), but the modelSpec.training.engine setting is "tfjs". Set it to "auto", or ${only.instead}.`,
-    };
-  }
-  const planned = engine === 'kernel' ? kernelPlan(spec) : undefined;
-  if (!planned || !('reason' in planned)) return undefined;
-  const path: JsonPath = planned.layer !== undefined ? ['layers', planned.layer] : planned.metric !== undefined ? ['compile', 'metrics', planned.metric] : ['layers'];
+  if (!only) return undefined;
   return {
-    path,
-    message: `The modelSpec.training.engine setting is "kernel", and the fused WebAssembly engine cannot train this model: it does not support ${planned.reason}. Set the engine to "auto" to train it on TensorFlow.js.`,
+    path: only.path,
+    message: `${only.name} trains only on the fused WebAssembly engine (${only.why}), but the modelSpec.training.engine setting is "tfjs". Set it to "auto", or ${only.instead}.`,
   };
 }
 
-/** Errors for the spec and its variants that `engine` cannot train (none for "auto"). */
+/** Errors for the spec and its variants that `engine` cannot train (none for "auto" or "kernel"). */
 export function checkEngineSetting(analysis: Analysis, engine: string): Diagnostic[] {
-  if ((engine !== 'tfjs' && engine !== 'kernel') || !analysis.root) return [];
+  if (engine !== 'tfjs' || !analysis.root) return [];
   const out: Diagnostic[] = [];
   const base = resolveSpec(analysis);
   const baseProblem = base.ok ? problemOf(base.spec, engine) : undefined;

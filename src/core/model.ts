@@ -14,8 +14,7 @@ import {
 } from './registry';
 import { toSnakeCase } from './registry/names';
 import { BUILTIN_DATASETS, type BuiltinDatasetInfo } from './data/dataSpec';
-import { kernelOnly, kernelPlan } from './kernelPlan';
-import { resolveModel } from './resolveModel';
+import { METRIC_MATH } from './metricMath';
 
 /** What the core knows about one layer: its effective arguments, shapes and parameter count. */
 export interface LayerInfo {
@@ -85,38 +84,7 @@ export function analyzeModel(root: Node, r: Reporter): ModelInfo {
   checkMemory(model, compile, fit, r);
   checkCallbacks(fit.get('callbacks')?.value, compile, dataNode, r);
   checkSchedule(properties(compile.get('optimizer')?.value).get('learning_rate')?.value, r);
-  checkEngine(root, model, compile, r);
   return model;
-}
-
-/**
- * Which engine trains the spec, said before training when it is not the fused kernel. What
- * TensorFlow.js lacks (AdamW, Nadam, activity regularizers: kernelOnly) trains only on the
- * kernel, so a spec it cannot train would fail at the start of training: an error, with the
- * kernel's own reason. Any other spec it cannot train runs on TensorFlow.js, several times slower:
- * an info on the layer it cannot place (or the loss). Checked once the spec is otherwise free of
- * errors, since the kernel's plan needs the resolved spec.
- */
-function checkEngine(root: Node, model: ModelInfo, compile: Props, r: Reporter): void {
-  const node = compile.get('optimizer')?.value;
-  if (!node || !lookupOptimizer(refName('optimizer', valueOf(r, node)) ?? '') || !model.complete || r.diagnostics.some((d) => d.severity === 'error')) return;
-  const spec = resolveModel(root, model, undefined);
-  const planned = kernelPlan(spec);
-  if (!('reason' in planned)) return;
-  const only = kernelOnly(spec);
-  if (!only) {
-    const layer = planned.layer === undefined ? undefined : model.layers[planned.layer];
-    const metric = planned.metric === undefined ? undefined : compile.get('metrics')?.value?.children?.[planned.metric];
-    const at = layer?.node ?? metric ?? compile.get('loss')?.value ?? node;
-    r.report('info', Code.StockEngine, at, layer?.path ?? (metric ? ['compile', 'metrics', planned.metric as number] : ['compile', 'loss']),
-      `Trains on TensorFlow.js, several times slower than the fused WebAssembly engine, which does not support ${planned.reason}.`);
-    return;
-  }
-  const layer = typeof only.path[1] === 'number' ? model.layers[only.path[1]] : undefined;
-  const [at, path] = layer ? [layer.argNodes.activity_regularizer ?? layer.node, [...layer.path, 'activity_regularizer']] : [node, only.path];
-  r.error(Code.NeedsFusedEngine, at, path,
-    `${only.name} trains only on the fused WebAssembly engine (${only.why}), and that engine cannot train this model: it does not support ${planned.reason}. ` +
-    `Either ${only.instead}, or change that part of the model: the fused engine trains the layers in any order up to a last Dense layer, and a Dropout, BatchNormalization or Activation after it.`);
 }
 
 /** What the schema cannot say about a PiecewiseConstantDecay: increasing boundaries, one more value. */
@@ -390,26 +358,44 @@ const ELEMENTWISE_METRICS = ['binary_crossentropy', 'precision', 'recall'];
 
 /**
  * Sparse metrics read one score per class, so a one-unit output has no classes to pick from;
- * element-wise metrics cannot compare one class id with several outputs.
+ * element-wise metrics cannot compare one class id with several outputs; and a metric reads the
+ * labels the loss makes (class ids for a sparse loss, one value per output unit for the others),
+ * so one made for the other kind compares outputs with the wrong labels.
  */
 function checkMetrics(model: ModelInfo, compile: Props, r: Reporter): void {
   const last = model.layers[model.layers.length - 1];
   const out = last.outputShape as Shape;
   const units = out[out.length - 1];
   const metricsNode = compile.get('metrics')?.value;
-  const lossValue = valueOf(r, compile.get('loss')?.value);
-  const loss = refName('loss', lossValue);
+  const loss = refName('loss', valueOf(r, compile.get('loss')?.value));
+  const family = loss === undefined ? undefined : lookupLoss(loss)?.family;
   if (metricsNode?.type !== 'array') return;
   (metricsNode.children ?? []).forEach((m, i) => {
     const name = m.type === 'string' && !r.isBad(m) ? lookup('metric', String(m.value))?.name : undefined;
+    const path = ['compile', 'metrics', i];
     if (units === 1 && name?.startsWith('sparse_categorical_')) {
-      r.error(Code.MetricMismatch, m, ['compile', 'metrics', i],
+      r.error(Code.MetricMismatch, m, path,
         `${name} needs one output unit per class, but the last layer has 1 unit (a single 0/1 score). Use "binary_accuracy" for a one-unit output, or give the last layer one unit per class.`, 'binary_accuracy');
-    } else if (units !== 1 && name && ELEMENTWISE_METRICS.includes(name) && loss !== undefined && lookupLoss(loss)?.family === 'sparse') {
-      r.error(Code.MetricMismatch, m, ['compile', 'metrics', i],
+    } else if (units !== 1 && name && ELEMENTWISE_METRICS.includes(name) && family === 'sparse') {
+      r.error(Code.MetricMismatch, m, path,
         `${name} compares each output with a 0/1 label of its own, but ${loss} labels are one class id per example and the last layer has ${units} units. Use "accuracy" or "sparse_categorical_crossentropy".`, 'accuracy');
+    } else if (name && family && METRIC_MATH[name] && (METRIC_MATH[name].labels === 'sparse') !== (family === 'sparse')) {
+      const instead = labelsFit(name, family);
+      r.error(Code.MetricMismatch, m, path, family === 'sparse'
+        ? `${name} compares the outputs with one label per output unit (one-hot rows), but ${loss} labels are one class id per example. Use "${instead}".`
+        : `${name} reads one class id per example, but ${loss} labels are ${FAMILY_LABELS[family]}, one per output unit. Use "${instead}".`, instead);
     }
   });
+}
+
+const FAMILY_LABELS: Record<string, string> = { categorical: 'one-hot rows', binary: '0/1 targets', regression: 'values' };
+
+/** The metric of `name`'s kind for the labels of a loss `family`. */
+function labelsFit(name: string, family: string): string {
+  if (family === 'sparse') return name.startsWith('categorical_') ? `sparse_${name}` : 'accuracy';
+  if (family === 'categorical') return name.replace(/^sparse_/, '');
+  if (family === 'binary') return name.endsWith('crossentropy') ? 'binary_crossentropy' : 'binary_accuracy';
+  return 'mean_absolute_error';
 }
 
 /** The notebook's advice on pairing activations with initializers. */
