@@ -83,11 +83,12 @@ export interface Comparison {
 
 /**
  * Trains `steps` batches of `batch` rows with tfjs and with the kernel from the same initial
- * weights; returns the largest weight difference and the per-step [loss, accuracy] pairs of both.
+ * weights (those of `model` when given, else of the spec's model); returns the largest weight difference and the per-step [loss, accuracy] pairs of both.
  */
-export async function compare(spec: ResolvedSpec, split: Split, batch: number, steps: number, threads = 1): Promise<Comparison> {
+export async function compare(spec: ResolvedSpec, split: Split, batch: number, steps: number, threads = 1, model?: tfl.LayersModel): Promise<Comparison> {
   const plan = planOf(spec);
-  const reference = buildModel(spec);
+  // `model`: a TensorFlow.js model of its own as the reference, with the spec's layer names and weights in the same order.
+  const reference = model ?? buildModel(spec);
   compileModel(reference, spec);
   const kernel = DenseKernel.create(plan, split, batch, threads);
   assert.ok(kernel, 'dist/kernel.wasm is built');

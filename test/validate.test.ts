@@ -309,12 +309,14 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     assert.deepStrictEqual(codes(softmaxOut), [], 'on a softmax output: the whole model trains in the front');
   });
 
-  it('refuses a BatchNormalization axis TensorFlow.js cannot train: any but the last', () => {
+  it('accepts a BatchNormalization on any feature axis (the fused engine trains them all), not on the batch axis or past the last', () => {
     const conv = '{ "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] }, { "type": "Conv2D", "filters": 4, "kernel_size": 3 }';
     const bn = (args: string): string => spec(`${conv}, { "type": "BatchNormalization", ${args} }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" }`);
-    expectDiagnostic(bn('"axis": ⟦1⟧'), Code.NotSupported, 'only the last axis');
-    tested.add(Code.NotSupported);
-    for (const ok of ['"axis": 3', '"axis": -1', '"momentum": 0.9']) assert.deepStrictEqual(codes(bn(ok)), [], ok);
+    for (const bad of ['0', '4', '-4']) {
+      const d = analyze(bn(`"axis": ${bad}`)).diagnostics;
+      assert.deepStrictEqual(d.map((x) => [x.code, x.message]), [[Code.ShapeError, `Layer 3 ("batch_normalization"): BatchNormalization axis ${bad} is out of range for its input (None, 26, 26, 4); use -1 (the last axis) or an axis from 1 to 3.`]], bad);
+    }
+    for (const ok of ['"axis": 1', '"axis": 2', '"axis": -2', '"axis": 3', '"axis": -1', '"momentum": 0.9']) assert.deepStrictEqual(codes(bn(ok)), [], ok);
   });
 
   it('accepts AdamW and Nadam (fused engine only) on any model, the fused engine training them all (test/kernelOnlyOptimizers.test.ts has more)', () => {

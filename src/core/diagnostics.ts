@@ -38,7 +38,6 @@ export enum Code {
   PathIsFolder = 'path-is-folder',
   ReservedRunPath = 'reserved-run-path',
   InvalidLayerName = 'invalid-layer-name',
-  NotSupported = 'not-supported',
   MetricMismatch = 'metric-mismatch',
   /** The engine setting (modelSpec.training.engine) cannot train the spec: tfjs with AdamW or Nadam, kernel with a model it does not fit. */
   EngineSetting = 'engine-setting',

@@ -89,12 +89,13 @@ export interface DropoutOp {
   alpha?: boolean;
 }
 
-/** A BatchNormalization on the last axis that no Conv2D right before it holds (after pooling or dropout, or on the input). */
+/** A BatchNormalization that no Conv2D right before it holds (after pooling or dropout, on the input, or on an axis other than the last). */
 export interface NormOp {
   kind: 'norm';
-  /** Floats per example, and the channels (the last axis) among them. */
+  /** Floats per example, the features of its axis (the channels for the last axis), and the floats after that axis in an example (1 for the last). */
   size: number;
   channels: number;
+  inner: number;
   norm: KernelNorm;
 }
 
@@ -271,20 +272,28 @@ function exampleSize(layer: ResolvedLayer): number {
 
 /**
  * A BatchNormalization on the last axis: held by the Conv2D or Dense layer right before it, else
- * (after another layer, or a linear one whose output an activity regularizer reads) an op of its own.
+ * (after another layer, or a linear one whose output an activity regularizer reads) an op of its
+ * own; on another axis (an image's rows or columns), always an op of its own.
  */
 function addNorm(front: FrontOp[], layer: ResolvedLayer, ctx: FrontContext): string | undefined {
   const last = front[front.length - 1];
   const rank = layer.inputShape.length - 1;
-  if (layer.args.axis !== -1 && layer.args.axis !== rank) return `BatchNormalization layer ${layer.name} on axis ${String(layer.args.axis)} (the kernel normalizes the last axis)`;
-  const channels = layer.inputShape[rank];
-  if (typeof channels !== 'number' || !Number.isFinite(exampleSize(layer))) return `BatchNormalization layer ${layer.name} without a known input shape`;
-  if (last?.kind === 'conv' && !last.norm && !(hasActivity(last) && last.activation === ctx.activation('linear'))) {
+  const axis = normAxis(layer);
+  const channels = layer.inputShape[axis];
+  const inner = layer.inputShape.slice(axis + 1).reduce<number>((p, d) => p * (d ?? NaN), 1);
+  if (axis < 1 || typeof channels !== 'number' || !Number.isFinite(exampleSize(layer))) return `BatchNormalization layer ${layer.name} without a known input shape`;
+  if (axis === rank && last?.kind === 'conv' && !last.norm && !(hasActivity(last) && last.activation === ctx.activation('linear'))) {
     last.norm = normOf(layer, last.activation === ctx.activation('linear'));
     return undefined;
   }
-  front.push({ kind: 'norm', size: exampleSize(layer), channels, norm: normOf(layer, false) });
+  front.push({ kind: 'norm', size: exampleSize(layer), channels, inner, norm: normOf(layer, false) });
   return undefined;
+}
+
+/** The axis a BatchNormalization normalizes, counted from the batch axis (0): `axis`, or from the end when negative. */
+export function normAxis(layer: ResolvedLayer): number {
+  const axis = typeof layer.args.axis === 'number' ? layer.args.axis : -1;
+  return axis < 0 ? layer.inputShape.length + axis : axis;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ResolvedRef, ResolvedSpec } from './resolve';
 import { ACTIVATIONS as REGISTRY_ACTIVATIONS, LAYERS, LOSSES as REGISTRY_LOSSES, METRICS as REGISTRY_METRICS, OPTIMIZERS as REGISTRY_OPTIMIZERS, lookupLayer, lookupOptimizer } from './registry';
 import type { Json } from './registry';
 import { METRIC_MATH } from './metricMath';
-import { activityReplaced, addFrontOp, frontOutputSize, NORM, normOf, type FrontContext, type FrontOp, type KernelNorm } from './kernelFront';
+import { activityReplaced, addFrontOp, frontOutputSize, NORM, normAxis, normOf, type FrontContext, type FrontOp, type KernelNorm } from './kernelFront';
 
 export type { FrontOp, KernelNorm } from './kernelFront';
 
@@ -106,10 +106,17 @@ export function kernelOnly(spec: ResolvedSpec): KernelOnly | undefined {
     return { name: optimizer, path: ['compile', 'optimizer'], why: `TensorFlow.js has no ${optimizer}`, instead };
   }
   const index = spec.layers.findIndex((l) => l.args.activity_regularizer);
-  if (index < 0) return undefined;
+  if (index >= 0) {
+    return {
+      name: `The activity regularizer of layer "${spec.layers[index].name}"`, path: ['layers', index, 'activity_regularizer'],
+      why: 'TensorFlow.js refuses activity regularizers', instead: 'remove it (a "kernel_regularizer" penalizes the weights instead)',
+    };
+  }
+  const norm = spec.layers.findIndex((l) => l.type === 'BatchNormalization' && normAxis(l) !== l.inputShape.length - 1);
+  if (norm < 0) return undefined;
   return {
-    name: `The activity regularizer of layer "${spec.layers[index].name}"`, path: ['layers', index, 'activity_regularizer'],
-    why: 'TensorFlow.js refuses activity regularizers', instead: 'remove it (a "kernel_regularizer" penalizes the weights instead)',
+    name: `The BatchNormalization of layer "${spec.layers[norm].name}" on axis ${String(spec.layers[norm].args.axis)}`, path: ['layers', norm, 'axis'],
+    why: "TensorFlow.js's training step cannot broadcast a BatchNormalization on any axis but the last", instead: 'remove "axis" to normalize the channels',
   };
 }
 

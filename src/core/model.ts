@@ -147,21 +147,6 @@ function effectiveArgs(info: LayerInfo, entry: LayerEntry, own: ReturnType<typeo
   return usable;
 }
 
-/**
- * A BatchNormalization axis other than the last (the channels) fails to broadcast in
- * TensorFlow.js's training step, and the fused kernel has no BatchNormalization yet: refused
- * here so it never fails mid-run.
- */
-function checkBatchNormTrains(info: LayerInfo, shape: Shape, r: Reporter): void {
-  const at = (arg: string): Node => info.argNodes[arg] ?? info.typeNode ?? openBrace(info.node);
-  const axis = info.args.axis;
-  const last = shape.length - 1;
-  if (typeof axis === 'number' && (axis < 0 ? shape.length + axis : axis) !== last) {
-    r.error(Code.NotSupported, at('axis'), [...info.path, 'axis'],
-      `BatchNormalization "${info.name}": axis ${axis} of its input ${formatShape(shape)} cannot train yet; only the last axis (-1, the channels) can. Remove "axis" to normalize the channels.`);
-  }
-}
-
 /** Keras's Identity initializer fills 2-D matrices only: a Dense kernel, never a bias, a scale or a convolution kernel. */
 function checkIdentityInitializers(info: LayerInfo, r: Reporter): void {
   for (const [arg, value] of Object.entries(info.args)) {
@@ -238,7 +223,6 @@ function inferLayers(layersNode: Node | undefined, defaultsNode: Node | undefine
       return;
     }
     info.inputShape = shape;
-    if (entry.name === 'BatchNormalization') checkBatchNormTrains(info, shape, r);
     checkIdentityInitializers(info, r);
     const result = entry.infer(shape, info.args);
     if (result.ok) {

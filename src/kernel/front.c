@@ -33,6 +33,7 @@ typedef struct {
   int alpha;                        // dropout: an AlphaDropout (dropped values become alpha', then all a x + b)
   uint32_t seed;
   int grad_in;                      // the op before it has weights to train: compute dX
+  int inner;                        // norm: floats after its axis in an example (1: the last axis, the channels)
 } Op;
 
 static Op *ops;
@@ -152,14 +153,17 @@ EXPORT int k_front_dropout(int i, int size, float rate, int seed) {
 }
 
 /**
- * Op i is a BatchNormalization over the last axis (`channels` of each example's `size` floats)
- * that no conv right before it holds: after pooling, dropout, or on the input. Settings as
- * k_front_norm's. Its rows are padded to 4 floats for bn_forward's SIMD. Returns 0 without memory.
+ * Op i is a BatchNormalization over an axis of `channels` features (of each example's `size`
+ * floats, `inner` of them after that axis: 1 for the last axis) that no conv right before it
+ * holds: after pooling, dropout, or on the input, or on an axis other than the channels. Settings
+ * as k_front_norm's. Its rows, one per feature vector, are padded to 4 floats for bn_forward's
+ * SIMD. Returns 0 without memory.
  */
-EXPORT int k_front_bn(int i, int size, int channels, float momentum, float eps, int center, int scale, int frozen) {
+EXPORT int k_front_bn(int i, int size, int channels, int inner, float momentum, float eps, int center, int scale, int frozen) {
   Op *o = op_at(i);
   int shape[6] = { 1, channels > 0 ? size / channels : 0, channels, 1, channels > 0 ? size / channels : 0, channels };
-  if (!o || channels < 1 || size % channels || !set_shape(o, OP_NORM, shape)) return 0;
+  if (!o || channels < 1 || inner < 1 || size % (channels * inner) || !set_shape(o, OP_NORM, shape)) return 0;
+  o->inner = inner;
   Layer *l = &o->l;
   int rows = max_m * o->w;
   l->out = channels; l->ld = (channels + 3) & ~3; l->frozen = 1;  // no kernel: only gamma and beta train
@@ -507,14 +511,32 @@ static void repack(float *packed, float *padded, int m, int c, int ld, int pack)
   }
 }
 
+/**
+ * Op o's m examples into its padded rows of c features (pack) or back: one row per pixel, or
+ * for a BatchNormalization on another axis, [outer][c][inner] blocks as [outer][inner] rows.
+ */
+static void channel_rows(const Op *o, float *packed, float *padded, int m, int pack) {
+  if (o->inner <= 1) { repack(packed, padded, m * o->w, o->c, o->l.ld, pack); return; }
+  int inner = o->inner, c = o->c, ld = o->l.ld, outer = m * o->w / inner;
+  for (int q = 0; q < outer; q++) {
+    float *block = packed + q * c * inner, *rows = padded + q * inner * ld;
+    for (int f = 0; f < c; f++) {
+      for (int i = 0; i < inner; i++) {
+        if (pack) rows[i * ld + f] = block[f * inner + i];
+        else block[f * inner + i] = rows[i * ld + f];
+      }
+    }
+  }
+}
+
 /** The normalization or activation of m examples' pixels: the input padded into l.a, transformed in place, packed into out. */
 static void channel_op_forward(Op *o, int m) {
   Layer *l = &o->l;
   int rows = m * o->w;
-  repack((float *)op_input((int)(o - ops)), l->a, rows, o->c, l->ld, 1);
+  channel_rows(o, (float *)op_input((int)(o - ops)), l->a, m, 1);
   if (o->kind == OP_NORM) bn_forward(l, l->a, l->a, rows);
   else activate(l, rows);
-  repack(o->out, l->a, rows, o->c, l->ld, 0);
+  channel_rows(o, o->out, l->a, m, 0);
 }
 
 /**
@@ -524,10 +546,10 @@ static void channel_op_forward(Op *o, int m) {
 static void channel_op_backward(Op *o, int m) {
   Layer *l = &o->l;
   int rows = m * o->w;
-  repack(o->dout, l->d, rows, o->c, l->ld, 1);
+  channel_rows(o, o->dout, l->d, m, 1);
   if (o->kind == OP_NORM) bn_backward(l, rows);
   else activation_backward(l, rows);
-  if (o->grad_in) repack(o[-1].dout, l->d, rows, o->c, l->ld, 0);
+  if (o->grad_in) channel_rows(o, o[-1].dout, l->d, m, 0);
 }
 
 // ---- pooling and dropout ----

@@ -21,7 +21,7 @@ export interface FrontExports {
   k_front_norm(i: number, position: number, momentum: number, epsilon: number, center: number, scale: number, frozen: number): number;
   k_front_norm_param(i: number, which: number): number;
   k_front_act(i: number, size: number, channels: number, act: number, alpha: number): number;
-  k_front_bn(i: number, size: number, channels: number, momentum: number, epsilon: number, center: number, scale: number, frozen: number): number;
+  k_front_bn(i: number, size: number, channels: number, inner: number, momentum: number, epsilon: number, center: number, scale: number, frozen: number): number;
   k_front_regularizers(i: number, kl1: number, kl2: number, bl1: number, bl2: number): number;
   k_front_activity(i: number, l1: number, l2: number): void;
   k_front_slots(): number;
@@ -114,7 +114,7 @@ export class ConvFront {
         case 'act': ok = k.k_front_act(i, op.size, op.channels, op.activation, op.alpha); break;
         case 'norm': {
           const n = op.norm;
-          ok = k.k_front_bn(i, op.size, op.channels, n.momentum, n.epsilon, +n.center, +n.scale, +n.frozen);
+          ok = k.k_front_bn(i, op.size, op.channels, op.inner, n.momentum, n.epsilon, +n.center, +n.scale, +n.frozen);
           break;
         }
       }
