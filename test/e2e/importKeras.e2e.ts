@@ -31,8 +31,9 @@ function writeH5Model(file: string): void {
 
 /**
  * The item `name` of `row`'s context menu, right-clicking again (up to 3 times) when the menu that
- * opened lacks it: the Explorer can re-sort under the pointer as a file appears, and the menu is
- * then another row's.
+ * opened is another row's: the Explorer can re-sort under the pointer as a file appears. The
+ * Explorer focuses the row it opens a menu for; a neighbour with the same item (another Keras
+ * file) would otherwise import the wrong file.
  */
 async function contextMenuItem(row: Locator, name: string): Promise<Locator> {
   const page = row.page();
@@ -41,6 +42,7 @@ async function contextMenuItem(row: Locator, name: string): Promise<Locator> {
     await row.click({ button: 'right' });
     try {
       await item.waitFor({ timeout: 5_000 });
+      if (!(await row.evaluate((el) => el.classList.contains('focused')))) throw new Error(`the context menu that opened is not ${await row.innerText()}'s`);
       return item;
     } catch (e) {
       if (attempt === 3) throw e;

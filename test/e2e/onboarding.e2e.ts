@@ -56,7 +56,11 @@ describe('Model Spec in VS Code (code-server): getting started', function () {
   });
 
   it('writes the example and its data beside the existing file, and opens it without a problem', async () => {
-    await wb.page.locator('.tabs-container .tab.active', { hasText: 'iris-2.model.json' }).waitFor();
+    // The example opens beside the walkthrough, which can take the focus back as it moves on to
+    // its next step (VS Code does that on the step's completion event): click the tab, as a user would.
+    const tab = wb.page.locator('.tabs-container .tab.active', { hasText: 'iris-2.model.json' });
+    await tab.waitFor();
+    await tab.click();
     assert.strictEqual(fs.readFileSync(path.join(workspace, 'iris.model.json'), 'utf8'), EXISTING);
     const written = fs.readFileSync(path.join(workspace, 'iris-2.model.json'), 'utf8');
     assert.ok(!written.includes('$schema'), 'the repository-relative $schema is left out');
@@ -74,7 +78,9 @@ describe('Model Spec in VS Code (code-server): getting started', function () {
     await wb.quickInput.fill('Starter');
     await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Starter spec' }).first().waitFor();
     await wb.page.keyboard.press('Enter');
-    await wb.page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor();
+    const tab = wb.page.locator('.tabs-container .tab.active', { hasText: 'Untitled' });
+    await tab.waitFor();
+    await tab.click();
     await wb.statusItem(/^Model Spec$/).waitFor();
     await wb.editor.locator('.view-line', { hasText: '"layers"' }).first().waitFor();
     await wb.editor.locator('.codelens-decoration', { hasText: 'params' }).first().waitFor();

@@ -65,6 +65,8 @@ export function codeServerSession(name: string, prepare: (workspace: string) => 
     if (this.currentTest?.state === 'failed' && session) {
       const file = await session.wb.screenshot(`FAILED-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
       if (file) console.log(`      screenshot: ${path.relative(ROOT, file)}`);
+      const state = await session.wb.describeState().catch((e: Error) => `(the page did not answer: ${e.message})`);
+      console.log(state.split('\n').map((l) => `      ${l}`).join('\n'));
     }
   });
 

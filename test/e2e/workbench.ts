@@ -113,7 +113,32 @@ export class Workbench {
   statusItem(text: string | RegExp): Locator {
     return this.page.locator('.statusbar-item', { hasText: text });
   }
+
+  /**
+   * What the window shows, in words, for the log of a failed test (a CI log is all there is to
+   * read there): each editor group's tabs (* active, the active group marked), the focused
+   * element, notifications, dialogs, the quick input and a context menu.
+   */
+  async describeState(): Promise<string> {
+    return this.page.evaluate(DESCRIBE_STATE);
+  }
 }
+
+/** Runs in the page (a string, as this Node project has no DOM types). */
+const DESCRIBE_STATE = `(() => {
+  const text = (el) => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 200);
+  const all = (sel) => [...document.querySelectorAll(sel)];
+  const lines = all('.editor-group-container').map((g, i) => 'group ' + (i + 1) + (g.classList.contains('active') ? ' (active)' : '') + ': '
+    + (g.querySelectorAll('.tab').length ? [...g.querySelectorAll('.tab')].map((t) => (t.classList.contains('active') ? '*' : '') + text(t)).join(' | ') : '(no tabs)'));
+  const focused = document.activeElement;
+  lines.push('focus: ' + (focused ? focused.tagName.toLowerCase() + '.' + [...focused.classList].join('.') + ' in ' + (focused.closest('[id]')?.id || '-') : 'none'));
+  for (const n of all('.notification-toast, .notifications-center .notification-list-item')) lines.push('notification: ' + text(n));
+  for (const d of all('.monaco-dialog-box')) lines.push('dialog: ' + text(d));
+  for (const q of all('.quick-input-widget')) if (q.style.display !== 'none') lines.push('quick input: ' + text(q));
+  for (const c of all('.context-view .monaco-menu')) lines.push('context menu: ' + text(c));
+  lines.push('status bar: ' + all('.statusbar-item').map(text).filter(Boolean).join(' | '));
+  return lines.join('\\n');
+})()`;
 
 /** Polls `check` until it returns a value: for files and attribute values, which have no locator to wait on. */
 export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
