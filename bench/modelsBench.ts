@@ -7,7 +7,9 @@
  * runs MODELSPEC_BENCH_REPEAT times (default 3), alternating with its peer; the table shows
  * medians. Our figure is result.json's samplesPerSecond (the whole epoch, validation included),
  * the training loop alone beside it; PyTorch's is its training loop alone. Each row says which
- * engine and backend trained it.
+ * engine and backend trained it. Each model trains by default (the threads chosen) and on the
+ * kernel's 1 thread, then all of it again beside a busy loop on one core that the bench starts
+ * (MODELSPEC_BENCH_LOAD=idle or =busy runs one of the two); TensorFlow.js runs idle only.
  *
  * Runs under `npm run bench -- speed` (after the notebook MLP rows) or alone: `npm run bench -- models`.
  * Smoke run, to check that the bench works (2,000 training images, one repetition; PyTorch reads
@@ -20,7 +22,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { applyEdits, modify } from 'jsonc-parser';
 import type { StartMessage } from '../src/shared/trainerProtocol';
-import { trainOne } from './trainBench';
+import { benchLoads, busyProcess, trainOne } from './trainBench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MODELS = process.env.MODELSPEC_TORCH_MODELS ?? path.resolve(ROOT, '..', 'shared', 'bench', 'torch_models.py');
@@ -36,15 +38,29 @@ interface Peer {
   /** The spec text: validation the first 5,000 images, one epoch, the peer's batch size. */
   spec(): string;
   /**
-   * Our systems: engine auto always (what a user gets); another where it differs from auto's.
-   * `images`: a slow reference trains on that many images only (its speed, not its accuracy, is the point).
+   * Our systems: engine auto (what a user gets), the kernel on 1 thread, and TensorFlow.js where it trains the model.
    */
-  systems: { label: string; over: Partial<StartMessage>; images?: number }[];
+  systems: System[];
 }
+
+interface System {
+  label: string;
+  over: Partial<StartMessage>;
+  /** A slow reference trains on that many images only (its speed, not its accuracy, is the point). */
+  images?: number;
+  /** Measured on the idle machine only (TensorFlow.js: the busy pass is about the kernel's threads). */
+  idleOnly?: boolean;
+}
+
+/** What every model runs on our side besides its own systems. */
+const DEFAULT: System = { label: 'modelspec, engine auto', over: {} };
+const ONE_THREAD: System = { label: 'modelspec, kernel, 1 thread', over: { engine: 'kernel', threads: 1 } };
 
 /** A measured system: medians over the repetitions. */
 interface Row {
   model: string;
+  /** idle, or 1 busy core. */
+  load: string;
   system: string;
   engine: string;
   backend: string;
@@ -57,6 +73,8 @@ interface Row {
   testAccuracy: number;
   peakMB: number;
   runs: number;
+  /** How the default's thread tuner ran the last run's steps (result.json's engineThreads). */
+  threads?: string;
 }
 
 /** The notebook MLP with `hidden(units)` as each hidden layer. */
@@ -83,17 +101,17 @@ const PEERS: Peer[] = [
   {
     model: 'cnn', title: 'Keras MNIST convnet (Adam)', batch: 128, spec: convnet,
     // TensorFlow.js trains the convnet at about 130 samples/s: 7 minutes a run on the whole set.
-    systems: [{ label: 'modelspec, engine auto', over: {} }, { label: 'modelspec, engine tfjs (5,000 images)', over: { engine: 'tfjs' }, images: 5000 }],
+    systems: [DEFAULT, ONE_THREAD, { label: 'modelspec, engine tfjs (5,000 images)', over: { engine: 'tfjs' }, images: 5000, idleOnly: true }],
   },
   {
     model: 'mlp-dropout', title: 'notebook MLP + Dropout(0.2)', batch: 32,
     spec: () => mlp('mlp-dropout', (units) => [{ type: 'Dense', units, activation: 'relu' }, { type: 'Dropout', rate: 0.2 }]),
-    systems: [{ label: 'modelspec, engine auto', over: {} }, { label: 'modelspec, engine tfjs', over: { engine: 'tfjs' } }],
+    systems: [DEFAULT, ONE_THREAD, { label: 'modelspec, engine tfjs', over: { engine: 'tfjs' }, idleOnly: true }],
   },
   {
     model: 'mlp-bn', title: 'notebook MLP + BatchNormalization', batch: 32,
     spec: () => mlp('mlp-bn', (units) => [{ type: 'Dense', units }, { type: 'BatchNormalization' }, { type: 'Activation', activation: 'relu' }]),
-    systems: [{ label: 'modelspec, engine auto', over: {} }],
+    systems: [DEFAULT, ONE_THREAD],
   },
 ];
 
@@ -137,35 +155,37 @@ function torchRun(peer: Peer, data: string): TorchRun {
 }
 
 /** Our systems and the peer, alternating, `repeat` times each; medians per system. */
-async function measure(peer: Peer, dir: string, repeat: number, limit: number | undefined, torchData: string | undefined): Promise<Row[]> {
+async function measure(peer: Peer, dir: string, repeat: number, limit: number | undefined, torchData: string | undefined, load: string): Promise<Row[]> {
   const specPath = path.join(dir, `${peer.model}.model.json`);
   const spec = { path: specPath, text: peer.spec() };
   fs.writeFileSync(specPath, spec.text);
-  const ours = peer.systems.map(() => [] as Awaited<ReturnType<typeof trainOne>>[]);
+  const systems = peer.systems.filter((s) => load === 'idle' || !s.idleOnly);
+  const ours = systems.map(() => [] as Awaited<ReturnType<typeof trainOne>>[]);
   const torch: TorchRun[] = [];
   for (let r = 0; r < repeat; r++) {
-    for (const [i, s] of peer.systems.entries()) {
+    for (const [i, s] of systems.entries()) {
       const images = s.images && limit ? Math.min(s.images, limit) : s.images ?? limit;
       ours[i].push(await trainOne(path.join(dir, 'runs'), undefined, 'auto', { epochs: 1, ...(images ? { limit: images } : {}), ...s.over }, spec));
     }
     if (torchData) torch.push(torchRun(peer, torchData));
   }
-  const rows: Row[] = peer.systems.map((s, i) => {
+  const rows: Row[] = systems.map((s, i) => {
     const runs = ours[i];
     const last = runs[runs.length - 1].result;
     return {
-      model: peer.title, system: s.label, engine: last.engine ?? '-', backend: last.backend, batch: peer.batch,
+      model: peer.title, load, system: s.label, engine: last.engine ?? '-', backend: last.backend, batch: peer.batch,
       samplesPerSecond: median(runs.map((t) => t.result.samplesPerSecond)),
       loopSamplesPerSecond: median(runs.map((t) => t.trainCount / t.loopSeconds)),
       valAccuracy: median(runs.map((t) => t.result.history.val_accuracy?.[0] ?? NaN)),
       testAccuracy: median(runs.map((t) => t.result.test?.accuracy ?? NaN)),
       peakMB: median(runs.map((t) => t.peakMB)), runs: runs.length,
+      ...(s === DEFAULT && last.engineThreads ? { threads: last.engineThreads } : {}),
     };
   });
   if (torch.length) {
     const sps = median(torch.map((t) => t.samples_per_second));
     rows.push({
-      model: peer.title, system: `${torch[0].system} (${torch[0].threads} threads)`, engine: 'PyTorch', backend: 'cpu', batch: peer.batch,
+      model: peer.title, load, system: `${torch[0].system} (${torch[0].threads} threads)`, engine: 'PyTorch', backend: 'cpu', batch: peer.batch,
       samplesPerSecond: sps, loopSamplesPerSecond: sps,
       valAccuracy: median(torch.map((t) => t.val_accuracy)), testAccuracy: median(torch.map((t) => t.test_accuracy)), peakMB: NaN, runs: torch.length,
     });
@@ -177,12 +197,12 @@ const int = (x: number): string => (Number.isNaN(x) ? '-' : Math.round(x).toLoca
 const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(2)}%`);
 
 function printTable(rows: Row[]): void {
-  console.log('| model | system | engine | backend | batch | samples/s (epoch) | samples/s (loop) | vs PyTorch | val accuracy | test accuracy | peak RSS | runs |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| machine | model | system | engine | backend | batch | samples/s (epoch) | samples/s (loop) | vs PyTorch | val accuracy | test accuracy | peak RSS | runs |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    const torch = rows.find((x) => x.model === r.model && x.engine === 'PyTorch');
+    const torch = rows.find((x) => x.model === r.model && x.load === r.load && x.engine === 'PyTorch');
     const ratio = torch && r !== torch ? `${(r.samplesPerSecond / torch.samplesPerSecond).toFixed(2)}x` : '-';
-    console.log(`| ${r.model} | ${r.system} | ${r.engine} | ${r.backend} | ${r.batch} | ${int(r.samplesPerSecond)} | ${int(r.loopSamplesPerSecond)} | ${ratio} | ${pct(r.valAccuracy)} | ${pct(r.testAccuracy)} | ${Number.isNaN(r.peakMB) ? '-' : `${int(r.peakMB)} MB`} | ${r.runs} |`);
+    console.log(`| ${r.load} | ${r.model} | ${r.system} | ${r.engine} | ${r.backend} | ${r.batch} | ${int(r.samplesPerSecond)} | ${int(r.loopSamplesPerSecond)} | ${ratio} | ${pct(r.valAccuracy)} | ${pct(r.testAccuracy)} | ${Number.isNaN(r.peakMB) ? '-' : `${int(r.peakMB)} MB`} | ${r.runs} |`);
   }
 }
 
@@ -196,13 +216,23 @@ export async function run(): Promise<object> {
   const torchData = missing ? undefined : limit ? truncatedMnist(fs.mkdtempSync(path.join(dir, 'mnist-')), VALIDATION + limit, 1000) : MNIST;
   console.log(`One epoch on ${int(limit ?? 55000)} images, ${repeat} run${repeat === 1 ? '' : 's'} per system (medians)${smoke ? ' [smoke run]' : ''}; ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}\n`);
   const rows: Row[] = [];
+  const loads = benchLoads();
   try {
-    for (const peer of PEERS) rows.push(...await measure(peer, dir, repeat, limit, torchData));
+    if (loads.idle) for (const peer of PEERS) rows.push(...await measure(peer, dir, repeat, limit, torchData, 'idle'));
+    if (loads.busy) {
+      const busy = busyProcess();
+      try {
+        for (const peer of PEERS) rows.push(...await measure(peer, dir, repeat, limit, torchData, '1 busy core'));
+      } finally {
+        busy.kill();
+      }
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   console.log('');
   printTable(rows);
+  for (const r of rows.filter((x) => x.threads)) console.log(`${r.load}, ${r.model}: the default used ${r.threads}`);
   if (missing) console.log(`PyTorch peers skipped: ${missing}`);
   if (limit) console.log(`PyTorch's test accuracy is on the first 1,000 test images in a limited run (ours: all 10,000).`);
   return { rows, ...(missing ? { skipped: missing } : {}) };

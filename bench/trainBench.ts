@@ -7,7 +7,7 @@
  *
  * Quick runs: MODELSPEC_BENCH_EPOCHS=1 MODELSPEC_BENCH_LIMIT=5000 npm run bench -- train
  */
-import { fork } from 'child_process';
+import { fork, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -29,6 +29,17 @@ export interface Trained {
   trainCount: number;
   /** Peak resident memory of the trainer process (VmHWM), MB. */
   peakMB: number;
+}
+
+/** A busy loop on one core for as long as a bench needs a loaded machine (a user's VS Code or build beside the trainer). */
+export function busyProcess(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+}
+
+/** The machine loads a bench measures: MODELSPEC_BENCH_LOAD=idle, =busy or both (the default). */
+export function benchLoads(): { idle: boolean; busy: boolean } {
+  const loads = (process.env.MODELSPEC_BENCH_LOAD ?? 'idle,busy').split(',');
+  return { idle: loads.includes('idle'), busy: loads.includes('busy') };
 }
 
 /** Peak resident set size of a live process, from /proc (Linux), in MB. */
