@@ -117,6 +117,21 @@ describe('the kernel thread tuner', () => {
       assert.ok(share(used, 2) > 0.9, `2 threads for ${share(used, 2)} of the idle steps`);
     });
 
+    it('checks again soon when a probe picks 1 thread while the cores read free (a moment of the host taking a core)', () => {
+      let step = 0;
+      const tuner = new ThreadTuner(2, meter(() => 1.97, () => step));
+      // An idle epoch at batch 128: 2 threads 1.45x faster, except for steps 4 to 40, when the VM's host took a core.
+      const used = simulate(tuner, 430, (t) => { step++; return t === 2 && step >= 4 && step < 40 ? 0.09 : t === 2 ? 0.0028 : 0.004; });
+      assert.ok(share(used, 2) > 0.75, `2 threads for ${share(used, 2)} of the steps`);
+    });
+
+    it('keeps 1 thread where 2 are no faster on an idle machine, probing less and less often', () => {
+      let step = 0;
+      const tuner = new ThreadTuner(2, meter(() => 1.97, () => step));
+      const used = simulate(tuner, 3000, (t) => { step++; return t === 2 ? 0.00198 : 0.002; });
+      assert.ok(share(used, 1) > 0.9, `1 thread for ${share(used, 1)} of the steps`);
+    });
+
     it('still measures when other processes take less than half a core: 2 threads that are faster win', () => {
       let step = 0;
       const tuner = new ThreadTuner(2, meter(() => 1.6, () => step));

@@ -9,7 +9,8 @@
  * clearly slower, keeps the faster for a while, probes again, and probes early when steps get
  * slower than it measured. When the machine's load is known (loadMeter.ts), it does not probe while
  * other processes keep a core busy (a probe there costs steps on 2 threads at a fraction of 1
- * thread's speed), goes to 1 thread as soon as they start, and probes again when they stop.
+ * thread's speed), goes to 1 thread as soon as they start, and probes again when they stop; and a
+ * probe that picks 1 thread while the cores read free is checked again soon.
  */
 
 /** Timed steps of each thread count in a probe, at most. */
@@ -21,6 +22,13 @@ const WARM_UP_STEPS = 4;
 /** Steps on the chosen count before probing again: doubling while the choice stays the same, up to the most. */
 const RUN_STEPS = 400;
 const MOST_RUN_STEPS = 3200;
+/**
+ * Steps on 1 thread before probing again when a probe chose 1 thread while the load meter read
+ * the cores free (doubling while probes agree): the two disagree, and on a VM whose host takes
+ * its cores for a moment the probe is the likelier to be wrong. One such probe kept an idle
+ * notebook MLP at batch 128 on 1 thread for 397 of 430 steps, at 70% of its speed.
+ */
+const DOUBTFUL_RUN_STEPS = 48;
 /**
  * More threads must be this much faster per sample to be chosen (else the fewer are kept, leaving
  * a core free). Idle, 2 threads were 16% to 50% faster than 1 on the notebook MLP at batch 32 (and
@@ -55,6 +63,8 @@ export class ThreadTuner {
   /** Whether the fewest free cores read kept the tuner on 1 thread, and how many that was. */
   private heldByLoad = false;
   private fewestFree = Infinity;
+  /** The last known load reading: whether other processes kept too many cores busy. */
+  private lastBusy: boolean | undefined;
 
   /** `max` threads available (1 means no choice to make); `free` reads the machine's load. */
   constructor(private readonly max: number, private readonly free: FreeCores = () => undefined) {
@@ -69,6 +79,7 @@ export class ThreadTuner {
     if (free === undefined) return undefined;
     const busy = free <= this.max - BUSY_SHORT;
     if (busy) this.fewestFree = Math.min(this.fewestFree, free);
+    this.lastBusy = busy;
     return busy;
   }
 
@@ -127,7 +138,8 @@ export class ThreadTuner {
     const early = p.one.length >= EARLY_STEPS && (many > one * CLEARLY_SLOWER || one > many * CLEARLY_SLOWER);
     if (p.one.length < PROBE_STEPS && !early) return;
     const chosen = many < one * (1 - MARGIN) ? this.max : 1;
-    this.runSteps = chosen === this.chosen ? Math.min(this.runSteps * 2, MOST_RUN_STEPS) : RUN_STEPS;
+    const doubtful = chosen === 1 && this.lastBusy === false;
+    this.runSteps = chosen === this.chosen ? Math.min(this.runSteps * 2, MOST_RUN_STEPS) : doubtful ? DOUBTFUL_RUN_STEPS : RUN_STEPS;
     this.chosen = chosen;
     [this.expected, this.other] = chosen === 1 ? [one, many] : [many, one];
     this.phase = { kind: 'run', left: this.runSteps, window: 0, steps: 0 };
