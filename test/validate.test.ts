@@ -121,6 +121,11 @@ describe('validation: diagnostics with codes and exact ranges', () => {
     expectDiagnostic(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 10, "activation": ⟦"relu"⟧ }`), Code.OutputActivation, 'softmax');
     expectDiagnostic(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 10, "activation": ⟦"softmax"⟧ }`, '', '"compile": { "loss": { "type": "sparse_categorical_crossentropy", "from_logits": true } }'), Code.OutputActivation, 'twice');
     assert.deepStrictEqual(codes(spec(`{ "type": "Flatten", "input_shape": [28, 28] }, { "type": "Dense", "units": 10 }`, '', '"compile": { "loss": { "type": "SparseCategoricalCrossentropy", "from_logits": true } }')), []);
+    // categorical_hinge takes any class scores, as Keras's does; kl_divergence has no from_logits to offer.
+    const oneHot = (loss: string, activation: string): string => `{ "layers": [ { "type": "Dense", "input_shape": [4], "units": 3, "activation": ⟦"${activation}"⟧ } ], "compile": { "loss": "${loss}" } }`;
+    assert.deepStrictEqual(codes(oneHot('categorical_hinge', 'linear').replace(/[⟦⟧]/g, '')), []);
+    const kld = expectDiagnostic(oneHot('kl_divergence', 'relu'), Code.OutputActivation, 'Use "activation": "softmax".');
+    assert.doesNotMatch(kld.message, /from_logits/);
   });
 
   it('warns about softmax with binary cross-entropy', () => {

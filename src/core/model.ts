@@ -308,9 +308,10 @@ function checkOutput(model: ModelInfo, compile: Props, r: Reporter, dataset: Bui
       r.error(Code.OutputMismatch, unitsNode, [...last.path, last.entry?.unitsArg ?? 'type'],
         `The last layer has ${units} outputs, but ${dataset?.name} has ${classes} classes: set "units": ${classes}.`, String(classes));
     }
-    if (act && !fromLogits && act.name !== 'softmax') {
+    if (act && !fromLogits && !loss.scores && act.name !== 'softmax') {
+      const logits = loss.args.some((a) => a.name === 'from_logits') ? ', or give the loss "from_logits": true' : '';
       r.report('warning', Code.OutputActivation, act.node ?? last.node, [...act.layer.path, 'activation'],
-        `${loss.name} expects class probabilities, but the last layer's activation is ${act.name}. Use "activation": "softmax", or give the loss "from_logits": true.`, 'softmax');
+        `${loss.name} expects class probabilities, but the last layer's activation is ${act.name}. Use "activation": "softmax"${logits}.`, 'softmax');
     } else if (act && fromLogits && act.name === 'softmax') {
       r.report('warning', Code.OutputActivation, act.node ?? last.node, [...act.layer.path, 'activation'],
         `The loss has "from_logits": true, but the last layer already applies softmax, so softmax is applied twice. Use "activation": "linear" or drop from_logits.`, 'linear');

@@ -15,6 +15,8 @@ export interface LossEntry extends NamedEntry {
   /** Training minimizes every loss (`cosine_similarity` is the negated similarity). */
   direction: Direction;
   fusedKernel?: FusedKernelCode;
+  /** Takes any real-valued class scores (categorical_hinge), where the family's other losses take probabilities. */
+  scores?: true;
 }
 
 function loss(name: string, family: LossFamily, tfjs: string, doc: string, extra: string[] = [], args: Field[] = [], kernel?: number): LossEntry {
@@ -32,7 +34,7 @@ export const LOSSES: readonly LossEntry[] = [
   loss('mean_squared_logarithmic_error', 'regression', 'meanSquaredLogarithmicError', 'Mean squared difference of log(1 + x).', ['msle'], [], 6),
   loss('hinge', 'binary', 'hinge', 'Hinge loss for -1/1 targets: mean(max(0, 1 - target * prediction)). Labels that are all 0 or 1 are taken as -1 and 1, as Keras does.', [], [], 7),
   loss('squared_hinge', 'binary', 'squaredHinge', 'Squared hinge loss for -1/1 targets: mean(max(0, 1 - target * prediction)^2). Labels that are all 0 or 1 are taken as -1 and 1, as Keras does.', [], [], 8),
-  loss('categorical_hinge', 'categorical', 'categoricalHinge', 'Hinge loss for one-hot targets.', [], [], 9),
+  { ...loss('categorical_hinge', 'categorical', 'categoricalHinge', 'Hinge loss for one-hot targets on any class scores: mean(max(0, 1 + max(wrong class score) - true class score)).', [], [], 9), scores: true },
   loss('log_cosh', 'regression', 'logcosh', 'log(cosh(prediction - target)): like MSE for small errors, like MAE for large ones.', ['logcosh'], [], 10),
   loss('kl_divergence', 'categorical', 'kullbackLeiblerDivergence', 'Kullback-Leibler divergence between target and predicted distributions.', ['KLDivergence', 'kld', 'kullback_leibler_divergence'], [], 11),
   loss('poisson', 'regression', 'poisson', 'Poisson loss: mean(prediction - target * log(prediction)).', [], [], 12),
