@@ -819,12 +819,6 @@ EXPORT int *k_alloc_indices(int n) { return (int *)k_alloc(n * 4); }
 
 // ---- the step ----
 
-/** murmur3's 32-bit finalizer: a well-mixed hash of a counter. */
-uint32_t mix32(uint32_t h) {
-  h ^= h >> 16; h *= 0x85ebca6bu; h ^= h >> 13; h *= 0xc2b2ae35u; h ^= h >> 16;
-  return h;
-}
-
 /**
  * Inverted dropout of layer l's output: keep each value with probability 1 - rate, scaled by
  * 1 / (1 - rate). The uniform draw of value e is a hash of (layer seed, step, e), so a seeded

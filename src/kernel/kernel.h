@@ -69,7 +69,11 @@ typedef struct { double g, d, w; } Measure;
 // ---- dense.c, for the front ----
 void *k_alloc(int bytes);
 float *zalloc(int floats);
-uint32_t mix32(uint32_t h);
+/** murmur3's 32-bit finalizer: a well-mixed hash of a counter. Inline: the dropout loops draw one per value, and as a call it kept them from vectorizing. */
+static inline uint32_t mix32(uint32_t h) {
+  h ^= h >> 16; h *= 0x85ebca6bu; h ^= h >> 13; h *= 0xc2b2ae35u; h ^= h >> 16;
+  return h;
+}
 void gemm_forward(int m, int k, const float *a, int lda, const float *w, int ld, const float *bias, float *c, int j0, int j1, int *nz);
 /** Activation of rows [0, m) of l->a (l->z keeps the pre-activation where needed), and its gradient into l->d. */
 void activate(Layer *l, int m);
