@@ -834,11 +834,6 @@ EXPORT int *k_alloc_indices(int n) { return (int *)k_alloc(n * 4); }
 
 // ---- the step ----
 
-/**
- * Inverted dropout of layer l's output: keep each value with probability 1 - rate, scaled by
- * 1 / (1 - rate). The uniform draw of value e is a hash of (layer seed, step, e), so a seeded
- * run repeats its masks exactly, on any number of threads.
- */
 /** AlphaDropout's affine map, as tfjs computes it: a = ((1 - rate)(1 + rate alpha'^2))^-1/2, b = -a alpha' rate. */
 void alpha_dropout_affine(float rate, float *a, float *shift, float *alpha_p) {
   *alpha_p = -SELU_ALPHA * SELU_SCALE;
@@ -846,14 +841,19 @@ void alpha_dropout_affine(float rate, float *a, float *shift, float *alpha_p) {
   *shift = -*a * *alpha_p * rate;
 }
 
-static void dropout_forward(Layer *l, int m) {
+/**
+ * Inverted dropout of columns [j0, j1) of layer l's output: keep each value with probability
+ * 1 - rate, scaled by 1 / (1 - rate). The uniform draw of value e is a hash of (layer seed, step,
+ * e), so a seeded run repeats its masks exactly, on any number of threads.
+ */
+static void dropout_forward_cols(Layer *l, int m, int j0, int j1) {
   uint32_t base = mix32(l->seed ^ mix32(step_count * 0x9e3779b9u + 0x7f4a7c15u));
   float scale = 1.0f / (1.0f - l->rate);
   float a, shift, alpha_p;
   alpha_dropout_affine(l->rate, &a, &shift, &alpha_p);
   const float *out = l->bn == BN_AFTER ? l->norm : l->a;
   for (int b = 0; b < m; b++) {
-    for (int j = 0; j < l->ld; j++) {
+    for (int j = j0; j < j1; j++) {
       int e = b * l->ld + j;
       float u = (float)(mix32(base + (uint32_t)e * 0x9e3779b9u) >> 8) * (1.0f / 16777216.0f);
       int keep = j < l->out && u >= l->rate;
@@ -1349,6 +1349,12 @@ static const float *layer_input(int i) { return i ? output_of(&L[i - 1]) : dense
  * BatchNormalization, nor softmax, which needs whole rows).
  */
 static int fused_activation(const Layer *l) { return l->bn != BN_BEFORE && elementwise_activation(l->act); }
+/**
+ * Whether layer l's dropout (in training) runs inside its forward job, on each thread's columns,
+ * after the activation there: not after a BatchNormalization, which needs the whole batch first.
+ * The masks are the same on any number of threads (each value's draw is a hash of its index).
+ */
+static int fused_dropout(const Layer *l) { return training && l->drop && fused_activation(l) && l->bn != BN_AFTER; }
 /** Whether layer p's whole backward pass below the next layer (below_backward) works on each value alone, so it runs inside the next layer's backward job. */
 static int fused_below(const Layer *p) { return p->bn == BN_NONE && elementwise_activation(p->act); }
 
@@ -1369,6 +1375,7 @@ static void run_job(int t) {
     share(l->ld, 8, t, &lo, &hi);
     if (lo < hi) gemm_forward(m, l->in, in, ldin, l->w, l->ld, l->bias ? l->b : 0, l->a, lo, hi, scratch[t]);
     if (lo < hi && fused_activation(l)) activate_cols(l, m, lo, hi);
+    if (lo < hi && fused_dropout(l)) dropout_forward_cols(l, m, lo, hi);
   } else {
     share(l->in, 4, t, &lo, &hi);
     if (lo >= hi) return;
@@ -1510,7 +1517,7 @@ static double forward(int m) {
     if (!fused_activation(l)) activate(l, m);
     if (l->al1 || l->al2) activity += activity_penalty_rows(l, 0, m);
     if (l->bn == BN_AFTER) bn_forward(l, l->a, l->norm, m);
-    if (training && l->drop) dropout_forward(l, m);
+    if (training && l->drop && !fused_dropout(l)) dropout_forward_cols(l, m, 0, l->ld);
     if (l->bn == BN_LAST) bn_forward(l, training && l->drop ? l->drop : l->a, l->norm, m);
   }
   return activity;
