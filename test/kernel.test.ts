@@ -96,6 +96,37 @@ describe('fused training kernel', function () {
     });
   }
 
+  it('starts its workers only when a step first needs them, and trains bit for bit as on 1 thread before, during and after', async () => {
+    const spec = denseSpec(50, [{ type: 'Dense', units: 64, activation: 'relu' }, { type: 'Dropout', rate: 0.3 }, { type: 'Dense', units: 24, activation: 'tanh' }, { type: 'Dense', units: 3, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'Adam', learning_rate: 0.01 }, { seed: 5 });
+    const split = randomSplit(160, 50, 3, 'sparse_categorical_crossentropy', 12);
+    const model = buildModel(spec);
+    // Batches of 32 by 50 inputs by 64 units: large enough for the first layer to split over 2 threads.
+    const one = DenseKernel.create(planOf(spec), split, 32, 1) as DenseKernel;
+    const lazy = DenseKernel.create(planOf(spec), split, 32, 2, undefined, 1) as DenseKernel;
+    try {
+      one.loadWeights(model);
+      lazy.loadWeights(model);
+      assert.strictEqual(lazy.threads, 2);
+      assert.strictEqual(lazy.startedThreads, 1, 'no worker before a step needs one');
+      const rows = (s: number): Int32Array => Int32Array.from({ length: 32 }, (_, i) => (s * 32 + i * 7) % 160);
+      for (let s = 0; s < 14; s++) {
+        // Steps 4 to 9 on 2 threads, the first of them while the worker is still starting (the
+        // caller computes its shares), the last ones with it running; then 1 thread again.
+        if (s === 4 || s === 10) lazy.setActiveThreads(s === 4 ? 2 : 1);
+        if (s === 6) await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.deepStrictEqual(lazy.trainBatch(rows(s), 0.01), one.trainBatch(rows(s), 0.01), `step ${s}`);
+      }
+      assert.strictEqual(lazy.startedThreads, 2);
+      const [a, b] = [buildModel(spec), buildModel(spec)];
+      one.storeWeights(a);
+      lazy.storeWeights(b);
+      a.layers.forEach((l, i) => l.getWeights().forEach((w, j) => assert.deepStrictEqual(w.dataSync(), b.layers[i].getWeights()[j].dataSync(), `${l.name} weight ${j}`)));
+    } finally {
+      one.dispose();
+      lazy.dispose();
+    }
+  });
+
   it('behind the Engine seam: trains as the tfjs engine does, moves weights only when needed, evaluates like tfjs', async () => {
     const spec = denseSpec(16, [{ type: 'Dense', units: 11, activation: 'relu' }, { type: 'Dense', units: 4, activation: 'softmax' }], 'sparse_categorical_crossentropy', { type: 'SGD', learning_rate: 0.1 });
     const train = randomSplit(48, 16, 4, 'sparse_categorical_crossentropy', 5);

@@ -154,6 +154,9 @@ export class DenseKernel {
   private readonly memory: { buffer: ArrayBuffer };
   private readonly idx: number;
   private readonly workers: Worker[] = [];
+  /** Threads the kernel has room for, and what starting a worker needs. */
+  private readonly capacity: number;
+  private readonly spawn: { module: object; memory: { buffer: ArrayBuffer } };
   private readonly front: ConvFront;
   /** The weighted layers in model order (the front's Conv2D layers, then the Dense layers), as training health reads them. */
   private readonly views: KernelLayerView[];
@@ -161,7 +164,7 @@ export class DenseKernel {
   private statsOut: number | undefined;
   private aliveOut: number | undefined;
 
-  private constructor(private readonly plan: KernelPlan, wasm: Buffer, train: Split, batchSize: number, threads: number) {
+  private constructor(private readonly plan: KernelPlan, wasm: Buffer, train: Split, batchSize: number, threads: number, active: number | undefined) {
     const module = new Wasm.Module(wasm);
     // Shared, so worker threads can compute on the same weights; 4 GiB maximum (wasm32's limit).
     const memory = new Wasm.Memory({ initial: 64, maximum: 65536, shared: true });
@@ -197,22 +200,36 @@ export class DenseKernel {
     this.idx = k.k_alloc_indices(batchSize);
     const workers = k.k_set_workers(threads - 1);
     if (workers < 0) throw new Error('The training kernel ran out of memory for its threads.');
-    for (let thread = 1; thread <= workers; thread++) {
-      const stackTop = k.k_alloc(WORKER_STACK) + WORKER_STACK;
+    this.capacity = workers + 1;
+    this.spawn = { module, memory };
+    this.setActiveThreads(active ?? this.capacity);
+  }
+
+  /** Threads that can compute each step (the caller's and the workers), started or not. */
+  get threads(): number {
+    return this.capacity;
+  }
+
+  /** The threads started so far: the caller's and the workers that setActiveThreads needed. */
+  get startedThreads(): number {
+    return this.workers.length + 1;
+  }
+
+  /**
+   * How many of the threads compute the next steps (1 up to `threads`), starting the workers this
+   * needs that have not started: a worker's start costs about 70 ms of CPU, which beside a busy
+   * process comes out of the training steps' core when no step uses it.
+   */
+  setActiveThreads(n: number): void {
+    const { module, memory } = this.spawn;
+    for (let thread = this.workers.length + 1; thread < Math.min(n, this.capacity); thread++) {
+      const stackTop = this.k.k_alloc(WORKER_STACK) + WORKER_STACK;
+      if (stackTop === WORKER_STACK) throw new Error('The training kernel ran out of memory for its threads.');
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, stackTop, thread } });
       // A worker never finishes on its own; it must not keep the process alive.
       worker.unref();
       this.workers.push(worker);
     }
-  }
-
-  /** Threads that compute each step (the caller's and the workers). */
-  get threads(): number {
-    return this.workers.length + 1;
-  }
-
-  /** How many of the threads compute the next steps (1 up to `threads`). */
-  setActiveThreads(n: number): void {
     this.k.k_set_active(n);
   }
 
@@ -221,9 +238,13 @@ export class DenseKernel {
     for (const w of this.workers) void w.terminate();
   }
 
-  /** A kernel for `plan` with `train` resident, computing on `threads` threads (from `bytes`, default the runtime's build), or undefined when dist/kernel.wasm was not built. */
-  static create(plan: KernelPlan, train: Split, batchSize: number, threads = 1, bytes = kernelBuild()?.bytes): DenseKernel | undefined {
-    return bytes ? new DenseKernel(plan, bytes, train, batchSize, threads) : undefined;
+  /**
+   * A kernel for `plan` with `train` resident, with room for `threads` threads of which `active`
+   * compute (default all; setActiveThreads changes it), from `bytes` (default the runtime's
+   * build); undefined when dist/kernel.wasm was not built.
+   */
+  static create(plan: KernelPlan, train: Split, batchSize: number, threads = 1, bytes = kernelBuild()?.bytes, active?: number): DenseKernel | undefined {
+    return bytes ? new DenseKernel(plan, bytes, train, batchSize, threads, active) : undefined;
   }
 
   /** Copies the tfjs model's Conv2D and Dense weights into the kernel (at start, and after a callback restored weights). */

@@ -41,7 +41,8 @@ export class FusedEngine implements Engine {
 
   /** `tune`: choose 1 up to `threads` threads by measuring; else always `threads`. */
   constructor(setup: EngineSetup, plan: KernelPlan, threads: number, tune = false) {
-    const kernel = DenseKernel.create(plan, setup.data.train, setup.spec.fit.batch_size, threads);
+    // Tuned, the workers start when the tuner first wants them: beside a busy process, maybe never.
+    const kernel = DenseKernel.create(plan, setup.data.train, setup.spec.fit.batch_size, threads, undefined, tune ? 1 : threads);
     if (!kernel) throw new Error('The fused kernel is missing from this build (dist/kernel.wasm): run npm run build, or train with --engine tfjs.');
     this.kernel = kernel;
     this.model = setup.model;
@@ -52,8 +53,10 @@ export class FusedEngine implements Engine {
     this.train = setup.data.train;
     this.labelWidth = plan.labelWidth;
     this.health = healthLayers(setup.spec);
-    this.active = kernel.threads;
     this.tuner = tune && kernel.threads > 1 ? new ThreadTuner(kernel.threads, () => machineLoad.freeCores()) : undefined;
+    this.active = this.tuner ? 1 : kernel.threads;
+    // Not held on 1 thread by the machine's load: the workers start now, while the data settles.
+    if (this.tuner && this.tuner.threads > 1) kernel.setActiveThreads((this.active = this.tuner.threads));
   }
 
   trainBatch(rows: Int32Array, learningRate: number): readonly number[] {
