@@ -22,7 +22,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { applyEdits, modify } from 'jsonc-parser';
 import type { StartMessage } from '../src/shared/trainerProtocol';
-import { benchLoads, busyProcess, torchLabel, trainOne, type TorchResult } from './trainBench';
+import { benchLoads, busyProcess, machineLine, torchLabel, trainOne, type TorchResult } from './trainBench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MODELS = process.env.MODELSPEC_TORCH_MODELS ?? path.resolve(ROOT, '..', 'shared', 'bench', 'torch_models.py');
@@ -213,7 +213,7 @@ export async function run(): Promise<object> {
   const missing = torchMissing();
   // PyTorch trains on every image after the validation slice; a limited run gives it truncated files to match.
   const torchData = missing ? undefined : limit ? truncatedMnist(fs.mkdtempSync(path.join(dir, 'mnist-')), VALIDATION + limit, 1000) : MNIST;
-  console.log(`One epoch on ${int(limit ?? 55000)} images, ${repeat} run${repeat === 1 ? '' : 's'} per system (medians)${smoke ? ' [smoke run]' : ''}; ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}\n`);
+  console.log(`One epoch on ${int(limit ?? 55000)} images, ${repeat} run${repeat === 1 ? '' : 's'} per system (medians)${smoke ? ' [smoke run]' : ''}; ${machineLine()}\n`);
   const rows: Row[] = [];
   const loads = benchLoads();
   try {

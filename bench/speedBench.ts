@@ -20,7 +20,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { applyEdits, modify } from 'jsonc-parser';
 import type { StartMessage } from '../src/shared/trainerProtocol';
-import { benchLoads, busyProcess, torchLabel, trainOne, type Trained, type TorchResult } from './trainBench';
+import { benchLoads, busyProcess, machineLine, torchLabel, trainOne, type Trained, type TorchResult } from './trainBench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SPEC = path.join(ROOT, 'examples', 'mnist-initializers.model.json');
@@ -100,7 +100,7 @@ async function measure(dir: string, limit: number | undefined, load: string, ski
 export async function run(): Promise<object> {
   const limit = process.env.MODELSPEC_BENCH_LIMIT ? Number(process.env.MODELSPEC_BENCH_LIMIT) : undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-speed-'));
-  console.log(`One epoch of the notebook MLP (glorot_normal, SGD 0.01) on ${limit ?? 55000} images; ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}\n`);
+  console.log(`One epoch of the notebook MLP (glorot_normal, SGD 0.01) on ${limit ?? 55000} images; ${machineLine()}\n`);
   const rows: Row[] = [];
   const skipped: string[] = [];
   const loads = benchLoads();

@@ -36,6 +36,24 @@ export function busyProcess(): ChildProcess {
   return spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
 }
 
+/**
+ * The machine a bench ran on: its cores and CPU, with the x86 family and model where Linux says
+ * (AMD's family 25 with AVX-512 is Zen 4, which runs it at half width; 26 is Zen 5, at full width:
+ * the PyTorch peer's speed moves with it).
+ */
+export function machineLine(): string {
+  let id = '';
+  try {
+    const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    const family = /^cpu family\s*:\s*(\d+)/m.exec(info)?.[1];
+    const model = /^model\s*:\s*(\d+)/m.exec(info)?.[1];
+    if (family && model) id = ` (family ${family}, model ${model})`;
+  } catch {
+    // not Linux: the model name alone
+  }
+  return `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}${id}`;
+}
+
 /** What a PyTorch peer script prints last (../shared/bench). */
 export interface TorchResult { system: string; threads: number; blas_coretype?: string | null; samples_per_second: number; val_accuracy: number; test_accuracy: number }
 
@@ -110,7 +128,7 @@ export async function run(): Promise<object> {
   const epochs = Number(process.env.MODELSPEC_BENCH_EPOCHS ?? 10);
   const limit = process.env.MODELSPEC_BENCH_LIMIT ? Number(process.env.MODELSPEC_BENCH_LIMIT) : undefined;
   const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelspec-bench-'));
-  console.log(`Notebook variants: ${epochs} epochs, batch 32, SGD 0.01, ${limit ? `first ${limit} of ` : ''}55,000 training images; ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}`);
+  console.log(`Notebook variants: ${epochs} epochs, batch 32, SGD 0.01, ${limit ? `first ${limit} of ` : ''}55,000 training images; ${machineLine()}`);
   const rows: { variant: string; t: Trained }[] = [];
   for (const variant of VARIANTS) {
     const t = await trainOne(runsDir, variant, 'auto', { epochs, ...(limit ? { limit } : {}) });
