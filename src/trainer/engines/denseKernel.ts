@@ -223,14 +223,16 @@ export class DenseKernel {
   setActiveThreads(n: number): void {
     const { module, memory } = this.spawn;
     for (let thread = this.workers.length + 1; thread < Math.min(n, this.capacity); thread++) {
-      const stackTop = this.k.k_alloc(WORKER_STACK) + WORKER_STACK;
-      if (stackTop === WORKER_STACK) throw new Error('The training kernel ran out of memory for its threads.');
+      const stack = this.k.k_alloc(WORKER_STACK);
+      // No memory for its stack (mid-run): the threads already started carry on.
+      if (!stack) break;
+      const stackTop = stack + WORKER_STACK;
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, stackTop, thread } });
       // A worker never finishes on its own; it must not keep the process alive.
       worker.unref();
       this.workers.push(worker);
     }
-    this.k.k_set_active(n);
+    this.k.k_set_active(Math.min(n, this.workers.length + 1));
   }
 
   /** Stops the worker threads. */
